@@ -1,0 +1,7 @@
+import type { Command } from '../command.js';
+import { exportCommand } from './export.js';
+import { initCommand } from './init.js';
+import { libraryCommand } from './library.js';
+import { predictCommand } from './predict.js';
+
+export const commands: readonly Command[] = [initCommand, exportCommand, predictCommand, libraryCommand];

@@ -1,0 +1,302 @@
+/**
+ * The inference engine contract and its register/resolve pair (the shape of onnxruntime's
+ * js/common backend.ts). Two implementations run the same ONNX bytes: 'native'
+ * (onnxruntime-node, the default) and 'wasm' (onnxruntime-web's WebAssembly build in Node), the
+ * fallback where the native addon is missing, e.g. 32-bit ARM. A firmware profile names the order;
+ * resolveEngine() reports which engine it picked and why the ones before it failed.
+ */
+
+import { OnnxError } from '../../shared/errors.js';
+import { OnnxModelBuilder } from '../../shared/onnx/model-builder.js';
+import { DATA_TYPE, decodeFloat32Tensor, onnx } from '../../shared/onnx/tensor-proto.js';
+
+export type EngineName = 'native' | 'wasm';
+
+/** onnxruntime's graph optimisation levels. */
+export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
+
+export interface EngineLoadOptions {
+  /**
+   * Intra-op threads (native only; the wasm build always runs single-threaded in Node).
+   * @defaultValue onnxruntime's choice (one per physical core)
+   */
+  threads?: number;
+  /**
+   * Graph optimisation level. 'basic' keeps QDQ nodes as written, so quantised outputs match the
+   * cloud's bit for bit (DESIGN "ONNX artifacts").
+   * @defaultValue 'basic'
+   */
+  optimization?: OptimizationLevel;
+}
+
+/** A float32 tensor crossing the engine boundary. */
+export interface EngineTensor {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
+export interface EngineSession {
+  /** The engine that runs this session. */
+  readonly engine: EngineName;
+  /** Inputs in model order, including those that have a default value. */
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /**
+   * Default values of inputs that the model gives one (ONNX initializers named like a graph input,
+   * e.g. τ). A feed may omit such an input or override it.
+   */
+  readonly defaults: Readonly<Record<string, EngineTensor>>;
+  /** Runs the model; every output is returned. Throws OnnxError naming the input at fault. */
+  run(feeds: Readonly<Record<string, EngineTensor>>): Promise<Record<string, EngineTensor>>;
+  /** Frees the runtime's session; the object is unusable afterwards. */
+  release(): Promise<void>;
+}
+
+export interface Engine {
+  readonly name: EngineName;
+  /** Loads the runtime module (lazily); rejects when it cannot run on this machine. */
+  init(): Promise<void>;
+  /** Creates a session from model bytes; rejects with OnnxError naming the engine and the cause. */
+  load(bytes: Uint8Array, options?: EngineLoadOptions): Promise<EngineSession>;
+}
+
+export const DEFAULT_LOAD_OPTIONS: Readonly<Required<Pick<EngineLoadOptions, 'optimization'>>> =
+  Object.freeze({
+    optimization: 'basic',
+  });
+
+/** Built-in engines, imported on first use so that a machine only loads the one it runs. */
+const builtins: Readonly<Record<EngineName, () => Promise<Engine>>> = {
+  native: async () => (await import('./native.js')).nativeEngine,
+  wasm: async () => (await import('./wasm.js')).wasmEngine,
+};
+
+const registry = new Map<EngineName, Engine>();
+
+/**
+ * Registers (or replaces) the engine for its name. Returns a function that restores the previous
+ * one, so tests can substitute an engine that fails to load.
+ */
+export function registerEngine(engine: Engine): () => void {
+  const previous = registry.get(engine.name);
+  registry.set(engine.name, engine);
+  return () => {
+    if (previous) registry.set(engine.name, previous);
+    else registry.delete(engine.name);
+  };
+}
+
+/** The registered engine for `name`, else the built-in one. */
+export async function getEngine(name: EngineName): Promise<Engine> {
+  const engine = registry.get(name);
+  if (engine) return engine;
+  const load = Object.hasOwn(builtins, name) ? builtins[name] : undefined;
+  if (!load)
+    throw new OnnxError(`engine '${name}' is unknown (allowed: ${Object.keys(builtins).join(', ')})`);
+  return load();
+}
+
+export interface EngineFailure {
+  name: EngineName;
+  reason: string;
+}
+
+export interface ResolvedEngine {
+  engine: Engine;
+  name: EngineName;
+  /** Engines tried before the chosen one, with why each failed to initialise. */
+  failures: EngineFailure[];
+  /** One line for logs, e.g. "engine wasm (native failed: Cannot find module ...)". */
+  summary: string;
+}
+
+/**
+ * Initialises the engines in `order` until one succeeds. Rejects with OnnxError listing every
+ * engine's failure when none can run.
+ */
+export async function resolveEngine(order: readonly EngineName[]): Promise<ResolvedEngine> {
+  if (order.length === 0)
+    throw new OnnxError('resolveEngine: the engine order is empty (allowed: native, wasm)');
+  const failures: EngineFailure[] = [];
+  for (const name of order) {
+    try {
+      const engine = await getEngine(name);
+      await engine.init();
+      const why = failures.map((f) => `${f.name} failed: ${f.reason}`).join('; ');
+      return { engine, name, failures, summary: `engine ${name}${why ? ` (${why})` : ''}` };
+    } catch (err) {
+      failures.push({ name, reason: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  const detail = failures.map((f) => `${f.name}: ${f.reason}`).join('; ');
+  throw new OnnxError(`no inference engine could start (tried ${order.join(', ')}): ${detail}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The part both engines share: they wrap the same onnxruntime-common API.
+
+/** The slice of an onnxruntime package (node or web) the engines use. */
+export interface OrtModuleLike {
+  InferenceSession: { create(bytes: Uint8Array, options: object): Promise<OrtSessionLike> };
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensorLike;
+}
+interface OrtTensorLike {
+  readonly type: string;
+  readonly data: unknown;
+  readonly dims: readonly number[];
+}
+interface OrtSessionLike {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, OrtTensorLike>): Promise<Record<string, OrtTensorLike>>;
+  release(): Promise<void>;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Wraps an onnxruntime session. `defaults` are inputs the caller may omit (see splitDefaults); the
+ * model bytes must already have had those initializers turned into plain inputs.
+ */
+export async function createOrtSession(
+  engine: EngineName,
+  ort: OrtModuleLike,
+  model: PreparedModel,
+  sessionOptions: object,
+): Promise<EngineSession> {
+  let session: OrtSessionLike;
+  try {
+    session = await ort.InferenceSession.create(model.bytes, sessionOptions);
+  } catch (err) {
+    throw new OnnxError(
+      `${engine} engine: cannot load the model (${model.bytes.length} bytes): ${message(err)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  const inputNames = [...session.inputNames];
+  const outputNames = [...session.outputNames];
+  return {
+    engine,
+    inputNames,
+    outputNames,
+    defaults: model.defaults,
+    async run(feeds) {
+      const ortFeeds: Record<string, OrtTensorLike> = {};
+      for (const name of Object.keys(feeds)) {
+        if (!inputNames.includes(name)) {
+          throw new OnnxError(
+            `${engine} engine: feed '${name}' is not a model input (inputs: ${inputNames.join(', ')})`,
+          );
+        }
+      }
+      for (const name of inputNames) {
+        const t = feeds[name] ?? model.defaults[name];
+        if (!t) throw new OnnxError(`${engine} engine: input '${name}' is missing and has no default`);
+        const n = t.dims.reduce((a, b) => a * b, 1);
+        if (!(t.data instanceof Float32Array) || t.data.length !== n) {
+          throw new OnnxError(
+            `${engine} engine: input '${name}' needs a Float32Array of ${n} values for dims [${t.dims.join(', ')}]`,
+          );
+        }
+        ortFeeds[name] = new ort.Tensor('float32', t.data, t.dims);
+      }
+      let results: Record<string, OrtTensorLike>;
+      try {
+        results = await session.run(ortFeeds);
+      } catch (err) {
+        throw new OnnxError(`${engine} engine: run failed: ${message(err)}`, { cause: err });
+      }
+      const out: Record<string, EngineTensor> = {};
+      for (const name of outputNames) {
+        const t = results[name];
+        if (t.type !== 'float32' || !(t.data instanceof Float32Array)) {
+          throw new OnnxError(
+            `${engine} engine: output '${name}' is ${t.type}, only float32 outputs are supported`,
+          );
+        }
+        out[name] = { data: t.data, dims: [...t.dims] };
+      }
+      return out;
+    },
+    release: () => session.release(),
+  };
+}
+
+/** Model bytes ready for a runtime, plus the default values of inputs that may be omitted. */
+export interface PreparedModel {
+  bytes: Uint8Array;
+  defaults: Record<string, EngineTensor>;
+}
+
+/** Validates load options; RangeError names the option and the allowed values. */
+export function checkLoadOptions(options: EngineLoadOptions): Required<
+  Pick<EngineLoadOptions, 'optimization'>
+> & {
+  threads?: number;
+} {
+  const { threads, optimization = DEFAULT_LOAD_OPTIONS.optimization } = options;
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
+    throw new RangeError(`threads must be a positive integer, got ${threads}`);
+  }
+  if (!['disabled', 'basic', 'extended', 'all'].includes(optimization)) {
+    throw new RangeError(`optimization must be one of disabled, basic, extended, all; got '${optimization}'`);
+  }
+  return threads === undefined ? { optimization } : { optimization, threads };
+}
+
+/**
+ * Turns "initializer named like a graph input" defaults (ONNX's way to give an input a default,
+ * used for τ) into plain inputs plus values held on the JS side. Both onnxruntime bindings accept
+ * feeds only for session.inputNames, which leaves such inputs out: onnxruntime-web rejects the
+ * feed ("invalid input") and onnxruntime-node silently ignores it. After this step either engine
+ * can omit or override them. Bytes that do not decode are passed through for the runtime to
+ * report.
+ */
+export function prepareModel(bytes: Uint8Array): PreparedModel {
+  let model: ReturnType<typeof onnx.ModelProto.decode>;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch {
+    return { bytes, defaults: {} };
+  }
+  const graph = model.graph;
+  if (!graph) return { bytes, defaults: {} };
+  const inputs = new Set((graph.input ?? []).map((i) => i.name));
+  const initializers = graph.initializer ?? [];
+  const defaults: Record<string, EngineTensor> = {};
+  const kept = initializers.filter((t) => {
+    if (!t.name || !inputs.has(t.name) || t.dataType !== DATA_TYPE.float32) return true;
+    defaults[t.name] = decodeFloat32Tensor(t);
+    return false;
+  });
+  if (kept.length === initializers.length) return { bytes, defaults };
+  graph.initializer = kept;
+  return { bytes: onnx.ModelProto.encode(model).finish(), defaults };
+}
+
+/** A one-node model (y = x + 1) that init() runs to prove the runtime works on this machine. */
+export function smokeModel(): Uint8Array {
+  const m = new OnnxModelBuilder({ graphName: 'smoke' });
+  const y = m.node('Add', [m.input('x', 'float32', [1]), m.scalar(1)]);
+  m.output('y', 'float32', [1], y);
+  return m.toBytes();
+}
+
+/** Loads and runs smokeModel(); rejects with the runtime's message when it cannot. */
+export async function smokeTest(
+  engine: EngineName,
+  ort: OrtModuleLike,
+  sessionOptions: object,
+): Promise<void> {
+  const session = await createOrtSession(engine, ort, prepareModel(smokeModel()), sessionOptions);
+  try {
+    const { y } = await session.run({ x: { data: new Float32Array([1]), dims: [1] } });
+    if (y.data[0] !== 2) throw new OnnxError(`${engine} engine: smoke test computed 1 + 1 = ${y.data[0]}`);
+  } finally {
+    await session.release();
+  }
+}

@@ -1,0 +1,8 @@
+/**
+ * Inference engines on the device: the Engine contract, its register/resolve pair, and the two
+ * implementations (onnxruntime-node and onnxruntime-web's wasm build).
+ */
+
+export * from './engine.js';
+export { nativeEngine } from './native.js';
+export { wasmEngine } from './wasm.js';

@@ -1,0 +1,70 @@
+/**
+ * The 'wasm' engine: onnxruntime-web's WebAssembly build running inside Node, the fallback where
+ * onnxruntime-node has no addon (e.g. a Pi Zero 2 W on a 32-bit OS), and the same build the
+ * dashboard's preview runs in the browser.
+ *
+ * Node specifics: the package's "node" export (dist/ort.node.min.mjs) finds its .wasm next to
+ * itself through import.meta.url, so no wasmPaths is needed while it stays unbundled in
+ * node_modules. It runs single-threaded (numThreads = 1: the threaded build would need worker
+ * threads and SharedArrayBuffer) and without the proxy worker, which is browser-only. env.wasm is
+ * read once, when the first session is created, so it is set before anything else runs.
+ */
+
+import { OnnxError } from '../../shared/errors.js';
+import {
+  checkLoadOptions,
+  createOrtSession,
+  type Engine,
+  type EngineLoadOptions,
+  type OrtModuleLike,
+  prepareModel,
+  smokeTest,
+} from './engine.js';
+
+const LOG_ERRORS_ONLY = 3;
+
+let ortPromise: Promise<OrtModuleLike> | undefined;
+
+async function loadOrt(): Promise<OrtModuleLike> {
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  const mod = ort as unknown as OrtModuleLike;
+  await smokeTest('wasm', mod, sessionOptions({ optimization: 'basic' }));
+  return mod;
+}
+
+/** `threads` is accepted for symmetry with 'native' and ignored: the wasm build is single-threaded. */
+function sessionOptions(options: EngineLoadOptions): object {
+  const { optimization } = checkLoadOptions(options);
+  return {
+    executionProviders: ['wasm'],
+    graphOptimizationLevel: optimization,
+    logSeverityLevel: LOG_ERRORS_ONLY,
+  };
+}
+
+/** The runtime module, loaded and smoke-tested once; a failure is remembered, not retried. */
+function runtime(): Promise<OrtModuleLike> {
+  ortPromise ??= loadOrt();
+  return ortPromise;
+}
+
+export const wasmEngine: Engine = {
+  name: 'wasm',
+  async init() {
+    await runtime();
+  },
+  async load(bytes, options = {}) {
+    const opts = sessionOptions(options);
+    let ort: OrtModuleLike;
+    try {
+      ort = await runtime();
+    } catch (err) {
+      throw new OnnxError(`wasm engine: onnxruntime-web could not start: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    return createOrtSession('wasm', ort, prepareModel(bytes), opts);
+  },
+};

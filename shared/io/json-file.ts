@@ -1,0 +1,38 @@
+/**
+ * Read a JSON file and validate it with a zod schema, turning every failure into a SchemaError
+ * that names the file and the first offending field.
+ */
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
+import { SchemaError } from '../errors.js';
+
+export function formatIssuePath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
+}
+
+export function parseWithSchema<S extends z.ZodType>(schema: S, value: unknown, file: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new SchemaError(file, formatIssuePath(issue.path), issue.message);
+  }
+  return result.data;
+}
+
+export function readJsonFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SchemaError(file, '', `cannot read the file (${(err as Error).message})`, { cause: err });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new SchemaError(file, '', `not valid JSON (${(err as Error).message})`, { cause: err });
+  }
+}
+
+export function readJsonWithSchema<S extends z.ZodType>(schema: S, file: string): z.output<S> {
+  return parseWithSchema(schema, readJsonFile(file), file);
+}

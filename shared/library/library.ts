@@ -1,0 +1,123 @@
+/**
+ * The activation library file (library.json): a monotonic version, a content hash over the
+ * entries, and the entries themselves. Loading validates the schema, every entry's params
+ * (through its form), every entry's content id and the file's hash, so a corrupt or edited
+ * library is refused with the file and field named rather than silently used.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { type ActivationEntry, classicEntries, entryId, parseEntry } from '../activations/index.js';
+import { InputError, SchemaError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { parseWithSchema, readJsonFile } from '../io/json-file.js';
+import { canonicalJson } from '../io/canonical-json.js';
+
+export const LIBRARY_FORMAT = 'liquidkan-library';
+export const LIBRARY_FILE = 'library.json';
+
+export interface ActivationLibrary {
+  readonly version: number;
+  /** sha256 of the canonical JSON of the entries (ids, forms, params, tails, metadata). */
+  readonly hash: string;
+  readonly entries: readonly ActivationEntry[];
+  /** The version and hash this one was derived from, when it was. */
+  readonly parent?: { readonly version: number; readonly hash: string };
+}
+
+const LibraryFileSchema = z
+  .object({
+    format: z.literal(LIBRARY_FORMAT),
+    version: z.number().int().nonnegative(),
+    hash: z.string().regex(/^[0-9a-f]{64}$/),
+    parent: z.object({ version: z.number().int().nonnegative(), hash: z.string() }).strict().optional(),
+    entries: z.array(z.unknown()).min(1),
+  })
+  .strict();
+
+export function libraryHash(entries: readonly ActivationEntry[]): string {
+  return createHash('sha256').update(canonicalJson(entries)).digest('hex');
+}
+
+export function makeLibrary(
+  entries: readonly ActivationEntry[],
+  version: number,
+  parent?: ActivationLibrary,
+): ActivationLibrary {
+  const seen = new Set<string>();
+  for (const e of entries) {
+    if (seen.has(e.id)) throw new InputError(`library: entry id ${e.id} (${e.name}) appears twice`);
+    seen.add(e.id);
+  }
+  return {
+    version,
+    hash: libraryHash(entries),
+    entries,
+    ...(parent ? { parent: { version: parent.version, hash: parent.hash } } : {}),
+  };
+}
+
+/** The built-in library of classic activations (version 1). */
+export function classicLibrary(): ActivationLibrary {
+  return makeLibrary(classicEntries(), 1);
+}
+
+export function libraryToJson(lib: ActivationLibrary): string {
+  const file = {
+    format: LIBRARY_FORMAT,
+    version: lib.version,
+    hash: lib.hash,
+    ...(lib.parent ? { parent: lib.parent } : {}),
+    entries: lib.entries,
+  };
+  return `${JSON.stringify(file, null, 2)}\n`;
+}
+
+/** Parse library.json content; `file` names the source in errors. */
+export function parseLibrary(json: unknown, file: string): ActivationLibrary {
+  const raw = parseWithSchema(LibraryFileSchema, json, file);
+  const entries = raw.entries.map((e, i) => {
+    const entry = parseEntry(e, `${file}: entries[${i}]`);
+    const expected = entryId(entry);
+    if (entry.id !== expected) {
+      throw new SchemaError(
+        file,
+        `entries[${i}].id`,
+        `is ${entry.id} but the entry's content hashes to ${expected} (edited or corrupt entry '${entry.name}')`,
+      );
+    }
+    return entry;
+  });
+  const lib = makeLibrary(entries, raw.version, undefined);
+  if (lib.hash !== raw.hash) {
+    throw new SchemaError(file, 'hash', `does not match the entries' content hash ${lib.hash} (corrupt or edited file)`);
+  }
+  return raw.parent ? { ...lib, parent: raw.parent } : lib;
+}
+
+/** `classic` for the built-in library, else a directory holding library.json (or the file itself). */
+export function loadLibrary(ref: string): ActivationLibrary {
+  if (ref === 'classic') return classicLibrary();
+  const file = ref.endsWith('.json') ? ref : join(ref, LIBRARY_FILE);
+  if (!existsSync(file)) {
+    throw new InputError(`library '${ref}': no ${LIBRARY_FILE} found at ${file} (use 'classic' for the built-in one)`);
+  }
+  return parseLibrary(readJsonFile(file), file);
+}
+
+export function saveLibrary(dir: string, lib: ActivationLibrary): string {
+  const file = join(dir, LIBRARY_FILE);
+  writeFileAtomic(file, libraryToJson(lib));
+  return file;
+}
+
+export function findEntry(lib: ActivationLibrary, idOrName: string): ActivationEntry {
+  const e = lib.entries.find((x) => x.id === idOrName) ?? lib.entries.find((x) => x.name === idOrName);
+  if (!e) {
+    throw new InputError(
+      `no entry '${idOrName}' in library version ${lib.version} (entries: ${lib.entries.map((x) => x.name).join(', ')})`,
+    );
+  }
+  return e;
+}

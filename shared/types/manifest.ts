@@ -1,0 +1,62 @@
+/**
+ * manifest.json of an exported bundle: what the ONNX files are, how to feed them, and what
+ * they were made from. The device reads it before loading anything.
+ */
+import { z } from 'zod';
+import { QUANTIZATIONS } from './profile.js';
+
+export const EXPORT_FORMAT = 'liquidkan-export';
+
+const IoSchema = z.object({ name: z.string(), dims: z.array(z.union([z.number().int(), z.string()])) }).strict();
+const FileSchema = z
+  .object({ file: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().positive() })
+  .strict();
+
+export const ExportManifestSchema = z
+  .object({
+    format: z.literal(EXPORT_FORMAT),
+    formatVersion: z.literal(1),
+    createdBy: z.string(),
+    profile: z.string(),
+    quant: z.enum(QUANTIZATIONS),
+    onnx: z.object({ irVersion: z.number().int(), opset: z.number().int() }).strict(),
+    model: z
+      .object({
+        inputs: z.number().int().positive(),
+        outputs: z.number().int().positive(),
+        stateWidth: z.number().int().nonnegative(),
+        dtDefault: z.number().positive(),
+        parameters: z.number().int().positive(),
+        weightsSha256: z.string(),
+      })
+      .strict(),
+    library: z.object({ version: z.number().int(), hash: z.string() }).strict(),
+    /** Per layer: how φ was exported (hard choice or the soft mixture). */
+    selection: z.array(
+      z
+        .object({
+          layer: z.number().int(),
+          kind: z.enum(['dense', 'liquid']),
+          mode: z.enum(['soft', 'hard']),
+          entries: z.array(z.object({ id: z.string(), name: z.string(), weight: z.number() }).strict()),
+        })
+        .strict(),
+    ),
+    tau: z.object({ default: z.array(z.number()), min: z.array(z.number()), max: z.array(z.number()) }).strict(),
+    step: z.object({ file: FileSchema, inputs: z.array(IoSchema), outputs: z.array(IoSchema) }).strict(),
+    sequence: z.object({ file: FileSchema, inputs: z.array(IoSchema), outputs: z.array(IoSchema) }).strict(),
+    /**
+     * Quantisation error against the float64 reference on a seeded probe sequence, and the
+     * first-order bound derived from the weight quantisation step (0 for fp32).
+     */
+    accuracy: z
+      .object({
+        probeSteps: z.number().int().positive(),
+        maxAbsErrorVsFp32: z.number().nonnegative(),
+        boundVsFp32: z.number().nonnegative(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type ExportManifest = z.output<typeof ExportManifestSchema>;

@@ -1,0 +1,76 @@
+/**
+ * model.json: the description of a liquid hybrid. Weights live beside it in weights.bin
+ * (float64, little-endian, tensors in the order listed) and the candidate activations in the
+ * model directory's library.json, so a model directory is self-contained.
+ */
+import { z } from 'zod';
+
+export const MODEL_FORMAT = 'liquidkan-model';
+export const MODEL_FORMAT_VERSION = 1;
+
+export const SelectorSchema = z
+  .object({
+    /** Library entry ids the layer may use, in the order of logits and affine rows. */
+    candidates: z.array(z.string().min(1)).min(1),
+    /** 'soft': softmax mixture of every candidate; 'hard': only candidates[chosen]. */
+    mode: z.enum(['soft', 'hard']),
+    /** Softmax temperature of the soft mixture (annealed towards 0 in training). */
+    temperature: z.number().positive(),
+    chosen: z.number().int().nonnegative(),
+  })
+  .strict()
+  .refine((s) => s.chosen < s.candidates.length, {
+    message: 'chosen must index into candidates',
+    path: ['chosen'],
+  });
+
+export const DenseLayerSchema = z
+  .object({ kind: z.literal('dense'), units: z.number().int().positive(), selector: SelectorSchema })
+  .strict();
+
+export const LiquidLayerSchema = z
+  .object({
+    kind: z.literal('liquid'),
+    units: z.number().int().positive(),
+    /** τ = tauMin + (tauMax - tauMin)·sigmoid(ρ), per neuron, in the time unit of Δt. */
+    tauMin: z.number().positive(),
+    tauMax: z.number().positive(),
+    selector: SelectorSchema,
+  })
+  .strict()
+  .refine((l) => l.tauMax > l.tauMin, { message: 'tauMax must exceed tauMin', path: ['tauMax'] });
+
+export const LayerSchema = z.union([DenseLayerSchema, LiquidLayerSchema]);
+
+export const TensorRecordSchema = z
+  .object({ name: z.string(), shape: z.array(z.number().int().nonnegative()) })
+  .strict();
+
+export const ModelJsonSchema = z
+  .object({
+    format: z.literal(MODEL_FORMAT),
+    formatVersion: z.literal(MODEL_FORMAT_VERSION),
+    inputs: z.number().int().positive(),
+    outputs: z.number().int().positive(),
+    /** Dense layers first, then liquid layers, then the linear readout. */
+    layers: z.array(LayerSchema).min(1),
+    /** Δt used when a caller gives none (same unit as τ). */
+    dtDefault: z.number().positive(),
+    seed: z.number().int(),
+    library: z.object({ version: z.number().int().nonnegative(), hash: z.string() }).strict(),
+    weights: z
+      .object({
+        file: z.literal('weights.bin'),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/),
+        tensors: z.array(TensorRecordSchema),
+      })
+      .strict(),
+    createdBy: z.string().optional(),
+  })
+  .strict();
+
+export type SelectorSpec = z.output<typeof SelectorSchema>;
+export type DenseLayerSpec = z.output<typeof DenseLayerSchema>;
+export type LiquidLayerSpec = z.output<typeof LiquidLayerSchema>;
+export type LayerSpec = z.output<typeof LayerSchema>;
+export type ModelJson = z.output<typeof ModelJsonSchema>;

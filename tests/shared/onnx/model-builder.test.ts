@@ -1,0 +1,120 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { OnnxError } from '../../../shared/errors.js';
+import { DATA_TYPE, type GraphProto, OnnxModelBuilder, onnx } from '../../../shared/onnx/index.js';
+import { checkOnnx } from '../../helpers/onnx-checker.js';
+import { allFixtures, scanFixture } from './fixtures.js';
+
+/** Decoded messages type repeated fields as optional; protobufjs always fills them with arrays. */
+type Graph = { [K in 'input' | 'initializer' | 'node']: NonNullable<GraphProto[K]> };
+function decodeGraph(bytes: Uint8Array): Graph {
+  return onnx.ModelProto.decode(bytes).graph as Graph;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'lk-onnx-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function tiny(): OnnxModelBuilder {
+  const m = new OnnxModelBuilder({ graphName: 'tiny' });
+  m.input('x', 'float32', ['N', 2]);
+  return m;
+}
+
+describe('OnnxModelBuilder', () => {
+  it('passes the onnx checker with full_check for every fixture model', () => {
+    const paths = allFixtures().map((f) => {
+      const p = join(dir, `${f.name}.onnx`);
+      writeFileSync(p, f.bytes);
+      return p;
+    });
+    expect(() => checkOnnx(paths)).not.toThrow();
+  });
+
+  it('reports the checker message for an invalid model', () => {
+    const m = tiny();
+    // Add with an int64 operand: well-formed protobuf, but shape/type inference rejects it.
+    m.output('y', 'float32', ['N', 2], m.node('Add', ['x', m.initializerI64([1, 2], [2])]));
+    const p = join(dir, 'bad.onnx');
+    writeFileSync(p, m.toBytes());
+    expect(() => checkOnnx([p])).toThrow(/bad\.onnx: .*(Add|type)/s);
+  });
+
+  it('writes IR version 8, opset 17 and the producer name', () => {
+    const model = onnx.ModelProto.decode(scanFixture().bytes);
+    expect(Number(model.irVersion)).toBe(8);
+    expect(model.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', 17]]);
+    expect(model.producerName).toBe('liquidkan');
+    expect(model.graph?.name).toBe('scan_seq');
+  });
+
+  it('stores an input default as an initializer of the same name, and the Scan body as a graph attribute', () => {
+    const graph = decodeGraph(scanFixture().bytes);
+    expect(graph.input.map((i) => i.name)).toEqual(['x', 'h0', 'tau']);
+    expect(graph.initializer.map((t) => t.name)).toContain('tau');
+    const scan = graph.node.find((n) => n.opType === 'Scan')!;
+    const body = (scan.attribute ?? []).find((a) => a.name === 'body')!;
+    expect(body.type).toBe(onnx.AttributeProto.AttributeType.GRAPH);
+    expect(body.g?.input?.map((i) => i.name)).toEqual(['h_prev', 'x_t']);
+    // The body reads W, U and tau from the outer graph instead of copying them.
+    expect(body.g?.initializer ?? []).toHaveLength(0);
+  });
+
+  it('shares identical constants and gives them short names', () => {
+    const m = tiny();
+    const a = m.scalar(0.5);
+    const b = m.constant([0.5], []);
+    const c = m.constant([1, 2], [2]);
+    const d = m.constant([1, 2], [2]);
+    const e = m.constant([1, 2], [1, 2]);
+    m.output('y', 'float32', ['N', 2], m.node('Add', ['x', m.node('Mul', [a, c])]));
+    expect(a).toBe(b);
+    expect(c).toBe(d);
+    expect(e).not.toBe(c);
+    expect(a).toMatch(/^c\d$/);
+    const graph = decodeGraph(m.toBytes());
+    expect(graph.initializer).toHaveLength(3);
+    expect(graph.node.every((n) => n.name && n.name.length <= 3)).toBe(true);
+  });
+
+  it('writes typed initializers as little-endian raw_data', () => {
+    const m = tiny();
+    m.initializerF16([1, -2], [2], 'h');
+    m.initializerI8([-1, 127], [2], 'q8');
+    m.initializerI64([3], [1], 'i64');
+    m.output('y', 'float32', ['N', 2], m.node('Identity', ['x']));
+    const inits = decodeGraph(m.toBytes()).initializer;
+    const byName = Object.fromEntries(inits.map((t) => [t.name, t]));
+    expect(byName.h.dataType).toBe(DATA_TYPE.float16);
+    expect(Array.from(byName.h.rawData)).toEqual([0x00, 0x3c, 0x00, 0xc0]);
+    expect(byName.q8.dataType).toBe(DATA_TYPE.int8);
+    expect(Array.from(byName.q8.rawData)).toEqual([0xff, 0x7f]);
+    expect(Array.from(byName.i64.rawData)).toEqual([3, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('names the op and the tensor when a node reads an undefined name', () => {
+    const m = tiny();
+    expect(() => m.node('MatMul', ['x', 'W'])).toThrow(OnnxError);
+    expect(() => m.node('MatMul', ['x', 'W'])).toThrow(/MatMul: input 1 'W' is not defined/);
+  });
+
+  it('keeps names unique across the graph and its subgraphs', () => {
+    const m = tiny();
+    const body = m.subgraph();
+    expect(() => body.input('x', 'float32', [2])).toThrow(/input 'x': name is already used/);
+    expect(() => m.input('x', 'float32', [2])).toThrow(/already used/);
+  });
+
+  it('rejects an output nobody produces, a reused subgraph and values that miss their shape', () => {
+    const m = tiny();
+    expect(() => m.output('y', 'float32', [1])).toThrow(/output 'y': no node/);
+    expect(() => m.initializerF32([1, 2, 3], [2, 2])).toThrow(/3 values do not fill shape \[2, 2\]/);
+    expect(() => m.initializerI8([200], [1])).toThrow(/element 0 = 200 is not a int8/);
+    const body = m.subgraph();
+    body.output('o', 'float32', [2], body.node('Identity', ['x']));
+    const g = body.finish();
+    m.node('If', [m.initializerF32([1], [])], { then_branch: { graph: g } });
+    expect(() => m.node('Identity', ['x'], { g: { graph: g } })).toThrow(/one node only/);
+  });
+});
