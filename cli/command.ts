@@ -58,7 +58,10 @@ export function helpText(cmd: Command, prefix: string): string {
   return lines.join('\n');
 }
 
-export function parseFlags(cmd: Command, argv: readonly string[]): { flags: FlagValues; positionals: string[] } {
+export function parseFlags(
+  cmd: Command,
+  argv: readonly string[],
+): { flags: FlagValues; positionals: string[] } {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
   for (const [name, f] of Object.entries(cmd.flags)) {
     options[name] = f.multiple ? { type: f.type, multiple: true } : { type: f.type };

@@ -20,7 +20,10 @@ function topHelp(): string {
   return lines.join('\n');
 }
 
-export async function main(argv: readonly string[], io = { out: process.stdout, err: process.stderr }): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io = { out: process.stdout, err: process.stderr },
+): Promise<number> {
   const write = (s: string) => io.out.write(s.endsWith('\n') ? s : `${s}\n`);
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     write(topHelp());

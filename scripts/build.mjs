@@ -12,4 +12,8 @@ const common = {
   logLevel: 'warning',
 };
 
-await build({ ...common, entryPoints: { cli: 'cli/main.ts', 'scripts/bench': 'scripts/bench.ts' }, outdir: 'dist' });
+await build({
+  ...common,
+  entryPoints: { cli: 'cli/main.ts', 'scripts/bench': 'scripts/bench.ts' },
+  outdir: 'dist',
+});

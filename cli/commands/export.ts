@@ -2,7 +2,7 @@ import { exportModel, writeBundle } from '../../shared/export/export.js';
 import { loadModelDir } from '../../shared/model/store.js';
 import { loadProfile } from '../../shared/profiles.js';
 import { QUANTIZATIONS } from '../../shared/types/profile.js';
-import { choiceFlag, type Command, JSON_FLAG, stringFlag } from '../command.js';
+import { type Command, choiceFlag, JSON_FLAG, stringFlag } from '../command.js';
 
 export const exportCommand: Command = {
   name: 'export',
@@ -10,7 +10,12 @@ export const exportCommand: Command = {
   usage: 'export --model DIR --profile NAME --quant fp32|fp16|int8 --out DIR',
   flags: {
     model: { type: 'string', value: 'DIR', description: 'model directory', required: true },
-    profile: { type: 'string', value: 'NAME', description: 'firmware profile name or JSON path', required: true },
+    profile: {
+      type: 'string',
+      value: 'NAME',
+      description: 'firmware profile name or JSON path',
+      required: true,
+    },
     quant: { type: 'string', value: 'fp32|fp16|int8', description: 'weight precision', required: true },
     out: { type: 'string', value: 'DIR', description: 'bundle directory to write', required: true },
     json: JSON_FLAG,

@@ -9,9 +9,19 @@ export const initCommand: Command = {
   summary: 'create an untrained liquid hybrid model directory',
   usage: 'init --library classic|DIR --inputs N --hidden H --outputs M --seed S --out DIR',
   flags: {
-    library: { type: 'string', value: 'classic|DIR', description: 'activation library to select from', required: true },
+    library: {
+      type: 'string',
+      value: 'classic|DIR',
+      description: 'activation library to select from',
+      required: true,
+    },
     inputs: { type: 'string', value: 'N', description: 'input features per step', required: true },
-    hidden: { type: 'string', value: 'H', description: 'units of the dense and liquid layers', required: true },
+    hidden: {
+      type: 'string',
+      value: 'H',
+      description: 'units of the dense and liquid layers',
+      required: true,
+    },
     outputs: { type: 'string', value: 'M', description: 'outputs per step', required: true },
     seed: { type: 'string', value: 'S', description: 'random seed (same seed, same model)', required: true },
     out: { type: 'string', value: 'DIR', description: 'model directory to write', required: true },
@@ -41,8 +51,16 @@ export const initCommand: Command = {
     });
     const out = stringFlag(ctx.flags, 'out');
     saveModelDir(out, model, 'liquidkan init');
-    const summary = { out, parameters: parameterCount(model), layers: model.layers.length, library: library.version };
+    const summary = {
+      out,
+      parameters: parameterCount(model),
+      layers: model.layers.length,
+      library: library.version,
+    };
     if (ctx.json) ctx.stdout(JSON.stringify(summary));
-    else ctx.info(`wrote ${out}: ${summary.parameters} parameters, ${summary.layers} layers, library v${library.version}`);
+    else
+      ctx.info(
+        `wrote ${out}: ${summary.parameters} parameters, ${summary.layers} layers, library v${library.version}`,
+      );
   },
 };

@@ -1,7 +1,7 @@
+import { InputError } from '../../shared/errors.js';
 import { loadLibrary } from '../../shared/library/library.js';
 import type { Command } from '../command.js';
 import { JSON_FLAG } from '../command.js';
-import { InputError } from '../../shared/errors.js';
 
 const show: Command = {
   name: 'show',
@@ -17,7 +17,9 @@ const show: Command = {
       return;
     }
     ctx.info(`library v${lib.version}  hash ${lib.hash.slice(0, 16)}  ${lib.entries.length} entries`);
-    ctx.info(`${'id'.padEnd(17)} ${'name'.padEnd(12)} ${'form'.padEnd(10)} ${'tail'.padEnd(8)} lipschitz  monotone    used`);
+    ctx.info(
+      `${'id'.padEnd(17)} ${'name'.padEnd(12)} ${'form'.padEnd(10)} ${'tail'.padEnd(8)} lipschitz  monotone    used`,
+    );
     for (const e of lib.entries) {
       const g = e.meta.gradient;
       ctx.info(

@@ -1,16 +1,21 @@
+import { predictSequence } from '../../device/predict.js';
 import { InputError } from '../../shared/errors.js';
 import { readNumericCsv } from '../../shared/io/csv.js';
-import { predictSequence } from '../../device/predict.js';
 import { loadModelDir } from '../../shared/model/store.js';
 import { QUANTIZATIONS } from '../../shared/types/profile.js';
-import { choiceFlag, type Command, JSON_FLAG, stringFlag } from '../command.js';
+import { type Command, choiceFlag, JSON_FLAG, stringFlag } from '../command.js';
 
 export const predictCommand: Command = {
   name: 'predict',
   summary: 'run a model over a CSV, read as one sequence',
   usage: 'predict --model DIR --input FILE.csv [--engine ts|onnx] [--quant fp32|fp16|int8] --json',
   flags: {
-    model: { type: 'string', value: 'DIR', description: 'model directory or exported bundle', required: true },
+    model: {
+      type: 'string',
+      value: 'DIR',
+      description: 'model directory or exported bundle',
+      required: true,
+    },
     input: {
       type: 'string',
       value: 'FILE.csv',

@@ -12,8 +12,8 @@ import { type HybridModel, layerCandidates, param } from '../model/model.js';
 import { runSequence } from '../model/reference.js';
 import { selectorWeightsInto } from '../model/selector.js';
 import { modelToFiles, WEIGHTS_FILE } from '../model/store.js';
-import { ONNX_IR_VERSION, ONNX_OPSET } from '../onnx/model-builder.js';
 import { Rng } from '../numeric/rng.js';
+import { ONNX_IR_VERSION, ONNX_OPSET } from '../onnx/model-builder.js';
 import { EXPORT_FORMAT, type ExportManifest } from '../types/manifest.js';
 import type { FirmwareProfile, Quantization } from '../types/profile.js';
 import { buildSequenceGraph, buildStepGraph, defaultTau } from './graph.js';
@@ -141,4 +141,3 @@ export function exportModel(model: HybridModel, opts: ExportOptions): ExportBund
 export function writeBundle(dir: string, bundle: ExportBundle): void {
   writeDirAtomic(dir, bundle.files);
 }
-

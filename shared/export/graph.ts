@@ -10,14 +10,14 @@
  *                  → output [N, T, out], state_out [N, H]
  */
 import { emitActivation } from '../activations/index.js';
-import type { GraphBuilder } from '../onnx/graph-builder.js';
-import { emitFloat16Weight, emitInt8Weight } from '../onnx/quantize.js';
-import { type GraphScope, OnnxModelBuilder } from '../onnx/model-builder.js';
-import { toFloat16 } from '../onnx/float16.js';
+import { tauFromRhoInto } from '../liquid/cell.js';
 import { stateWidth } from '../model/layout.js';
 import { type HybridModel, layerCandidates, param } from '../model/model.js';
 import { selectorWeightsInto } from '../model/selector.js';
-import { tauFromRhoInto } from '../liquid/cell.js';
+import { toFloat16 } from '../onnx/float16.js';
+import type { GraphBuilder } from '../onnx/graph-builder.js';
+import { type GraphScope, OnnxModelBuilder } from '../onnx/model-builder.js';
+import { emitFloat16Weight, emitInt8Weight } from '../onnx/quantize.js';
 import type { QuantizedWeights } from './quantize-model.js';
 
 /** Names of the model's weights once they are in the main graph (float32 tensors). */
@@ -51,7 +51,10 @@ function emitWeights(g: GraphScope, model: HybridModel, qw: QuantizedWeights): W
 function emitMatrix(g: GraphScope, qw: QuantizedWeights, name: string, rows: number): string {
   const w = param(qw.model, name);
   const cols = w.length / rows;
-  const hint = name.replace('readout.', 'r').replace(/^L(\d+)\./, 'l$1').toLowerCase();
+  const hint = name
+    .replace('readout.', 'r')
+    .replace(/^L(\d+)\./, 'l$1')
+    .toLowerCase();
   if (qw.quant === 'int8') return emitInt8Weight(g, qw.int8.get(name)!, hint);
   if (qw.quant === 'fp16') return emitFloat16Weight(g, toFloat16(w), [rows, cols], hint);
   return g.initializerF32(w, [rows, cols], hint);
@@ -100,7 +103,12 @@ function emitStep(
     const slice = (t: string, axis: number) =>
       layer.units === H
         ? t
-        : g.node('Slice', [t, g.initializerI64([offset], [1]), g.initializerI64([offset + layer.units], [1]), g.initializerI64([axis], [1])]);
+        : g.node('Slice', [
+            t,
+            g.initializerI64([offset], [1]),
+            g.initializerI64([offset + layer.units], [1]),
+            g.initializerI64([axis], [1]),
+          ]);
     const x = slice(io.state!, 1);
     const tauRaw = slice(io.tau!, 0);
     const tau = g.node('Clip', [tauRaw, g.scalar(layer.tauMin), g.scalar(layer.tauMax)]);
@@ -115,8 +123,15 @@ function emitStep(
     h = next;
     offset += layer.units;
   });
-  const output = g.node('Gemm', [h, weights.get('readout.W')!, weights.get('readout.b')!], { transB: { i: 1 } });
-  const state = states.length === 0 ? null : states.length === 1 ? states[0]! : g.node('Concat', states, { axis: { i: 1 } });
+  const output = g.node('Gemm', [h, weights.get('readout.W')!, weights.get('readout.b')!], {
+    transB: { i: 1 },
+  });
+  const state =
+    states.length === 0
+      ? null
+      : states.length === 1
+        ? states[0]!
+        : g.node('Concat', states, { axis: { i: 1 } });
   return { output, state };
 }
 
@@ -178,7 +193,10 @@ export function buildStepGraph(model: HybridModel, qw: QuantizedWeights): BuiltG
 }
 
 export function buildSequenceGraph(model: HybridModel, qw: QuantizedWeights): BuiltGraph {
-  const g = new OnnxModelBuilder({ graphName: 'lkan_sequence', docString: 'liquidkan hybrid, Scan over a window' });
+  const g = new OnnxModelBuilder({
+    graphName: 'lkan_sequence',
+    docString: 'liquidkan hybrid, Scan over a window',
+  });
   const { inputs, io } = declareCommon(g, model, true);
   const weights = emitWeights(g, model, qw);
   const H = stateWidth(model);

@@ -4,10 +4,11 @@
  * float32. The dequantized model is what the ONNX file computes, so it is also the TypeScript
  * reference for parity checks.
  */
-import { dequantize, type QuantizedMatrix, quantizePerChannel } from '../onnx/quantize.js';
-import { roundToFloat16 } from '../onnx/float16.js';
+
 import { isWeightMatrix, parameterLayout } from '../model/layout.js';
 import { cloneModel, type HybridModel } from '../model/model.js';
+import { roundToFloat16 } from '../onnx/float16.js';
+import { dequantize, type QuantizedMatrix, quantizePerChannel } from '../onnx/quantize.js';
 import type { Quantization } from '../types/profile.js';
 
 export interface QuantizedWeights {

@@ -1,16 +1,26 @@
 /**
- * Canonical JSON for content hashes: object keys sorted, no whitespace, numbers as JSON
- * prints them. The same content gives the same bytes whatever order keys were written in.
+ * Canonical JSON for content hashes: object keys sorted, no whitespace, undefined fields left
+ * out. The same content gives the same bytes whatever order keys were written in. With
+ * `significantDigits`, numbers are rounded first (and −0 folded into 0), so shapes that differ
+ * only in the last bits of a refit hash alike.
  */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`cannot hash non-finite number ${value}`);
-    return JSON.stringify(value) ?? 'null';
+export interface CanonicalJsonOptions {
+  /** Round every number to this many significant digits. @defaultValue exact */
+  readonly significantDigits?: number;
+}
+
+export function canonicalJson(value: unknown, opts: CanonicalJsonOptions = {}): string {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return JSON.stringify(String(value));
+    if (opts.significantDigits === undefined) return JSON.stringify(value);
+    const r = Number(value.toPrecision(opts.significantDigits));
+    return JSON.stringify(r === 0 ? 0 : r);
   }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v, opts)).join(',')}]`;
+  const rec = value as Record<string, unknown>;
+  const keys = Object.keys(rec)
+    .filter((k) => rec[k] !== undefined)
     .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(rec[k], opts)}`).join(',')}}`;
 }

@@ -13,12 +13,16 @@ export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'liquidkan') {
+    if (
+      existsSync(pkg) &&
+      (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'liquidkan'
+    ) {
       cached = dir;
       return dir;
     }
     const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the liquidkan package root above ' + fileURLToPath(import.meta.url));
+    if (up === dir)
+      throw new Error('cannot find the liquidkan package root above ' + fileURLToPath(import.meta.url));
     dir = up;
   }
 }

@@ -11,8 +11,8 @@ import { z } from 'zod';
 import { type ActivationEntry, classicEntries, entryId, parseEntry } from '../activations/index.js';
 import { InputError, SchemaError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { parseWithSchema, readJsonFile } from '../io/json-file.js';
 import { canonicalJson } from '../io/canonical-json.js';
+import { parseWithSchema, readJsonFile } from '../io/json-file.js';
 
 export const LIBRARY_FORMAT = 'liquidkan-library';
 export const LIBRARY_FILE = 'library.json';
@@ -91,7 +91,11 @@ export function parseLibrary(json: unknown, file: string): ActivationLibrary {
   });
   const lib = makeLibrary(entries, raw.version, undefined);
   if (lib.hash !== raw.hash) {
-    throw new SchemaError(file, 'hash', `does not match the entries' content hash ${lib.hash} (corrupt or edited file)`);
+    throw new SchemaError(
+      file,
+      'hash',
+      `does not match the entries' content hash ${lib.hash} (corrupt or edited file)`,
+    );
   }
   return raw.parent ? { ...lib, parent: raw.parent } : lib;
 }
@@ -101,7 +105,9 @@ export function loadLibrary(ref: string): ActivationLibrary {
   if (ref === 'classic') return classicLibrary();
   const file = ref.endsWith('.json') ? ref : join(ref, LIBRARY_FILE);
   if (!existsSync(file)) {
-    throw new InputError(`library '${ref}': no ${LIBRARY_FILE} found at ${file} (use 'classic' for the built-in one)`);
+    throw new InputError(
+      `library '${ref}': no ${LIBRARY_FILE} found at ${file} (use 'classic' for the built-in one)`,
+    );
   }
   return parseLibrary(readJsonFile(file), file);
 }

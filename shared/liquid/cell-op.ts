@@ -3,7 +3,7 @@
  * time records one node per layer per step instead of a dozen elementwise ones.
  */
 import { ShapeError } from '../errors.js';
-import { type Tape, Var } from '../numeric/tape.js';
+import type { Tape, Var } from '../numeric/tape.js';
 import { liquidStepBackward, liquidStepInto, tauFromRhoInto } from './cell.js';
 
 /**

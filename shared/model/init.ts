@@ -35,7 +35,11 @@ export interface InitOptions {
   readonly tauMax?: number;
 }
 
-function selectorFor(library: ActivationLibrary, activation: string | undefined, temperature: number): SelectorSpec {
+function selectorFor(
+  library: ActivationLibrary,
+  activation: string | undefined,
+  temperature: number,
+): SelectorSpec {
   const candidates = library.entries.map((e) => e.id);
   if (activation === undefined) return { candidates, mode: 'soft', temperature, chosen: 0 };
   const chosen = library.entries.findIndex((e) => e.id === activation || e.name === activation);
@@ -60,7 +64,8 @@ export function initModel(opts: InitOptions): HybridModel {
   const tauMax = opts.tauMax ?? 20;
   const selector = selectorFor(opts.library, opts.activation, temperature);
   const layers: LayerSpec[] = [];
-  for (let i = 0; i < (opts.denseLayers ?? 1); i++) layers.push({ kind: 'dense', units: opts.hidden, selector });
+  for (let i = 0; i < (opts.denseLayers ?? 1); i++)
+    layers.push({ kind: 'dense', units: opts.hidden, selector });
   for (let i = 0; i < (opts.liquidLayers ?? 1); i++) {
     layers.push({ kind: 'liquid', units: opts.hidden, tauMin, tauMax, selector });
   }

@@ -31,7 +31,9 @@ export function validateArchitecture(arch: ArchitectureSpec): void {
   arch.layers.forEach((layer, i) => {
     if (layer.kind === 'liquid') seenLiquid = true;
     else if (seenLiquid) {
-      throw new ModelError(`layers[${i}] is a dense layer after a liquid layer; dense layers must come first`);
+      throw new ModelError(
+        `layers[${i}] is a dense layer after a liquid layer; dense layers must come first`,
+      );
     }
   });
 }

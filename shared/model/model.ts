@@ -32,7 +32,8 @@ export function param(model: HybridModel, name: string): Float64Array {
 export function layerCandidates(model: HybridModel, layer: LayerSpec): ActivationEntry[] {
   return layer.selector.candidates.map((id) => {
     const e = model.library.entries.find((x) => x.id === id);
-    if (!e) throw new ModelError(`selector candidate '${id}' is not in library version ${model.library.version}`);
+    if (!e)
+      throw new ModelError(`selector candidate '${id}' is not in library version ${model.library.version}`);
     return e;
   });
 }
@@ -44,17 +45,23 @@ export function checkParams(model: HybridModel, where: string): void {
     const size = t.shape.reduce((a, b) => a * b, 1);
     if (!data) throw new ModelError(`${where}: missing parameter tensor '${t.name}'`);
     if (data.length !== size) {
-      throw new ModelError(`${where}: tensor '${t.name}' has ${data.length} values, shape [${t.shape}] needs ${size}`);
+      throw new ModelError(
+        `${where}: tensor '${t.name}' has ${data.length} values, shape [${t.shape}] needs ${size}`,
+      );
     }
     for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i]!)) throw new ModelError(`${where}: tensor '${t.name}'[${i}] is not finite`);
+      if (!Number.isFinite(data[i]!))
+        throw new ModelError(`${where}: tensor '${t.name}'[${i}] is not finite`);
     }
   }
   for (const layer of model.layers) layerCandidates(model, layer);
 }
 
 /** A deep copy whose tensors can be changed without touching the original. */
-export function cloneModel(model: HybridModel, changes: Partial<Omit<HybridModel, 'params'>> = {}): HybridModel {
+export function cloneModel(
+  model: HybridModel,
+  changes: Partial<Omit<HybridModel, 'params'>> = {},
+): HybridModel {
   const params = new Map<string, Float64Array>();
   for (const [k, v] of model.params) params.set(k, v.slice());
   return { ...model, ...changes, params };

@@ -129,7 +129,9 @@ export class ReferenceRunner {
   /** Override τ (e.g. after online adaptation); values are clamped into each layer's band. */
   setTau(values: ArrayLike<number>): void {
     if (values.length !== this.stateWidth) {
-      throw new ShapeError(`setTau: got ${values.length} values, the model has ${this.stateWidth} liquid neurons`);
+      throw new ShapeError(
+        `setTau: got ${values.length} values, the model has ${this.stateWidth} liquid neurons`,
+      );
     }
     for (const l of this.layers) {
       if (!l.tau || l.spec.kind !== 'liquid') continue;
@@ -147,7 +149,9 @@ export class ReferenceRunner {
     const N = this.batch;
     const m = this.model;
     if (input.length !== N * m.inputs) {
-      throw new ShapeError(`step: input has ${input.length} values, expected batch ${N} × ${m.inputs} inputs`);
+      throw new ShapeError(
+        `step: input has ${input.length} values, expected batch ${N} × ${m.inputs} inputs`,
+      );
     }
     if (typeof dt === 'number') this.dtBuf.fill(dt);
     else this.dtBuf.set(dt);
@@ -168,11 +172,13 @@ export class ReferenceRunner {
       if (l.spec.kind === 'liquid') {
         const x = this.liquidNext.subarray(0, N * units);
         for (let n = 0; n < N; n++) {
-          for (let r = 0; r < units; r++) x[n * units + r] = this.state[n * this.stateWidth + l.stateOffset + r]!;
+          for (let r = 0; r < units; r++)
+            x[n * units + r] = this.state[n * this.stateWidth + l.stateOffset + r]!;
         }
         liquidStepInto(x, l.act, l.tau!, this.dtBuf, x);
         for (let n = 0; n < N; n++) {
-          for (let r = 0; r < units; r++) this.state[n * this.stateWidth + l.stateOffset + r] = x[n * units + r]!;
+          for (let r = 0; r < units; r++)
+            this.state[n * this.stateWidth + l.stateOffset + r] = x[n * units + r]!;
         }
         h = this.state;
         hOffset = l.stateOffset;
@@ -185,7 +191,8 @@ export class ReferenceRunner {
     }
     const last = this.layers[this.layers.length - 1]!.spec.units;
     matvecRows(this.readoutW, m.outputs, last, h, hOffset, hStride, out, N, false);
-    for (let n = 0; n < N; n++) for (let r = 0; r < m.outputs; r++) out[n * m.outputs + r] += this.readoutB[r]!;
+    for (let n = 0; n < N; n++)
+      for (let r = 0; r < m.outputs; r++) out[n * m.outputs + r] += this.readoutB[r]!;
   }
 }
 
@@ -196,13 +203,19 @@ export class ReferenceRunner {
 export function runSequence(model: HybridModel, inputs: Float64Array, dts?: Float64Array): Float64Array {
   const T = inputs.length / model.inputs;
   if (!Number.isInteger(T)) {
-    throw new ShapeError(`runSequence: ${inputs.length} input values are not a whole number of ${model.inputs}-wide rows`);
+    throw new ShapeError(
+      `runSequence: ${inputs.length} input values are not a whole number of ${model.inputs}-wide rows`,
+    );
   }
   const runner = new ReferenceRunner(model, 1);
   const out = new Float64Array(T * model.outputs);
   const row = new Float64Array(model.outputs);
   for (let t = 0; t < T; t++) {
-    runner.step(inputs.subarray(t * model.inputs, (t + 1) * model.inputs), dts ? dts[t]! : model.dtDefault, row);
+    runner.step(
+      inputs.subarray(t * model.inputs, (t + 1) * model.inputs),
+      dts ? dts[t]! : model.dtDefault,
+      row,
+    );
     out.set(row, t * model.outputs);
   }
   return out;

@@ -17,7 +17,9 @@ export interface SelectorState {
 export function selectorMix(tape: Tape, u: Var, logits: Var, affine: Var, s: SelectorState): Var {
   const K = s.kernel.candidates.length;
   if (logits.size !== K || affine.size !== 4 * K) {
-    throw new ShapeError(`selectorMix: ${K} candidates need logits [${K}] and affine [${K}, 4], got [${logits.shape}] and [${affine.shape}]`);
+    throw new ShapeError(
+      `selectorMix: ${K} candidates need logits [${K}] and affine [${K}, 4], got [${logits.shape}] and [${affine.shape}]`,
+    );
   }
   const w = new Float64Array(K);
   selectorWeightsInto(logits.data, s.temperature, s.mode, s.chosen, w);
@@ -28,7 +30,17 @@ export function selectorMix(tape: Tape, u: Var, logits: Var, affine: Var, s: Sel
     u.shape,
     [u, logits, affine],
     (o) => {
-      s.kernel.backward(u.data, affine.data, w, s.temperature, s.mode, o.grad!, u.grad, affine.grad, logits.grad);
+      s.kernel.backward(
+        u.data,
+        affine.data,
+        w,
+        s.temperature,
+        s.mode,
+        o.grad!,
+        u.grad,
+        affine.grad,
+        logits.grad,
+      );
     },
     'selectorMix',
   );

@@ -75,7 +75,13 @@ export class SelectorKernel {
    * y = φ(u) elementwise, and dy/du when dy is given. u, y, dy: any length (the layer's
    * pre-activations); affine [K, 4] rows (a, b, c, d); w [K] mixture weights.
    */
-  forwardInto(u: Float64Array, affine: Float64Array, w: Float64Array, y: Float64Array, dy?: Float64Array): void {
+  forwardInto(
+    u: Float64Array,
+    affine: Float64Array,
+    w: Float64Array,
+    y: Float64Array,
+    dy?: Float64Array,
+  ): void {
     this.ensure(u.length);
     y.fill(0);
     dy?.fill(0);

@@ -33,7 +33,10 @@ function encodeWeights(model: HybridModel): { bytes: Uint8Array; tensors: ModelJ
   return { bytes: buf, tensors: layout.map((t) => ({ name: t.name, shape: [...t.shape] })) };
 }
 
-export function modelToFiles(model: HybridModel, createdBy = 'liquidkan'): Record<string, Uint8Array | string> {
+export function modelToFiles(
+  model: HybridModel,
+  createdBy = 'liquidkan',
+): Record<string, Uint8Array | string> {
   checkParams(model, 'model');
   const { bytes, tensors } = encodeWeights(model);
   const json: ModelJson = {
@@ -65,7 +68,11 @@ export function loadModelDir(dir: string): HybridModel {
   const json = readJsonWithSchema(ModelJsonSchema, file);
   const library = loadLibrary(join(dir, LIBRARY_FILE));
   if (library.hash !== json.library.hash) {
-    throw new SchemaError(file, 'library.hash', `does not match ${join(dir, LIBRARY_FILE)} (hash ${library.hash})`);
+    throw new SchemaError(
+      file,
+      'library.hash',
+      `does not match ${join(dir, LIBRARY_FILE)} (hash ${library.hash})`,
+    );
   }
   const wfile = join(dir, json.weights.file);
   let bytes: Buffer;
@@ -76,7 +83,9 @@ export function loadModelDir(dir: string): HybridModel {
   }
   const digest = createHash('sha256').update(bytes).digest('hex');
   if (digest !== json.weights.sha256) {
-    throw new ModelError(`${wfile}: sha256 ${digest} does not match model.json weights.sha256 (corrupt or truncated)`);
+    throw new ModelError(
+      `${wfile}: sha256 ${digest} does not match model.json weights.sha256 (corrupt or truncated)`,
+    );
   }
   const layout = parameterLayout(json);
   const listed = json.weights.tensors.map((t) => `${t.name}[${t.shape}]`).join(' ');
@@ -94,7 +103,8 @@ export function loadModelDir(dir: string): HybridModel {
     params.set(t.name, data);
     off += n * 8;
   }
-  if (off !== bytes.length) throw new ModelError(`${wfile}: ${bytes.length - off} bytes left over after the last tensor`);
+  if (off !== bytes.length)
+    throw new ModelError(`${wfile}: ${bytes.length - off} bytes left over after the last tensor`);
   const model: HybridModel = {
     inputs: json.inputs,
     outputs: json.outputs,

@@ -27,7 +27,9 @@ export class Var {
 
   constructor(data: Float64Array, shape: Shape, requiresGrad = false, label = '') {
     if (data.length !== sizeOf(shape)) {
-      throw new ShapeError(`${label || 'tensor'}: ${data.length} values do not fill shape [${shape.join(', ')}]`);
+      throw new ShapeError(
+        `${label || 'tensor'}: ${data.length} values do not fill shape [${shape.join(', ')}]`,
+      );
     }
     this.data = data;
     this.shape = shape;
@@ -79,9 +81,19 @@ export class Tape {
 
   /** Seed d(loss)/d(loss) = 1 for a scalar loss and run every recorded rule in reverse. */
   backward(loss: Var): void {
-    if (loss.size !== 1) throw new ShapeError(`backward() needs a scalar loss, got shape [${loss.shape.join(', ')}]`);
-    if (!loss.grad) return; // nothing on the tape depends on a parameter
-    loss.grad[0] += 1;
+    if (loss.size !== 1)
+      throw new ShapeError(`backward() needs a scalar loss, got shape [${loss.shape.join(', ')}]`);
+    this.seed(loss, 0);
+  }
+
+  /**
+   * Backpropagate from one element of any tensor: afterwards every parameter's grad holds
+   * d out[index] / d param (added to what it held). Used for per-output sensitivities.
+   */
+  seed(out: Var, index: number): void {
+    if (!out.grad) return; // nothing on the tape depends on a parameter
+    if (index < 0 || index >= out.size) throw new ShapeError(`seed: index ${index} outside [0, ${out.size})`);
+    out.grad[index] += 1;
     for (let i = this.steps.length - 1; i >= 0; i--) this.steps[i]!();
   }
 

@@ -7,9 +7,15 @@ import { QUANTIZATIONS } from './profile.js';
 
 export const EXPORT_FORMAT = 'liquidkan-export';
 
-const IoSchema = z.object({ name: z.string(), dims: z.array(z.union([z.number().int(), z.string()])) }).strict();
+const IoSchema = z
+  .object({ name: z.string(), dims: z.array(z.union([z.number().int(), z.string()])) })
+  .strict();
 const FileSchema = z
-  .object({ file: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().positive() })
+  .object({
+    file: z.string(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    bytes: z.number().int().positive(),
+  })
   .strict();
 
 export const ExportManifestSchema = z
@@ -42,7 +48,9 @@ export const ExportManifestSchema = z
         })
         .strict(),
     ),
-    tau: z.object({ default: z.array(z.number()), min: z.array(z.number()), max: z.array(z.number()) }).strict(),
+    tau: z
+      .object({ default: z.array(z.number()), min: z.array(z.number()), max: z.array(z.number()) })
+      .strict(),
     step: z.object({ file: FileSchema, inputs: z.array(IoSchema), outputs: z.array(IoSchema) }).strict(),
     sequence: z.object({ file: FileSchema, inputs: z.array(IoSchema), outputs: z.array(IoSchema) }).strict(),
     /**

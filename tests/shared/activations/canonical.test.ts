@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CLASSIC_WINDOWS, classicEntries, classicEntry } from '../../../shared/activations/builtins.js';
-import {
-  canonicalizeFunction,
-  canonicalizeSamples,
-  rangeOf,
-} from '../../../shared/activations/canonical.js';
+import { canonicalizeFunction, canonicalizeSamples, rangeOf } from '../../../shared/activations/canonical.js';
 import { compileActivation } from '../../../shared/activations/compile.js';
 import { PRIMITIVES } from '../../../shared/activations/primitives.js';
 import { LibraryEntryError } from '../../../shared/errors.js';

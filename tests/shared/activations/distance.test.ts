@@ -36,10 +36,18 @@ describe('affine-invariant distance', () => {
   });
 
   it('sees reflections as the same shape', () => {
-    expect(directedDistance((z) => Math.tanh(-2 * z), (z) => Math.exp(z) / (1 + Math.exp(z)) + 0 * z)).toBeLessThan(
-      0.05,
-    );
-    expect(directedDistance((z) => -(z ** 3), (z) => z ** 3)).toBeLessThan(1e-6);
+    expect(
+      directedDistance(
+        (z) => Math.tanh(-2 * z),
+        (z) => Math.exp(z) / (1 + Math.exp(z)) + 0 * z,
+      ),
+    ).toBeLessThan(0.05);
+    expect(
+      directedDistance(
+        (z) => -(z ** 3),
+        (z) => z ** 3,
+      ),
+    ).toBeLessThan(1e-6);
   });
 
   it('is clearly positive for different shapes, and symmetric', () => {

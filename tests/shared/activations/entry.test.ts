@@ -100,9 +100,17 @@ describe('library entries', () => {
       'softplus',
       'gaussian',
     ]);
-    expect(byName.tanh.meta.gradient).toMatchObject({ monotone: 'increasing', bounded: true, smoothness: 'Cinf' });
+    expect(byName.tanh.meta.gradient).toMatchObject({
+      monotone: 'increasing',
+      bounded: true,
+      smoothness: 'Cinf',
+    });
     expect(byName.tanh.meta.gradient.lipschitz).toBeCloseTo(3 / Math.tanh(3), 6);
-    expect(byName.relu.meta.gradient).toMatchObject({ monotone: 'increasing', bounded: false, smoothness: 'C0' });
+    expect(byName.relu.meta.gradient).toMatchObject({
+      monotone: 'increasing',
+      bounded: false,
+      smoothness: 'C0',
+    });
     expect(byName.gaussian.meta.gradient).toMatchObject({ monotone: 'none', bounded: true });
     expect(byName.silu.meta.gradient).toMatchObject({ monotone: 'none', bounded: false });
     expect(byName.identity.meta.cost.opsPerElement).toBe(0);

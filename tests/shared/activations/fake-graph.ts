@@ -66,7 +66,7 @@ export class FakeGraph implements GraphBuilder {
   run(input: string, x: Float64Array, output: string): Float64Array {
     const env = new Map<string, Tensor>(this.consts);
     env.set(input, x);
-    const get = (name: string, i: number, t: Tensor) => t[t.length === 1 ? 0 : i];
+    const get = (i: number, t: Tensor) => t[t.length === 1 ? 0 : i];
     for (const n of this.nodes) {
       const ins = n.inputs.map((name) => {
         const t = env.get(name);
@@ -76,7 +76,7 @@ export class FakeGraph implements GraphBuilder {
       const len = Math.max(...ins.map((t) => t.length));
       const out = new Float64Array(len);
       for (let i = 0; i < len; i++) {
-        const v = ins.map((t) => get('', i, t));
+        const v = ins.map((t) => get(i, t));
         if (n.op in UNARY) out[i] = UNARY[n.op](v[0]);
         else if (n.op in BINARY) out[i] = BINARY[n.op](v[0], v[1]);
         else if (n.op === 'Clip') out[i] = Math.min(Math.max(v[0], v[1]), v[2]);

@@ -13,7 +13,9 @@ function checkDerivative(form: FormName, params: FormParams, kinkAt?: number): v
     if (kinkAt !== undefined && Math.abs(z - kinkAt) < 1e-3) continue;
     const fd = (m.evaluate(params, z + H) - m.evaluate(params, z - H)) / (2 * H);
     const d = m.derivative(params, z);
-    expect(Math.abs(fd - d), `${form} ${JSON.stringify(params)} at ${z}`).toBeLessThan(1e-6 * (1 + Math.abs(d)));
+    expect(Math.abs(fd - d), `${form} ${JSON.stringify(params)} at ${z}`).toBeLessThan(
+      1e-6 * (1 + Math.abs(d)),
+    );
   }
 }
 
@@ -45,14 +47,17 @@ describe('forms', () => {
   it('rational ψ′ matches finite differences and the denominator is ≥ 1', () => {
     const params = FORMS.rational.parse({ p: [0.2, 1.5, -0.3, 0.4], q: [0.8, 0.1] }, 'test');
     checkDerivative('rational', params);
-    for (const z of [-1e3, -3, 0, 2, 1e6]) expect(Number.isFinite(FORMS.rational.evaluate(params, z))).toBe(true);
+    for (const z of [-1e3, -3, 0, 2, 1e6])
+      expect(Number.isFinite(FORMS.rational.evaluate(params, z))).toBe(true);
   });
 
   it('parse rejects bad params with messages naming the field and the entry', () => {
-    expect(() => symbolicForm.parse({ fn: 'log', alpha: 1, beta: 0.5, gamma: 1, delta: 0 }, "entry 'l1'")).toThrow(
-      /entry 'l1'.*params.*log.*safe domain/,
+    expect(() =>
+      symbolicForm.parse({ fn: 'log', alpha: 1, beta: 0.5, gamma: 1, delta: 0 }, "entry 'l1'"),
+    ).toThrow(/entry 'l1'.*params.*log.*safe domain/);
+    expect(() => symbolicForm.parse({ fn: 'inv', alpha: 1, beta: 0, gamma: 1, delta: 0 }, 'e')).toThrow(
+      /inv/,
     );
-    expect(() => symbolicForm.parse({ fn: 'inv', alpha: 1, beta: 0, gamma: 1, delta: 0 }, 'e')).toThrow(/inv/);
     expect(() => FORMS.classic.parse({ fn: 'x2', alpha: 1, beta: 0, gamma: 1, delta: 0 }, 'e')).toThrow(
       /params\.fn.*one of identity/,
     );
@@ -66,11 +71,11 @@ describe('forms', () => {
   it('only forms safe on all of ℝ are extendable', () => {
     expect(FORMS.chebyshev.extendable({ coeffs: [0, 1] })).toBe(false);
     expect(FORMS.rational.extendable({ p: [0, 1], q: [1] })).toBe(true);
-    expect(symbolicForm.extendable(symbolicForm.parse({ fn: 'x2', alpha: 1, beta: 0, gamma: 1, delta: 0 }, 'e'))).toBe(
-      true,
-    );
-    expect(symbolicForm.extendable(symbolicForm.parse({ fn: 'exp', alpha: 1, beta: 0, gamma: 1, delta: 0 }, 'e'))).toBe(
-      false,
-    );
+    expect(
+      symbolicForm.extendable(symbolicForm.parse({ fn: 'x2', alpha: 1, beta: 0, gamma: 1, delta: 0 }, 'e')),
+    ).toBe(true);
+    expect(
+      symbolicForm.extendable(symbolicForm.parse({ fn: 'exp', alpha: 1, beta: 0, gamma: 1, delta: 0 }, 'e')),
+    ).toBe(false);
   });
 });

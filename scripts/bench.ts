@@ -1,0 +1,155 @@
+/**
+ * `npm run bench [-- --json]`: per-step latency of a 32-neuron, 8-input liquid hybrid (hard tanh,
+ * as deployed) in the TypeScript reference and in onnxruntime (step graph per call, sequence
+ * graph per step), fp32 and int8, plus file sizes. Everything is measured side by side in one
+ * run and reported with ratios, since absolute times on a shared machine are noisy.
+ */
+import { performance } from 'node:perf_hooks';
+import { type EngineName, type EngineSession, getEngine } from '../device/engines/index.js';
+import { exportModel } from '../shared/export/export.js';
+import { classicLibrary } from '../shared/library/library.js';
+import { initModel } from '../shared/model/init.js';
+import { ReferenceRunner } from '../shared/model/reference.js';
+import { Rng } from '../shared/numeric/rng.js';
+import { loadProfile } from '../shared/profiles.js';
+import type { Quantization } from '../shared/types/profile.js';
+
+interface Stats {
+  p50_us: number;
+  p99_us: number;
+  mean_us: number;
+  samples: number;
+}
+
+function stats(samplesUs: number[]): Stats {
+  const s = [...samplesUs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+  const mean = s.reduce((a, b) => a + b, 0) / s.length;
+  const r = (v: number) => Math.round(v * 100) / 100;
+  return { p50_us: r(q(0.5)), p99_us: r(q(0.99)), mean_us: r(mean), samples: s.length };
+}
+
+const INPUTS = 8;
+const HIDDEN = 32;
+const STEP_CALLS = Number(process.env['LK_BENCH_STEPS'] ?? 5000);
+const WINDOW = 256;
+const WINDOW_RUNS = Number(process.env['LK_BENCH_WINDOWS'] ?? 60);
+
+async function benchStepGraph(session: EngineSession, x: Float32Array): Promise<Stats> {
+  let state = new Float32Array(HIDDEN);
+  const dt = Float32Array.of(1);
+  const times: number[] = [];
+  for (let i = 0; i < STEP_CALLS + 200; i++) {
+    const input = x.subarray((i % WINDOW) * INPUTS, (i % WINDOW + 1) * INPUTS);
+    const t0 = performance.now();
+    const out = await session.run({
+      input: { data: input, dims: [1, INPUTS] },
+      state: { data: state, dims: [1, HIDDEN] },
+      dt: { data: dt, dims: [1, 1] },
+    });
+    const t1 = performance.now();
+    state = out['state_out']!.data as Float32Array<ArrayBuffer>;
+    if (i >= 200) times.push((t1 - t0) * 1000);
+  }
+  return stats(times);
+}
+
+async function benchSequenceGraph(session: EngineSession, x: Float32Array): Promise<Stats> {
+  const dt = new Float32Array(WINDOW).fill(1);
+  const state = new Float32Array(HIDDEN);
+  const times: number[] = [];
+  for (let i = 0; i < WINDOW_RUNS + 5; i++) {
+    const t0 = performance.now();
+    await session.run({
+      input: { data: x, dims: [1, WINDOW, INPUTS] },
+      state: { data: state, dims: [1, HIDDEN] },
+      dt: { data: dt, dims: [1, WINDOW, 1] },
+    });
+    const t1 = performance.now();
+    if (i >= 5) times.push(((t1 - t0) * 1000) / WINDOW);
+  }
+  return stats(times);
+}
+
+function benchReference(runner: ReferenceRunner, x: Float64Array): Stats {
+  const out = new Float64Array(1);
+  const times: number[] = [];
+  // per-step times are too short to time one by one reliably; time blocks of 16 steps
+  const block = 16;
+  for (let i = 0; i < (STEP_CALLS * 4) / block + 100; i++) {
+    const t0 = performance.now();
+    for (let k = 0; k < block; k++) {
+      const j = (i * block + k) % WINDOW;
+      runner.step(x.subarray(j * INPUTS, (j + 1) * INPUTS), 1, out);
+    }
+    const t1 = performance.now();
+    if (i >= 100) times.push(((t1 - t0) * 1000) / block);
+  }
+  return stats(times);
+}
+
+async function main(): Promise<void> {
+  const json = process.argv.includes('--json');
+  const model = initModel({
+    library: classicLibrary(),
+    inputs: INPUTS,
+    hidden: HIDDEN,
+    outputs: 1,
+    seed: 1,
+    activation: 'tanh',
+  });
+  const rng = new Rng(42);
+  const x64 = new Float64Array(WINDOW * INPUTS).map(() => rng.normal());
+  const x32 = Float32Array.from(x64);
+  const profile = loadProfile('pi5');
+  const result: Record<string, unknown> = {
+    model: { inputs: INPUTS, hidden: HIDDEN, outputs: 1, activation: 'tanh', threads: 1 },
+    machine: { node: process.version, arch: process.arch },
+  };
+  const ts = benchReference(new ReferenceRunner(model, 1), x64);
+  result['ts_reference_step'] = ts;
+  const files: Record<string, number> = {};
+  const engines: Record<string, unknown> = {};
+  for (const quant of ['fp32', 'int8'] as Quantization[]) {
+    const bundle = exportModel(model, { profile, quant });
+    files[quant] = bundle.manifest.step.file.bytes;
+    for (const name of ['native', 'wasm'] as EngineName[]) {
+      const engine = await getEngine(name);
+      const step = await engine.load(bundle.files['model.onnx'] as Uint8Array, { threads: 1 });
+      const seq = await engine.load(bundle.files['sequence.onnx'] as Uint8Array, { threads: 1 });
+      const s = await benchStepGraph(step, x32);
+      const q = await benchSequenceGraph(seq, x32);
+      engines[`${name}_${quant}`] = {
+        step_graph: s,
+        sequence_graph_per_step: q,
+        sequence_per_step_over_ts: Math.round((q.p50_us / ts.p50_us) * 100) / 100,
+      };
+      await step.release();
+      await seq.release();
+    }
+  }
+  result['onnxruntime'] = engines;
+  result['file_bytes'] = { ...files, int8_over_fp32: Math.round((files['int8']! / files['fp32']!) * 1000) / 1000 };
+  const native = engines['native_fp32'] as { step_graph: Stats; sequence_per_step_over_ts: number };
+  result['targets'] = {
+    sequence_per_step_within_1_5x_ts: native.sequence_per_step_over_ts <= 1.5,
+    step_graph_p50_le_15us: native.step_graph.p50_us <= 15,
+    int8_file_le_35pct: (result['file_bytes'] as { int8_over_fp32: number }).int8_over_fp32 <= 0.35,
+  };
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  console.log(`TypeScript reference step: p50 ${ts.p50_us} µs, p99 ${ts.p99_us} µs`);
+  for (const [k, v] of Object.entries(engines)) {
+    const e = v as { step_graph: Stats; sequence_graph_per_step: Stats; sequence_per_step_over_ts: number };
+    console.log(
+      `${k.padEnd(12)} step graph p50 ${e.step_graph.p50_us} µs p99 ${e.step_graph.p99_us} µs; ` +
+        `sequence graph ${e.sequence_graph_per_step.p50_us} µs/step (${e.sequence_per_step_over_ts}x TS)`,
+    );
+  }
+  console.log(`files: fp32 ${files['fp32']} B, int8 ${files['int8']} B`);
+  console.log(`targets: ${JSON.stringify(result['targets'])}`);
+}
+
+await main();
