@@ -70,12 +70,12 @@ export function parseFlags(
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new InputError(`${cmd.name}: ${(err as Error).message}`, { cause: err });
+    throw new InputError((err as Error).message, { cause: err });
   }
   const flags: FlagValues = { ...(parsed.values as FlagValues) };
   for (const [name, f] of Object.entries(cmd.flags)) {
     if (flags[name] === undefined && f.default !== undefined) flags[name] = f.default;
-    if (f.required && flags[name] === undefined) throw new InputError(`${cmd.name}: --${name} is required`);
+    if (f.required && flags[name] === undefined) throw new InputError(`--${name} is required`);
   }
   return { flags, positionals: parsed.positionals };
 }
@@ -83,8 +83,9 @@ export function parseFlags(
 /** Flag readers that name the flag in their errors. */
 export function intFlag(flags: FlagValues, name: string, min = 0): number {
   const raw = flags[name];
-  const v = typeof raw === 'string' ? Number(raw) : Number.NaN;
-  if (!Number.isInteger(v) || v < min) {
+  // Decimal digits only: Number() would also take '0x10', '1e3', '4.0' and ''.
+  const v = typeof raw === 'string' && /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(v) || v < min) {
     throw new InputError(`--${name} must be an integer ≥ ${min}, got '${raw ?? ''}'`);
   }
   return v;

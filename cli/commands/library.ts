@@ -6,7 +6,7 @@ import { JSON_FLAG } from '../command.js';
 const show: Command = {
   name: 'show',
   summary: 'list the entries of an activation library',
-  usage: 'library show classic|DIR [--json]',
+  usage: 'show classic|DIR [--json]',
   flags: { json: JSON_FLAG },
   run(ctx) {
     const ref = ctx.positionals[0];

@@ -12,9 +12,11 @@ import {
   openSync,
   renameSync,
   rmSync,
+  statSync,
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { InputError } from '../errors.js';
 
 function tempSibling(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -49,6 +51,9 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
  * one, never a mix. An existing directory at `dir` is replaced.
  */
 export function writeDirAtomic(dir: string, files: Readonly<Record<string, Uint8Array | string>>): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new InputError(`${dir}: exists and is not a directory; refusing to replace it with one`);
+  }
   mkdirSync(dirname(dir), { recursive: true });
   const tmp = tempSibling(dir);
   mkdirSync(tmp);
@@ -57,7 +62,12 @@ export function writeDirAtomic(dir: string, files: Readonly<Record<string, Uint8
     if (existsSync(dir)) {
       const old = tempSibling(dir);
       renameSync(dir, old);
-      renameSync(tmp, dir);
+      try {
+        renameSync(tmp, dir);
+      } catch (err) {
+        renameSync(old, dir); // put the old directory back rather than leave none
+        throw err;
+      }
       rmSync(old, { recursive: true, force: true });
     } else {
       renameSync(tmp, dir);

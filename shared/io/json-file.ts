@@ -14,7 +14,9 @@ export function parseWithSchema<S extends z.ZodType>(schema: S, value: unknown, 
   const result = schema.safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    throw new SchemaError(file, formatIssuePath(issue.path), issue.message);
+    // An unknown key sits on the object that holds it: name the key itself as the field.
+    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
+    throw new SchemaError(file, formatIssuePath(path), issue.message);
   }
   return result.data;
 }

@@ -28,7 +28,26 @@ interface CompiledLayer {
   readonly act: Float64Array;
 }
 
-/** y[n, r] = Σ_c M[r, c]·v[n, c] (+ into y when accumulate). M is [rows, cols]. */
+/** y[r] (+)= Σ_c M[r, c]·v[vo + c] for M [rows, cols]: one matrix-vector product. */
+function matvec(
+  M: Float64Array,
+  rows: number,
+  cols: number,
+  v: Float64Array,
+  vo: number,
+  y: Float64Array,
+  yo: number,
+  accumulate: boolean,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const mo = r * cols;
+    let s = 0;
+    for (let c = 0; c < cols; c++) s += M[mo + c]! * v[vo + c]!;
+    y[yo + r] = accumulate ? y[yo + r]! + s : s;
+  }
+}
+
+/** The same product for every row n of a batch: v rows at vOffset + n·vStride, y rows [N, rows]. */
 function matvecRows(
   M: Float64Array,
   rows: number,
@@ -40,15 +59,7 @@ function matvecRows(
   N: number,
   accumulate: boolean,
 ): void {
-  for (let n = 0; n < N; n++) {
-    const vo = vOffset + n * vStride;
-    for (let r = 0; r < rows; r++) {
-      let s = accumulate ? y[n * rows + r]! : 0;
-      const mo = r * cols;
-      for (let c = 0; c < cols; c++) s += M[mo + c]! * v[vo + c]!;
-      y[n * rows + r] = s;
-    }
-  }
+  for (let n = 0; n < N; n++) matvec(M, rows, cols, v, vOffset + n * vStride, y, n * rows, accumulate);
 }
 
 export class ReferenceRunner {

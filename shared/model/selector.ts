@@ -14,6 +14,13 @@
 /** A compiled library entry: ψ and ψ′ for a vector of canonical inputs, tail policy included. */
 export interface ShapeEvaluator {
   evalInto(z: Float64Array, out: Float64Array, dout?: Float64Array): void;
+  /** out = c·ψ(a·x + b) + d and its slope; folded into one affine pair where the form allows. */
+  applyAffineInto(
+    x: Float64Array,
+    affine: { a: number; b: number; c: number; d: number },
+    out: Float64Array,
+    dout?: Float64Array,
+  ): void;
 }
 
 export type SelectorMode = 'soft' | 'hard';
@@ -82,20 +89,33 @@ export class SelectorKernel {
     y: Float64Array,
     dy?: Float64Array,
   ): void {
-    this.ensure(u.length);
-    y.fill(0);
-    dy?.fill(0);
+    const n = u.length;
+    this.ensure(n);
+    const val = this.psi.length === n ? this.psi : this.psi.subarray(0, n);
+    const slope = dy ? (this.dpsi.length === n ? this.dpsi : this.dpsi.subarray(0, n)) : undefined;
+    let first = true;
     for (let k = 0; k < this.candidates.length; k++) {
       const wk = w[k]!;
       if (wk === 0) continue;
-      const a = affine[4 * k]!;
-      const c = affine[4 * k + 2]!;
-      const d = affine[4 * k + 3]!;
-      const [psi, dpsi] = this.evalCandidate(k, u, a, affine[4 * k + 1]!);
-      for (let i = 0; i < u.length; i++) {
-        y[i] += wk * (c * psi[i]! + d);
-        if (dy) dy[i] += wk * c * a * dpsi[i]!;
+      const aff = { a: affine[4 * k]!, b: affine[4 * k + 1]!, c: affine[4 * k + 2]!, d: affine[4 * k + 3]! };
+      if (wk === 1 && first) {
+        // the hard choice: write straight into the outputs
+        this.candidates[k]!.applyAffineInto(u, aff, y, dy);
+        first = false;
+        continue;
       }
+      this.candidates[k]!.applyAffineInto(u, aff, val, slope);
+      if (first) {
+        y.fill(0);
+        dy?.fill(0);
+        first = false;
+      }
+      for (let i = 0; i < n; i++) y[i] += wk * val[i]!;
+      if (dy && slope) for (let i = 0; i < n; i++) dy[i] += wk * slope[i]!;
+    }
+    if (first) {
+      y.fill(0);
+      dy?.fill(0);
     }
   }
 
