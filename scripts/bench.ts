@@ -1,8 +1,10 @@
 /**
  * `npm run bench [-- --json]`: per-step latency of a 32-neuron, 8-input liquid hybrid (hard tanh,
  * as deployed) in the TypeScript reference and in onnxruntime (step graph per call, sequence
- * graph per step), fp32 and int8, plus file sizes. Everything is measured side by side in one
- * run and reported with ratios, since absolute times on a shared machine are noisy.
+ * graph per step), fp32 and int8, plus file sizes; for 'native' also the step graph through
+ * onnxruntime's public run() (engine fast path off) and at optimisation level 'all'. Everything
+ * is measured side by side in one run and reported with ratios, since absolute times on a shared
+ * machine are noisy.
  */
 import { performance } from 'node:perf_hooks';
 import { type EngineName, type EngineSession, getEngine } from '../device/engines/index.js';
@@ -40,7 +42,7 @@ async function benchStepGraph(session: EngineSession, x: Float32Array): Promise<
   const dt = Float32Array.of(1);
   const times: number[] = [];
   for (let i = 0; i < STEP_CALLS + 200; i++) {
-    const input = x.subarray((i % WINDOW) * INPUTS, (i % WINDOW + 1) * INPUTS);
+    const input = x.subarray((i % WINDOW) * INPUTS, ((i % WINDOW) + 1) * INPUTS);
     const t0 = performance.now();
     const out = await session.run({
       input: { data: input, dims: [1, INPUTS] },
@@ -126,10 +128,24 @@ async function main(): Promise<void> {
       };
       await step.release();
       await seq.release();
+      if (name !== 'native') continue;
+      // Side by side on the same model: onnxruntime's public run() (no engine fast path), and the
+      // 'all' optimisation level (parity tests and the default use 'basic').
+      for (const [label, options] of [
+        ['public_run', { threads: 1, fastPath: false }],
+        ['opt_all', { threads: 1, optimization: 'all' }],
+      ] as const) {
+        const s2 = await engine.load(bundle.files['model.onnx'] as Uint8Array, options);
+        engines[`${name}_${quant}_${label}`] = { step_graph: await benchStepGraph(s2, x32) };
+        await s2.release();
+      }
     }
   }
   result['onnxruntime'] = engines;
-  result['file_bytes'] = { ...files, int8_over_fp32: Math.round((files['int8']! / files['fp32']!) * 1000) / 1000 };
+  result['file_bytes'] = {
+    ...files,
+    int8_over_fp32: Math.round((files['int8']! / files['fp32']!) * 1000) / 1000,
+  };
   const native = engines['native_fp32'] as { step_graph: Stats; sequence_per_step_over_ts: number };
   result['targets'] = {
     sequence_per_step_within_1_5x_ts: native.sequence_per_step_over_ts <= 1.5,
@@ -142,10 +158,12 @@ async function main(): Promise<void> {
   }
   console.log(`TypeScript reference step: p50 ${ts.p50_us} µs, p99 ${ts.p99_us} µs`);
   for (const [k, v] of Object.entries(engines)) {
-    const e = v as { step_graph: Stats; sequence_graph_per_step: Stats; sequence_per_step_over_ts: number };
+    const e = v as { step_graph: Stats; sequence_graph_per_step?: Stats; sequence_per_step_over_ts?: number };
+    const seq = e.sequence_graph_per_step
+      ? `; sequence graph ${e.sequence_graph_per_step.p50_us} µs/step (${e.sequence_per_step_over_ts}x TS)`
+      : '';
     console.log(
-      `${k.padEnd(12)} step graph p50 ${e.step_graph.p50_us} µs p99 ${e.step_graph.p99_us} µs; ` +
-        `sequence graph ${e.sequence_graph_per_step.p50_us} µs/step (${e.sequence_per_step_over_ts}x TS)`,
+      `${k.padEnd(12)} step graph p50 ${e.step_graph.p50_us} µs p99 ${e.step_graph.p99_us} µs${seq}`,
     );
   }
   console.log(`files: fp32 ${files['fp32']} B, int8 ${files['int8']} B`);

@@ -1,7 +1,14 @@
 import type { Command } from '../command.js';
+import { demoCommand } from './demo.js';
 import { exportCommand } from './export.js';
 import { initCommand } from './init.js';
 import { libraryCommand } from './library.js';
 import { predictCommand } from './predict.js';
 
-export const commands: readonly Command[] = [initCommand, exportCommand, predictCommand, libraryCommand];
+export const commands: readonly Command[] = [
+  initCommand,
+  exportCommand,
+  predictCommand,
+  libraryCommand,
+  demoCommand,
+];

@@ -51,6 +51,7 @@ export const nativeEngine: Engine = {
   },
   async load(bytes, options = {}) {
     const opts = sessionOptions(options);
+    const { fastPath } = checkLoadOptions(options);
     let ort: OrtModuleLike;
     try {
       ort = await runtime();
@@ -59,6 +60,6 @@ export const nativeEngine: Engine = {
         cause: err,
       });
     }
-    return createOrtSession('native', ort, prepareModel(bytes), opts);
+    return createOrtSession('native', ort, prepareModel(bytes), opts, fastPath);
   },
 };

@@ -57,6 +57,7 @@ export const wasmEngine: Engine = {
   },
   async load(bytes, options = {}) {
     const opts = sessionOptions(options);
+    const { fastPath } = checkLoadOptions(options);
     let ort: OrtModuleLike;
     try {
       ort = await runtime();
@@ -65,6 +66,6 @@ export const wasmEngine: Engine = {
         cause: err,
       });
     }
-    return createOrtSession('wasm', ort, prepareModel(bytes), opts);
+    return createOrtSession('wasm', ort, prepareModel(bytes), opts, fastPath);
   },
 };

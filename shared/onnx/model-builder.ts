@@ -7,8 +7,10 @@
  *   assignment across nested scopes (a Scan body may not redefine an outer name).
  * - Every initializer lives in the main graph, also those a Scan body asks for: a body may read
  *   outer-scope tensors by name, so constants can be shared and deduplicated model-wide.
- * - Generated names are short (c0, t3, n7): a small model's size is dominated by names otherwise,
- *   and the int8 artifact has to stay under 35% of the fp32 one.
+ * - Generated names are short (c0, t3) and nodes are unnamed unless asked for: a small model's size
+ *   is dominated by names otherwise, and the int8 artifact has to stay small next to the fp32 one.
+ * - output(name, ..., source) renames the node output `source` instead of adding an Identity node
+ *   where it can: every node costs the runtime time on each run.
  * - Node inputs are checked against names already defined in this scope or an enclosing one, so an
  *   emitter bug is reported here, naming the op, instead of as a checker message later.
  */
@@ -42,10 +44,16 @@ export const ONNX_PRODUCER = 'liquidkan';
 export interface OnnxModelOptions {
   /** Name of the main graph, e.g. 'lkan_step'. */
   graphName: string;
-  /** Free text stored as the model's and graph's doc_string. @defaultValue none */
+  /** Free text stored as the main graph's doc_string (once: the model's would repeat it). @defaultValue none */
   docString?: string;
   /** producer_version field. @defaultValue none */
   producerVersion?: string;
+  /**
+   * Give every node a name (n0, n1, ...). Node names are optional in ONNX and runtimes name
+   * unnamed nodes themselves, so they are left out by default: they only cost bytes.
+   * @defaultValue false
+   */
+  nodeNames?: boolean;
 }
 
 /** Subgraph protos behind opaque handles; a handle can be attached to one node only. */
@@ -53,9 +61,15 @@ const subgraphProtos = new WeakMap<SubgraphHandle, { proto: GraphProto; used: bo
 
 /** State shared by a model and all of its subgraphs. */
 class ModelState {
+  constructor(readonly nodeNames: boolean) {}
+
   readonly used = new Set<string>();
   readonly initializers: TensorProto[] = [];
   readonly constCache = new Map<string, string>();
+  /** Node outputs renamed by output(): old name → graph output name. */
+  readonly aliases = new Map<string, string>();
+  /** Names read by a node of a scope other than the one defining them (a subgraph's outer reads). */
+  readonly captured = new Set<string>();
   private counters = new Map<string, number>();
 
   /** Reserve a caller-chosen name; duplicates are an error because ONNX names are global. */
@@ -78,6 +92,11 @@ class ModelState {
     this.counters.set(base, k + 1);
     this.used.add(name);
     return name;
+  }
+
+  /** The current name of a tensor (after output() renamed it); names are never renamed twice. */
+  resolve(name: string): string {
+    return this.aliases.get(name) ?? name;
   }
 
   addInitializer(proto: TensorProto): string {
@@ -116,6 +135,8 @@ export abstract class GraphScope implements GraphBuilder {
   protected readonly outputs: ValueInfoProto[] = [];
   /** Names defined in this scope (inputs, node outputs; the main graph also holds initializers). */
   protected readonly defined = new Set<string>();
+  /** The node of this scope that makes each node output, for output() to rename it. */
+  private readonly producers = new Map<string, NodeProto>();
 
   protected constructor(
     protected readonly state: ModelState,
@@ -140,22 +161,50 @@ export abstract class GraphScope implements GraphBuilder {
   }
 
   /**
-   * Declare a graph output. With `source` (a tensor made earlier) different from `name`, an Identity
-   * node copies it, so emitters need not know the final output names.
+   * Declare a graph output. With `source` (a tensor made earlier) different from `name`, the output
+   * takes the new name, so emitters need not know the final output names: when `source` is made by
+   * a node of this scope, that node's output is renamed (with the nodes of this scope that read it,
+   * and later references to `source`, which resolve to `name`); otherwise (a graph input, an
+   * initializer, an outer-scope tensor, a tensor a subgraph already reads, or one that is already an
+   * output) an Identity node copies it.
    */
   output(name: string, elemType: ElemType, dims: readonly Dim[], source?: string): string {
+    if (source !== undefined) source = this.state.resolve(source);
     if (source !== undefined && source !== name) {
       if (!this.isVisible(source))
         throw new OnnxError(`output '${name}': source tensor '${source}' is not defined`);
       this.state.claim(name, 'output');
-      this.defined.add(name);
-      this.nodes.push({ name: this.state.fresh('n'), opType: 'Identity', input: [source], output: [name] });
+      const producer = this.producers.get(source);
+      if (
+        producer !== undefined &&
+        !this.state.captured.has(source) &&
+        !this.outputs.some((o) => o.name === source)
+      ) {
+        this.rename(producer, source, name);
+      } else {
+        if (!this.defined.has(source)) this.state.captured.add(source);
+        this.defined.add(name);
+        this.pushNode('Identity', [source], [name]);
+      }
     } else if (!this.defined.has(name)) {
       throw new OnnxError(`output '${name}': no node in this graph produces it (pass its source tensor)`);
     }
     if (this.outputs.some((o) => o.name === name)) throw new OnnxError(`output '${name}' is declared twice`);
     this.outputs.push(valueInfo(name, elemType, dims));
     return name;
+  }
+
+  /** Renames node output `from` to `to` in this scope; later uses of `from` resolve to `to`. */
+  private rename(producer: NodeProto, from: string, to: string): void {
+    producer.output = (producer.output ?? []).map((o) => (o === from ? to : o));
+    for (const node of this.nodes) {
+      if (node.input?.includes(from)) node.input = node.input.map((i) => (i === from ? to : i));
+    }
+    this.producers.delete(from);
+    this.producers.set(to, producer);
+    this.defined.delete(from);
+    this.defined.add(to);
+    this.state.aliases.set(from, to);
   }
 
   /** float32 initializer. Identical constants (same shape and float32 bits) share one tensor. */
@@ -222,12 +271,17 @@ export abstract class GraphScope implements GraphBuilder {
     if (!Number.isInteger(outputCount) || outputCount < 1) {
       throw new OnnxError(`${op}: outputCount ${outputCount} must be a positive integer`);
     }
-    for (const [i, name] of inputs.entries()) {
+    const resolved = inputs.map((name) => (name === '' ? name : this.state.resolve(name)));
+    for (const [i, name] of resolved.entries()) {
       // '' marks an omitted optional input, which ONNX allows.
-      if (name !== '' && !this.isVisible(name)) {
-        throw new OnnxError(
-          `${op}${hint ? ` (${hint})` : ''}: input ${i} '${name}' is not defined in this graph`,
-        );
+      if (name === '') continue;
+      if (!this.defined.has(name)) {
+        if (!this.isVisible(name)) {
+          throw new OnnxError(
+            `${op}${hint ? ` (${hint})` : ''}: input ${i} '${name}' is not defined in this graph`,
+          );
+        }
+        this.state.captured.add(name);
       }
     }
     const attribute = Object.entries(attrs ?? {}).map(([k, a]) => toAttribute(op, k, a));
@@ -237,8 +291,17 @@ export abstract class GraphScope implements GraphBuilder {
       this.defined.add(name);
       output.push(name);
     }
-    this.nodes.push({ name: this.state.fresh('n'), opType: op, input: [...inputs], output, attribute });
+    const node = this.pushNode(op, resolved, output, attribute);
+    for (const name of output) this.producers.set(name, node);
     return output;
+  }
+
+  private pushNode(op: string, input: string[], output: string[], attribute?: AttributeProto[]): NodeProto {
+    const node: NodeProto = { opType: op, input, output };
+    if (attribute && attribute.length > 0) node.attribute = attribute;
+    if (this.state.nodeNames) node.name = this.state.fresh('n');
+    this.nodes.push(node);
+    return node;
   }
 
   /** A child graph for a control-flow body (Scan, Loop, If); it may read this scope's tensors. */
@@ -280,7 +343,7 @@ export class OnnxModelBuilder extends GraphScope {
   private readonly metadata: { key: string; value: string }[] = [];
 
   constructor(private readonly options: OnnxModelOptions) {
-    super(new ModelState(), undefined);
+    super(new ModelState(options.nodeNames ?? false), undefined);
     if (!options.graphName) throw new OnnxError('OnnxModelBuilder: graphName must be a non-empty string');
   }
 
@@ -315,7 +378,6 @@ export class OnnxModelBuilder extends GraphScope {
       metadataProps: this.metadata,
     });
     if (this.options.producerVersion) model.producerVersion = this.options.producerVersion;
-    if (this.options.docString) model.docString = this.options.docString;
     return model;
   }
 

@@ -69,14 +69,15 @@ export function dequantize(q: QuantizedMatrix): Float32Array {
 }
 
 /**
- * Emit int8 W, float32 scales [rows] and int8 zero points [rows] as initializers, then
- * DequantizeLinear(axis=0). Returns the name of the float32 [rows, cols] tensor.
+ * Emit int8 W and float32 scales [rows] as initializers, then DequantizeLinear(axis=0). Returns
+ * the name of the float32 [rows, cols] tensor. The optional zero-point input is left out: without
+ * it DequantizeLinear takes zero point 0, and the output type follows x (int8 here), per the ONNX
+ * spec; writing [rows] zeros would only add an initializer and a node input.
  */
 export function emitInt8Weight(b: GraphScope, q: QuantizedMatrix, hint = 'w'): string {
   const w = b.initializerI8(q.values, [q.rows, q.cols], `${hint}_q`);
   const scale = b.initializerF32(q.scales, [q.rows], `${hint}_s`);
-  const zero = b.initializerI8(new Int8Array(q.rows), [q.rows], `${hint}_z`);
-  return b.node('DequantizeLinear', [w, scale, zero], { axis: { i: 0 } }, hint);
+  return b.node('DequantizeLinear', [w, scale], { axis: { i: 0 } }, hint);
 }
 
 /**

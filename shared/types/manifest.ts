@@ -55,7 +55,8 @@ export const ExportManifestSchema = z
     sequence: z.object({ file: FileSchema, inputs: z.array(IoSchema), outputs: z.array(IoSchema) }).strict(),
     /**
      * Quantisation error against the float64 reference on a seeded probe sequence, and the
-     * first-order bound derived from the weight quantisation step (0 for fp32).
+     * first-order bound derived from the weight quantisation step (for fp32: the float32
+     * rounding of the weights, which the error column leaves out since the reference is float64).
      */
     accuracy: z
       .object({

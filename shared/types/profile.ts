@@ -26,15 +26,19 @@ export const FirmwareProfileSchema = z
     engines: z.array(z.enum(ENGINE_NAMES)).min(1),
     /** onnxruntime execution providers in order of preference. */
     executionProviders: z.array(z.enum(['cpu'])).min(1),
-    accelerator: z.object({
-      present: z.boolean(),
-      usedByRuntime: z.boolean(),
-      note: z.string(),
-    }),
-    quantization: z.object({
-      default: z.enum(QUANTIZATIONS),
-      allowed: z.array(z.enum(QUANTIZATIONS)).min(1),
-    }),
+    accelerator: z
+      .object({
+        present: z.boolean(),
+        usedByRuntime: z.boolean(),
+        note: z.string(),
+      })
+      .strict(),
+    quantization: z
+      .object({
+        default: z.enum(QUANTIZATIONS),
+        allowed: z.array(z.enum(QUANTIZATIONS)).min(1),
+      })
+      .strict(),
     libraryEntryBudget: z.number().int().positive(),
     modelSizeBudgetBytes: z.number().int().positive(),
     stepLatencyBudgetUs: z.number().positive(),

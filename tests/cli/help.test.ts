@@ -61,7 +61,8 @@ describe.concurrent('liquidkan <command> --help', () => {
   it('the top-level --help lists every command and exits 0', async () => {
     const r = await runCli(['--help'], ROOT);
     expect(r.code).toBe(0);
-    for (const c of ['init', 'export', 'predict', 'library']) expect(r.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
+    for (const c of ['init', 'export', 'predict', 'library'])
+      expect(r.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
   });
 
   it('no command, or a command without its subcommand, prints help and exits 2', async () => {

@@ -12,12 +12,14 @@ import { type EngineName, type EngineSession, getEngine } from '../../../device/
 import { exportModel } from '../../../shared/export/export.js';
 import { quantizationBound } from '../../../shared/export/quant-bound.js';
 import { quantizeWeights } from '../../../shared/export/quantize-model.js';
+import { makeLibrary } from '../../../shared/library/library.js';
+import { initModel } from '../../../shared/model/init.js';
 import type { HybridModel } from '../../../shared/model/model.js';
 import { ReferenceRunner } from '../../../shared/model/reference.js';
 import { Rng } from '../../../shared/numeric/rng.js';
 import { loadProfile } from '../../../shared/profiles.js';
 import type { Quantization } from '../../../shared/types/profile.js';
-import { perturbLogits, randomInputs, tinyModel } from '../../helpers/models.js';
+import { entriesOfEveryForm, perturbLogits, randomInputs, tinyModel } from '../../helpers/models.js';
 import { checkOnnx } from '../../helpers/onnx-checker.js';
 
 const T = 24;
@@ -27,8 +29,17 @@ const QUANTS: Quantization[] = ['fp32', 'fp16', 'int8'];
 function models(): Record<string, HybridModel> {
   const soft = tinyModel({ seed: 3 });
   perturbLogits(soft, 5);
+  const forms = initModel({
+    library: makeLibrary(entriesOfEveryForm(), 2),
+    inputs: 3,
+    hidden: 5,
+    outputs: 2,
+    seed: 13,
+  });
+  perturbLogits(forms, 6);
   return {
     'hard tanh': tinyModel({ activation: 'tanh' }),
+    'soft mixture of symbolic, chebyshev and rational forms': forms,
     'soft mixture of every classic': soft,
     'two liquid layers, hard gelu': tinyModel({ activation: 'gelu', liquidLayers: 2, seed: 9 }),
   };

@@ -8,6 +8,7 @@ import { gradcheck } from '../../../shared/numeric/gradcheck.js';
 import { mul, sum } from '../../../shared/numeric/ops.js';
 import { Rng } from '../../../shared/numeric/rng.js';
 import { Var } from '../../../shared/numeric/tape.js';
+import { entriesOfEveryForm } from '../../helpers/models.js';
 
 function rand(rng: Rng, n: number, lo: number, hi: number): Float64Array {
   const a = new Float64Array(n);
@@ -82,6 +83,26 @@ describe('selector mixture op', () => {
       expect(r.maxRelError).toBeLessThan(1e-5);
     });
   }
+
+  it('has gradients that match finite differences for symbolic, chebyshev and rational entries, tails included', () => {
+    const others = entriesOfEveryForm();
+    const k2 = new SelectorKernel(others.map((e) => compileActivation(e)));
+    const rng = new Rng(12);
+    const K = others.length;
+    // inputs span the tails: z = a·u + b reaches beyond ±1
+    const u = Var.param(rand(rng, 12, -1.6, 1.6), [12], 'u');
+    const logits = Var.param(rand(rng, K, -1, 1), [K], 'logits');
+    const aff = new Float64Array(4 * K);
+    for (let k = 0; k < K; k++) aff.set([1.3, 0.1, 0.8, 0.05], 4 * k);
+    const affine = Var.param(aff, [K, 4], 'affine');
+    const w = Var.constant(rand(rng, 12, -1, 1), [12]);
+    const state = { kernel: k2, mode: 'soft' as const, temperature: 1, chosen: 0 };
+    const r = gradcheck(
+      (t) => sum(t, mul(t, selectorMix(t, u, logits, affine, state), w)),
+      [u, logits, affine],
+    );
+    expect(r.maxRelError).toBeLessThan(1e-5);
+  });
 
   it('reproduces the entry itself when hard and at the natural affine', () => {
     const tanhIdx = entries.findIndex((e) => e.name === 'tanh');

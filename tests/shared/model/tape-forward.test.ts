@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { forwardOnTape, paramVars, selectorStates } from '../../../shared/model/tape-forward.js';
 import { ReferenceRunner } from '../../../shared/model/reference.js';
+import { forwardOnTape, paramVars, selectorStates } from '../../../shared/model/tape-forward.js';
 import { gradcheck } from '../../../shared/numeric/gradcheck.js';
 import { mseLoss } from '../../../shared/numeric/ops.js';
 import { Rng } from '../../../shared/numeric/rng.js';

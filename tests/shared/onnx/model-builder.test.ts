@@ -75,7 +75,21 @@ describe('OnnxModelBuilder', () => {
     expect(a).toMatch(/^c\d$/);
     const graph = decodeGraph(m.toBytes());
     expect(graph.initializer).toHaveLength(3);
-    expect(graph.node.every((n) => n.name && n.name.length <= 3)).toBe(true);
+    expect(graph.node.every((n) => !n.name)).toBe(true);
+  });
+
+  it('names nodes briefly only when asked to', () => {
+    const m = new OnnxModelBuilder({ graphName: 'named', nodeNames: true });
+    m.input('x', 'float32', [2]);
+    m.output('y', 'float32', [2], m.node('Neg', [m.node('Neg', ['x'])]));
+    const graph = decodeGraph(m.toBytes());
+    expect(graph.node.map((n) => n.name)).toEqual(['n0', 'n1']);
+  });
+
+  it('stores the doc string once, on the main graph', () => {
+    const model = onnx.ModelProto.decode(allFixtures().find((f) => f.name === 'mlp')!.bytes);
+    expect(model.graph?.docString).toBe('MatMul + Add + Tanh');
+    expect(model.docString).toBe('');
   });
 
   it('writes typed initializers as little-endian raw_data', () => {
@@ -116,5 +130,59 @@ describe('OnnxModelBuilder', () => {
     const g = body.finish();
     m.node('If', [m.initializerF32([1], [])], { then_branch: { graph: g } });
     expect(() => m.node('Identity', ['x'], { g: { graph: g } })).toThrow(/one node only/);
+  });
+});
+
+describe('OnnxModelBuilder.output', () => {
+  it('renames the producing node output and its readers instead of adding an Identity', () => {
+    const m = tiny();
+    const t = m.node('Neg', ['x']);
+    const u = m.node('Exp', [t]);
+    m.output('a', 'float32', ['N', 2], t);
+    // a later reference to the old name reads the renamed tensor
+    m.output('b', 'float32', ['N', 2], m.node('Add', [u, t]));
+    const graph = decodeGraph(m.toBytes());
+    expect(graph.node.map((n) => n.opType)).toEqual(['Neg', 'Exp', 'Add']);
+    expect(graph.node.map((n) => [n.input, n.output])).toEqual([
+      [['x'], ['a']],
+      [['a'], [u]],
+      [[u, 'a'], ['b']],
+    ]);
+    const p = join(dir, 'renamed.onnx');
+    writeFileSync(p, m.toBytes());
+    expect(() => checkOnnx([p])).not.toThrow();
+  });
+
+  it('keeps an Identity for a graph input, an initializer, a second output of one tensor and an outer-scope tensor', () => {
+    const m = tiny();
+    m.output('xi', 'float32', ['N', 2], 'x');
+    m.output('wi', 'float32', [2], m.initializerF32([1, 2], [2], 'w'));
+    const t = m.node('Neg', ['x']);
+    m.output('t1', 'float32', ['N', 2], t);
+    m.output('t2', 'float32', ['N', 2], t);
+    const body = m.subgraph();
+    body.output('o', 'float32', ['N', 2], t);
+    const graph = decodeGraph(m.toBytes());
+    expect(graph.node.map((n) => [n.opType, n.input, n.output])).toEqual([
+      ['Identity', ['x'], ['xi']],
+      ['Identity', ['w'], ['wi']],
+      ['Neg', ['x'], ['t1']],
+      ['Identity', ['t1'], ['t2']],
+    ]);
+    expect(body.finish()).toBeDefined();
+  });
+
+  it('keeps an Identity when a subgraph already reads the tensor from the outer scope', () => {
+    const m = tiny();
+    const t = m.node('Neg', ['x']);
+    const body = m.subgraph();
+    body.output('o', 'float32', ['N', 2], body.node('Exp', [t]));
+    m.output('y', 'float32', ['N', 2], t);
+    const graph = decodeGraph(m.toBytes());
+    expect(graph.node.map((n) => [n.opType, n.input, n.output])).toEqual([
+      ['Neg', ['x'], [t]],
+      ['Identity', [t], ['y']],
+    ]);
+    expect(body.finish()).toBeDefined();
   });
 });

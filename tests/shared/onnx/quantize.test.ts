@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dequantize, INT8_QMAX, quantizePerChannel } from '../../../shared/onnx/quantize.js';
+import { DATA_TYPE, onnx } from '../../../shared/onnx/tensor-proto.js';
 import { linearFixture, values } from './fixtures.js';
 
 describe('per-channel int8 quantisation', () => {
@@ -40,5 +41,14 @@ describe('per-channel int8 quantisation', () => {
     const fp32 = linearFixture('fp32', 64, 64).bytes.length;
     const int8 = linearFixture('int8', 64, 64).bytes.length;
     expect(int8 / fp32).toBeLessThanOrEqual(0.35);
+  });
+
+  it('writes DequantizeLinear(axis 0) without the optional zero point (0 for int8 x)', () => {
+    const graph = onnx.ModelProto.decode(linearFixture('int8').bytes).graph!;
+    const dq = graph.node!.find((n) => n.opType === 'DequantizeLinear')!;
+    expect(dq.input).toHaveLength(2);
+    expect(dq.attribute?.map((a) => [a.name, Number(a.i)])).toEqual([['axis', 0]]);
+    const types = graph.initializer!.map((t) => t.dataType);
+    expect(types.filter((t) => t === DATA_TYPE.int8)).toHaveLength(1);
   });
 });
