@@ -123,6 +123,11 @@ export class ReferenceRunner {
     this.state.fill(0);
   }
 
+  /** Layer i's pre-activations (W·x + U·h + b) from the last step, [batch, units] (a view). */
+  layerPreActivation(i: number): Float64Array {
+    return this.layers[i]!.pre;
+  }
+
   /** Layer i's output from the last step, for stream 0 (a view: read it before the next step). */
   layerOutput(i: number): Float64Array {
     const l = this.layers[i]!;

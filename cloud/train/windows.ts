@@ -1,0 +1,119 @@
+/**
+ * Sliding windows over a multivariate series for sequence-to-one training: each sample is W
+ * consecutive rows of the inputs, labelled with the target H steps after the window's last
+ * row. Splits are chronological (train, then validation, then test) so nothing from the
+ * future leaks into training, and standardisation uses the training part only.
+ */
+import { InputError } from '../../shared/errors.js';
+
+export interface WindowSet {
+  /** [n, window, inputs] row-major, batch-major like the sequence graph. */
+  readonly x: Float64Array;
+  /** [n, outputs] */
+  readonly y: Float64Array;
+  /** The target's value at each window's last row (persistence forecast), [n]. */
+  readonly last: Float64Array;
+  readonly n: number;
+  readonly window: number;
+  readonly inputs: number;
+  readonly outputs: number;
+}
+
+export interface Standardizer {
+  readonly mean: number[];
+  readonly std: number[];
+}
+
+export interface ForecastData {
+  readonly train: WindowSet;
+  readonly val: WindowSet;
+  readonly test: WindowSet;
+  /** Per input column, from the training rows. */
+  readonly inputScaling: Standardizer;
+  /** Of the target, from the training rows (the model learns standardised targets). */
+  readonly targetScaling: { mean: number; std: number };
+}
+
+export interface ForecastOptions {
+  readonly window: number;
+  readonly horizon: number;
+  /** Fractions of windows for training and validation; the rest is test. @defaultValue 0.7, 0.15 */
+  readonly trainFraction?: number;
+  readonly valFraction?: number;
+}
+
+/**
+ * series [rows, cols] with the target in column targetCol; every column is an input.
+ * `source` names the data in errors.
+ */
+export function forecastWindows(
+  series: Float64Array,
+  cols: number,
+  targetCol: number,
+  opts: ForecastOptions,
+  source: string,
+): ForecastData {
+  const rows = series.length / cols;
+  const { window: W, horizon: H } = opts;
+  if (!Number.isInteger(W) || W < 1) throw new InputError(`--window must be a positive integer, got ${W}`);
+  if (!Number.isInteger(H) || H < 1) throw new InputError(`--horizon must be a positive integer, got ${H}`);
+  const n = rows - W - H + 1;
+  if (n < 20) {
+    throw new InputError(
+      `${source}: ${rows} rows leave ${Math.max(0, n)} windows of ${W} rows with horizon ${H}; need at least 20 (shorten --window or --horizon)`,
+    );
+  }
+  const nTrain = Math.floor(n * (opts.trainFraction ?? 0.7));
+  const nVal = Math.floor(n * (opts.valFraction ?? 0.15));
+  // standardise with the rows the training windows and their labels touch
+  const trainRows = nTrain + W + H - 1;
+  const mean: number[] = [];
+  const std: number[] = [];
+  for (let c = 0; c < cols; c++) {
+    let s = 0;
+    for (let r = 0; r < trainRows; r++) s += series[r * cols + c]!;
+    const m = s / trainRows;
+    let q = 0;
+    for (let r = 0; r < trainRows; r++) q += (series[r * cols + c]! - m) ** 2;
+    const sd = Math.sqrt(q / trainRows);
+    if (!(sd > 0)) throw new InputError(`${source}: column ${c} is constant over the training rows`);
+    mean.push(m);
+    std.push(sd);
+  }
+  const make = (start: number, count: number): WindowSet => {
+    const x = new Float64Array(count * W * cols);
+    const y = new Float64Array(count);
+    const last = new Float64Array(count);
+    for (let k = 0; k < count; k++) {
+      const s = start + k;
+      for (let t = 0; t < W; t++) {
+        for (let c = 0; c < cols; c++) {
+          x[(k * W + t) * cols + c] = (series[(s + t) * cols + c]! - mean[c]!) / std[c]!;
+        }
+      }
+      y[k] = (series[(s + W - 1 + H) * cols + targetCol]! - mean[targetCol]!) / std[targetCol]!;
+      last[k] = (series[(s + W - 1) * cols + targetCol]! - mean[targetCol]!) / std[targetCol]!;
+    }
+    return { x, y, last, n: count, window: W, inputs: cols, outputs: 1 };
+  };
+  return {
+    train: make(0, nTrain),
+    val: make(nTrain, nVal),
+    test: make(nTrain + nVal, n - nTrain - nVal),
+    inputScaling: { mean, std },
+    targetScaling: { mean: mean[targetCol]!, std: std[targetCol]! },
+  };
+}
+
+/** Rows idx of a window set, gathered into a new one (for mini-batches). */
+export function gather(set: WindowSet, idx: ArrayLike<number>, out?: { x: Float64Array; y: Float64Array }) {
+  const per = set.window * set.inputs;
+  const x = out?.x ?? new Float64Array(idx.length * per);
+  const y = out?.y ?? new Float64Array(idx.length * set.outputs);
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k]!;
+    x.set(set.x.subarray(i * per, (i + 1) * per), k * per);
+    y.set(set.y.subarray(i * set.outputs, (i + 1) * set.outputs), k * set.outputs);
+  }
+  return { x, y };
+}
