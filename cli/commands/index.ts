@@ -4,11 +4,13 @@ import { exportCommand } from './export.js';
 import { initCommand } from './init.js';
 import { libraryCommand } from './library.js';
 import { predictCommand } from './predict.js';
+import { trainCommand } from './train.js';
 
 export const commands: readonly Command[] = [
   initCommand,
   exportCommand,
   predictCommand,
+  trainCommand,
   libraryCommand,
   demoCommand,
 ];

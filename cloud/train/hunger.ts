@@ -6,11 +6,12 @@
  * A hungry layer becomes a discovery job: its pre-activation samples and the mixture's curve at
  * them, i.e. the shape the layer is missing.
  */
-import { writeFileAtomic } from '../../shared/io/atomic.js';
-import { layerCandidates, type HybridModel, param } from '../../shared/model/model.js';
+
 import { compileActivation } from '../../shared/activations/index.js';
-import { SelectorKernel, selectorWeightsInto } from '../../shared/model/selector.js';
+import { writeFileAtomic } from '../../shared/io/atomic.js';
+import { type HybridModel, layerCandidates, param } from '../../shared/model/model.js';
 import { ReferenceRunner } from '../../shared/model/reference.js';
+import { SelectorKernel, selectorWeightsInto } from '../../shared/model/selector.js';
 import { evaluateMse } from './evaluate.js';
 import type { WindowSet } from './windows.js';
 
@@ -47,11 +48,18 @@ export function mixtureEntropy(model: HybridModel, i: number): number {
 
 /** The model with layer i hard on candidate k (every other layer unchanged). */
 export function withHardChoice(model: HybridModel, i: number, k: number): HybridModel {
-  const layers = model.layers.map((l, j) => (j === i ? { ...l, selector: { ...l.selector, mode: 'hard' as const, chosen: k } } : l));
+  const layers = model.layers.map((l, j) =>
+    j === i ? { ...l, selector: { ...l.selector, mode: 'hard' as const, chosen: k } } : l,
+  );
   return { ...model, layers };
 }
 
-export function layerHunger(model: HybridModel, i: number, val: WindowSet, gapThreshold = HUNGER_DEFAULTS.gap): LayerHunger {
+export function layerHunger(
+  model: HybridModel,
+  i: number,
+  val: WindowSet,
+  gapThreshold = HUNGER_DEFAULTS.gap,
+): LayerHunger {
   const entries = layerCandidates(model, model.layers[i]!);
   const mixtureLoss = evaluateMse(model, val);
   let best = Infinity;
@@ -90,7 +98,12 @@ export interface DiscoveryJob {
 }
 
 /** Layer i's pre-activations over a window set (every step, every unit), subsampled evenly. */
-export function preActivationSamples(model: HybridModel, i: number, set: WindowSet, count: number): Float64Array {
+export function preActivationSamples(
+  model: HybridModel,
+  i: number,
+  set: WindowSet,
+  count: number,
+): Float64Array {
   const runner = new ReferenceRunner(model, set.n);
   const step = new Float64Array(set.n * set.inputs);
   const out = new Float64Array(set.n * model.outputs);
@@ -100,7 +113,8 @@ export function preActivationSamples(model: HybridModel, i: number, set: WindowS
   let seen = 0;
   for (let t = 0; t < set.window; t++) {
     for (let k = 0; k < set.n; k++) {
-      for (let c = 0; c < set.inputs; c++) step[k * set.inputs + c] = set.x[(k * set.window + t) * set.inputs + c]!;
+      for (let c = 0; c < set.inputs; c++)
+        step[k * set.inputs + c] = set.x[(k * set.window + t) * set.inputs + c]!;
     }
     runner.step(step, model.dtDefault, out);
     for (const v of runner.layerPreActivation(i)) {

@@ -76,11 +76,20 @@ export interface TrainResult {
 function withTemperature(model: HybridModel, temperature: number): HybridModel {
   return {
     ...model,
-    layers: model.layers.map((l) => (l.selector.mode === 'soft' ? { ...l, selector: { ...l.selector, temperature } } : l)),
+    layers: model.layers.map((l) =>
+      l.selector.mode === 'soft' ? { ...l, selector: { ...l.selector, temperature } } : l,
+    ),
   };
 }
 
-function runEpoch(model: HybridModel, train: WindowSet, opt: Adam, vars: Map<string, Var>, o: TrainOptions, rng: Rng) {
+function runEpoch(
+  model: HybridModel,
+  train: WindowSet,
+  opt: Adam,
+  vars: Map<string, Var>,
+  o: TrainOptions,
+  rng: Rng,
+) {
   const selectors = selectorStates(model);
   const order = Array.from({ length: train.n }, (_, i) => i);
   rng.shuffle(order);
@@ -94,10 +103,21 @@ function runEpoch(model: HybridModel, train: WindowSet, opt: Adam, vars: Map<str
     opt.zeroGrad();
     const tape = new Tape();
     const B = idx.length;
-    const { outputs } = forwardOnTape(tape, model, vars, selectors, x, dts.subarray(0, B * train.window), B, train.window);
+    const { outputs } = forwardOnTape(
+      tape,
+      model,
+      vars,
+      selectors,
+      x,
+      dts.subarray(0, B * train.window),
+      B,
+      train.window,
+    );
     const loss = mseLoss(tape, outputs[train.window - 1]!, Var.constant(y, [B, model.outputs]));
     if (!Number.isFinite(loss.data[0]!)) {
-      throw new NumericError(`training diverged (loss ${loss.data[0]}) in batch ${batches}; try a smaller --lr`);
+      throw new NumericError(
+        `training diverged (loss ${loss.data[0]}) in batch ${batches}; try a smaller --lr`,
+      );
     }
     tape.backward(loss);
     norm += opt.step();
@@ -119,7 +139,9 @@ export function trainHybrid(
   let vars = paramVars(model);
   let opt = new Adam([...vars.values()], { lr: o.lr, clipNorm: o.clipNorm });
   const history: EpochRecord[] = [];
-  const softEpochs = model.layers.some((l) => l.selector.mode === 'soft') ? Math.round(o.epochs * o.hardenAt) : 0;
+  const softEpochs = model.layers.some((l) => l.selector.mode === 'soft')
+    ? Math.round(o.epochs * o.hardenAt)
+    : 0;
   let best = { loss: Infinity, model: cloneModel(model) };
   let stale = 0;
   let hunger: LayerHunger[] = [];
@@ -131,7 +153,9 @@ export function trainHybrid(
       // layer's best single entry by validation loss
       model = cloneModel(best.model);
       softModel = cloneModel(model);
-      hunger = model.layers.flatMap((l, i) => (l.selector.mode === 'soft' ? [layerHunger(model, i, data.val, o.hungerGap)] : []));
+      hunger = model.layers.flatMap((l, i) =>
+        l.selector.mode === 'soft' ? [layerHunger(model, i, data.val, o.hungerGap)] : [],
+      );
       for (const h of hunger) {
         const k = model.layers[h.layer]!.selector.candidates.indexOf(h.bestSingle.id);
         model = withHardChoice(model, h.layer, k);
@@ -142,13 +166,22 @@ export function trainHybrid(
       stale = 0;
     }
     const temperature = soft
-      ? o.temperatureStart * (o.temperatureEnd / o.temperatureStart) ** (softEpochs > 1 ? epoch / (softEpochs - 1) : 1)
+      ? o.temperatureStart *
+        (o.temperatureEnd / o.temperatureStart) ** (softEpochs > 1 ? epoch / (softEpochs - 1) : 1)
       : o.temperatureEnd;
     if (soft) model = withTemperature(model, temperature);
     const { trainLoss, gradNorm } = runEpoch(model, data.train, opt, vars, o, rng);
     const valLoss = evaluateMse(model, data.val);
-    if (!Number.isFinite(valLoss)) throw new NumericError(`validation loss is ${valLoss} at epoch ${epoch}; try a smaller --lr`);
-    const record: EpochRecord = { epoch, phase: soft ? 'soft' : 'hard', temperature, trainLoss, valLoss, gradNorm };
+    if (!Number.isFinite(valLoss))
+      throw new NumericError(`validation loss is ${valLoss} at epoch ${epoch}; try a smaller --lr`);
+    const record: EpochRecord = {
+      epoch,
+      phase: soft ? 'soft' : 'hard',
+      temperature,
+      trainLoss,
+      valLoss,
+      gradNorm,
+    };
     history.push(record);
     onEpoch?.(record);
     if (valLoss < best.loss) {

@@ -90,7 +90,13 @@ function emitStep(
   io: StepIo,
 ): { output: string; state: string | null } {
   const H = stateWidth(model);
-  let h = io.input;
+  const sc = model.scaling;
+  let h = sc
+    ? g.node('Div', [
+        g.node('Sub', [io.input, g.constant(sc.inputMean, [model.inputs])]),
+        g.constant(sc.inputStd, [model.inputs]),
+      ])
+    : io.input;
   let offset = 0;
   const states: string[] = [];
   model.layers.forEach((layer, i) => {
@@ -123,9 +129,15 @@ function emitStep(
     h = next;
     offset += layer.units;
   });
-  const output = g.node('Gemm', [h, weights.get('readout.W')!, weights.get('readout.b')!], {
+  let output = g.node('Gemm', [h, weights.get('readout.W')!, weights.get('readout.b')!], {
     transB: { i: 1 },
   });
+  if (sc) {
+    output = g.node('Add', [
+      g.node('Mul', [output, g.constant(sc.outputStd, [model.outputs])]),
+      g.constant(sc.outputMean, [model.outputs]),
+    ]);
+  }
   const state =
     states.length === 0
       ? null

@@ -9,13 +9,15 @@
 import type { ActivationEntry } from '../activations/index.js';
 import { ModelError } from '../errors.js';
 import type { ActivationLibrary } from '../library/library.js';
-import type { LayerSpec } from '../types/model.js';
+import type { LayerSpec, Scaling } from '../types/model.js';
 import { type ArchitectureSpec, parameterLayout } from './layout.js';
 
 export interface HybridModel extends ArchitectureSpec {
   /** Δt used when a caller gives none (same time unit as τ). */
   readonly dtDefault: number;
   readonly seed: number;
+  /** Raw units at the boundary; absent = the model works in the caller's units. */
+  readonly scaling?: Scaling;
   /** The library the selectors' candidate ids refer to (saved as the model's library.json). */
   readonly library: ActivationLibrary;
   /** Parameter tensors by name, shapes as parameterLayout() gives them. */

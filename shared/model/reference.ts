@@ -73,6 +73,8 @@ export class ReferenceRunner {
   private readonly readoutB: Float64Array;
   private readonly dtBuf: Float64Array;
   private readonly liquidNext: Float64Array;
+  /** Standardised inputs when the model has a scaling, else null. */
+  private readonly scaled: Float64Array | null;
 
   constructor(model: HybridModel, batch = 1) {
     this.model = model;
@@ -115,6 +117,7 @@ export class ReferenceRunner {
       return layer;
     });
     this.liquidNext = new Float64Array(batch * maxUnits);
+    this.scaled = model.scaling ? new Float64Array(batch * model.inputs) : null;
     this.readoutW = param(model, 'readout.W');
     this.readoutB = param(model, 'readout.b');
   }
@@ -172,6 +175,16 @@ export class ReferenceRunner {
     if (typeof dt === 'number') this.dtBuf.fill(dt);
     else this.dtBuf.set(dt);
     let h = input;
+    const sc = m.scaling;
+    if (sc && this.scaled) {
+      for (let n = 0; n < N; n++) {
+        for (let c = 0; c < m.inputs; c++) {
+          const i = n * m.inputs + c;
+          this.scaled[i] = (input[i]! - sc.inputMean[c]!) / sc.inputStd[c]!;
+        }
+      }
+      h = this.scaled;
+    }
     let hStride = m.inputs;
     let hOffset = 0;
     for (const l of this.layers) {
@@ -207,8 +220,14 @@ export class ReferenceRunner {
     }
     const last = this.layers[this.layers.length - 1]!.spec.units;
     matvecRows(this.readoutW, m.outputs, last, h, hOffset, hStride, out, N, false);
-    for (let n = 0; n < N; n++)
-      for (let r = 0; r < m.outputs; r++) out[n * m.outputs + r] += this.readoutB[r]!;
+    for (let n = 0; n < N; n++) {
+      for (let r = 0; r < m.outputs; r++) {
+        const i = n * m.outputs + r;
+        out[i] = sc
+          ? (out[i]! + this.readoutB[r]!) * sc.outputStd[r]! + sc.outputMean[r]!
+          : out[i]! + this.readoutB[r]!;
+      }
+    }
   }
 }
 

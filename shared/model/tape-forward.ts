@@ -5,7 +5,7 @@
  */
 import { compileActivation } from '../activations/index.js';
 import { liquidStep } from '../liquid/cell-op.js';
-import { add, addBias, matmulTransposedB } from '../numeric/ops.js';
+import { add, addBias, matmulTransposedB, mulRow } from '../numeric/ops.js';
 import { type Tape, Var } from '../numeric/tape.js';
 import { type HybridModel, layerCandidates } from './model.js';
 import { SelectorKernel } from './selector.js';
@@ -67,8 +67,12 @@ export function forwardOnTape(
   const v = (name: string) => vars.get(name)!;
   for (let t = 0; t < steps; t++) {
     const x = new Float64Array(N * model.inputs);
+    const sc = model.scaling;
     for (let n = 0; n < N; n++) {
-      x.set(inputs.subarray((n * T + t) * model.inputs, (n * T + t + 1) * model.inputs), n * model.inputs);
+      for (let c = 0; c < model.inputs; c++) {
+        const raw = inputs[(n * T + t) * model.inputs + c]!;
+        x[n * model.inputs + c] = sc ? (raw - sc.inputMean[c]!) / sc.inputStd[c]! : raw;
+      }
       dtRow[n] = dts[n * T + t]!;
     }
     let h = Var.constant(x, [N, model.inputs], 'input');
@@ -87,7 +91,16 @@ export function forwardOnTape(
       states[i] = next;
       h = next;
     });
-    outputs.push(addBias(tape, matmulTransposedB(tape, h, v('readout.W')), v('readout.b')));
+    let y = addBias(tape, matmulTransposedB(tape, h, v('readout.W')), v('readout.b'));
+    if (sc) {
+      const std = Var.constant(Float64Array.from(sc.outputStd), [model.outputs]);
+      y = addBias(
+        tape,
+        mulRow(tape, y, std),
+        Var.constant(Float64Array.from(sc.outputMean), [model.outputs]),
+      );
+    }
+    outputs.push(y);
   }
   return { outputs };
 }

@@ -42,6 +42,19 @@ export const LiquidLayerSchema = z
 
 export const LayerSchema = z.union([DenseLayerSchema, LiquidLayerSchema]);
 
+/**
+ * Raw units at the model's boundary: the network works in standardised units, inputs are
+ * mapped in as (x − inputMean)/inputStd and outputs out as y·outputStd + outputMean.
+ */
+export const ScalingSchema = z
+  .object({
+    inputMean: z.array(z.number()),
+    inputStd: z.array(z.number().positive()),
+    outputMean: z.array(z.number()),
+    outputStd: z.array(z.number().positive()),
+  })
+  .strict();
+
 export const TensorRecordSchema = z
   .object({ name: z.string(), shape: z.array(z.number().int().nonnegative()) })
   .strict();
@@ -56,6 +69,7 @@ export const ModelJsonSchema = z
     layers: z.array(LayerSchema).min(1),
     /** Δt used when a caller gives none (same unit as τ). */
     dtDefault: z.number().positive(),
+    scaling: ScalingSchema.optional(),
     seed: z.number().int(),
     library: z.object({ version: z.number().int().nonnegative(), hash: z.string() }).strict(),
     weights: z
@@ -67,8 +81,18 @@ export const ModelJsonSchema = z
       .strict(),
     createdBy: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .refine(
+    (m) =>
+      !m.scaling ||
+      (m.scaling.inputMean.length === m.inputs &&
+        m.scaling.inputStd.length === m.inputs &&
+        m.scaling.outputMean.length === m.outputs &&
+        m.scaling.outputStd.length === m.outputs),
+    { message: 'scaling arrays must have one value per input and per output', path: ['scaling'] },
+  );
 
+export type Scaling = z.output<typeof ScalingSchema>;
 export type SelectorSpec = z.output<typeof SelectorSchema>;
 export type DenseLayerSpec = z.output<typeof DenseLayerSchema>;
 export type LiquidLayerSpec = z.output<typeof LiquidLayerSchema>;
