@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateMse, persistenceMse } from '../../../cloud/train/evaluate.js';
+import { trainForecast } from '../../../cloud/train/forecast.js';
+import { trainHybrid } from '../../../cloud/train/trainer.js';
+import { forecastWindows } from '../../../cloud/train/windows.js';
+import { InputError, NumericError } from '../../../shared/errors.js';
+import { readNumericCsv, selectColumns } from '../../../shared/io/csv.js';
+import { classicLibrary } from '../../../shared/library/library.js';
+import { initModel } from '../../../shared/model/init.js';
+import { runSequence } from '../../../shared/model/reference.js';
+
+const FILE = 'tests/fixtures/nottingham_temp.csv';
+
+function nottingham(window = 12) {
+  const t = readNumericCsv(FILE);
+  return forecastWindows(selectColumns(t, ['value'], FILE), 1, 0, { window, horizon: 1 }, FILE);
+}
+
+describe('forecast windows', () => {
+  it('splits chronologically and labels each window with the value H steps later', () => {
+    const series = Float64Array.from({ length: 100 }, (_, i) => i);
+    const d = forecastWindows(series, 1, 0, { window: 5, horizon: 2 }, 'ramp');
+    expect(d.train.n + d.val.n + d.test.n).toBe(100 - 5 - 2 + 1);
+    const { mean, std } = d.targetScaling;
+    // first training window covers rows 0..4 and is labelled with row 6
+    expect(d.train.y[0]! * std + mean).toBeCloseTo(6, 10);
+    expect(d.train.last[0]! * std + mean).toBeCloseTo(4, 10);
+    // the test windows come after every validation window
+    expect(d.test.x[0]! * std + mean).toBeGreaterThan(d.val.x[(d.val.n - 1) * 5]! * std + mean);
+  });
+
+  it('refuses a window longer than the series', () => {
+    expect(() =>
+      forecastWindows(new Float64Array(30), 1, 0, { window: 40, horizon: 1 }, 'short.csv'),
+    ).toThrow(/short\.csv: 30 rows leave 0 windows/);
+  });
+});
+
+describe('hybrid training', () => {
+  const data = nottingham();
+  const model = () => initModel({ library: classicLibrary(), inputs: 1, hidden: 6, outputs: 1, seed: 3 });
+
+  it('beats persistence, ends hard, and reproduces from its seed', () => {
+    const a = trainHybrid(model(), data, { seed: 5, epochs: 12 });
+    const b = trainHybrid(model(), data, { seed: 5, epochs: 12 });
+    expect(evaluateMse(a.model, data.test)).toBeLessThan(0.6 * persistenceMse(data.test));
+    for (const l of a.model.layers) expect(l.selector.mode).toBe('hard');
+    expect(a.hunger.length).toBe(2);
+    for (const [k, v] of a.model.params) expect(Array.from(v)).toEqual(Array.from(b.model.params.get(k)!));
+    const c = trainHybrid(model(), data, { seed: 6, epochs: 12 });
+    expect(Array.from(c.model.params.get('L0.W')!)).not.toEqual(Array.from(a.model.params.get('L0.W')!));
+  });
+
+  it('stops with a clear error instead of producing NaN weights', () => {
+    expect(() => trainHybrid(model(), data, { seed: 1, epochs: 3, lr: 1e6, clipNorm: 0 })).toThrow(
+      NumericError,
+    );
+  });
+
+  it('returns a model in raw units whose error is reported against persistence', () => {
+    const r = trainForecast({
+      file: FILE,
+      target: 'value',
+      window: 12,
+      horizon: 1,
+      library: classicLibrary(),
+      hidden: 6,
+      seed: 2,
+      train: { epochs: 10 },
+    });
+    expect(r.testMse).toBeLessThan(r.persistenceMse);
+    // raw in, raw out: the first test window predicted from raw temperatures
+    const t = readNumericCsv(FILE);
+    const raw = selectColumns(t, ['value'], FILE);
+    const start = r.data.train.n + r.data.val.n;
+    const y = runSequence(r.model, raw.subarray(start, start + 12));
+    const label = raw[start + 12]!;
+    expect(Math.abs(y[11]! - label)).toBeLessThan(8); // °F, the persistence error is larger on average
+    // usage statistics recorded in a new library version
+    expect(r.model.library.version).toBe(2);
+    expect(r.model.library.entries.reduce((s, e) => s + e.meta.usage.count, 0)).toBe(2);
+    expect(() =>
+      trainForecast({
+        file: FILE,
+        target: 'nope',
+        window: 12,
+        horizon: 1,
+        library: classicLibrary(),
+        seed: 1,
+      }),
+    ).toThrow(InputError);
+  });
+});
