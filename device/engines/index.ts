@@ -5,4 +5,5 @@
 
 export * from './engine.js';
 export { nativeEngine } from './native.js';
+export * from './ort-session.js';
 export { wasmEngine } from './wasm.js';

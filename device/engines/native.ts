@@ -6,15 +6,14 @@
  */
 
 import { OnnxError } from '../../shared/errors.js';
+import type { Engine, EngineLoadOptions } from './engine.js';
 import {
   checkLoadOptions,
   createOrtSession,
-  type Engine,
-  type EngineLoadOptions,
   type OrtModuleLike,
   prepareModel,
   smokeTest,
-} from './engine.js';
+} from './ort-session.js';
 
 /** onnxruntime's log severity 3 = errors only; warnings (e.g. about input defaults) stay quiet. */
 const LOG_ERRORS_ONLY = 3;

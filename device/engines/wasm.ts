@@ -11,15 +11,14 @@
  */
 
 import { OnnxError } from '../../shared/errors.js';
+import type { Engine, EngineLoadOptions } from './engine.js';
 import {
   checkLoadOptions,
   createOrtSession,
-  type Engine,
-  type EngineLoadOptions,
   type OrtModuleLike,
   prepareModel,
   smokeTest,
-} from './engine.js';
+} from './ort-session.js';
 
 const LOG_ERRORS_ONLY = 3;
 
