@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { compareCommand } from './compare.js';
 import { demoCommand } from './demo.js';
 import { exportCommand } from './export.js';
 import { initCommand } from './init.js';
@@ -11,6 +12,7 @@ export const commands: readonly Command[] = [
   exportCommand,
   predictCommand,
   trainCommand,
+  compareCommand,
   libraryCommand,
   demoCommand,
 ];

@@ -1,0 +1,84 @@
+/**
+ * Flavours side by side on the same windows, seed and parameter budget: test error in the
+ * target's units, parameter count, and the exported step graph's latency in onnxruntime-node.
+ */
+import { performance } from 'node:perf_hooks';
+import { getEngine } from '../../device/engines/index.js';
+import { buildStepGraph } from '../../shared/export/graph.js';
+import { quantizeWeights } from '../../shared/export/quantize-model.js';
+import type { ActivationLibrary } from '../../shared/library/library.js';
+import { parameterCount, stateWidth } from '../../shared/model/layout.js';
+import type { HybridModel } from '../../shared/model/model.js';
+import { evaluateMse, persistenceMse } from './evaluate.js';
+import { FLAVOURS, type Flavour, flattenWindows, flavourModel, isFlat } from './flavours.js';
+import { type TrainOptions, trainHybrid } from './trainer.js';
+import type { ForecastData } from './windows.js';
+
+export interface CompareRow {
+  readonly model: Flavour | 'kan' | 'persistence';
+  readonly test_mse: number;
+  readonly params: number;
+  /** p50 of one step-graph call (for MLPs: one window) with one thread; null where not exported. */
+  readonly step_us: number | null;
+}
+
+/** p50 latency of the exported fp32 step graph, one thread. */
+export async function stepLatencyUs(model: HybridModel, calls = 400): Promise<number> {
+  const engine = await getEngine('native');
+  const session = await engine.load(buildStepGraph(model, quantizeWeights(model, 'fp32')).bytes, {
+    threads: 1,
+  });
+  const H = stateWidth(model);
+  const feeds: Record<string, { data: Float32Array; dims: number[] }> = {
+    input: { data: new Float32Array(model.inputs), dims: [1, model.inputs] },
+    dt: { data: Float32Array.of(model.dtDefault), dims: [1, 1] },
+  };
+  if (H > 0) feeds['state'] = { data: new Float32Array(H), dims: [1, H] };
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < calls + 50; i++) {
+      const t0 = performance.now();
+      await session.run(feeds);
+      if (i >= 50) times.push((performance.now() - t0) * 1000);
+    }
+  } finally {
+    await session.release();
+  }
+  times.sort((a, b) => a - b);
+  return Math.round(times[times.length >> 1]! * 10) / 10;
+}
+
+export interface CompareOptions {
+  readonly library: ActivationLibrary;
+  readonly seed: number;
+  /** Parameter budget every flavour is sized to. @defaultValue the hybrid with 16 units */
+  readonly budget?: number;
+  readonly train?: Partial<TrainOptions>;
+  readonly onFlavour?: (f: Flavour, index: number) => void;
+}
+
+export async function compareFlavours(data: ForecastData, o: CompareOptions): Promise<CompareRow[]> {
+  const W = data.train.window;
+  const d = data.train.inputs;
+  const budget = o.budget ?? 1000;
+  const s2 = data.targetScaling.std ** 2;
+  const rows: CompareRow[] = [
+    { model: 'persistence', test_mse: persistenceMse(data.test) * s2, params: 0, step_us: null },
+  ];
+  for (const [index, f] of FLAVOURS.entries()) {
+    o.onFlavour?.(f, index);
+    const flat = isFlat(f);
+    const sets = flat
+      ? { train: flattenWindows(data.train), val: flattenWindows(data.val), test: flattenWindows(data.test) }
+      : data;
+    const initial = flavourModel(f, o.library, d, W, budget, o.seed);
+    const r = trainHybrid(initial, sets, { seed: o.seed, ...o.train });
+    rows.push({
+      model: f,
+      test_mse: evaluateMse(r.model, sets.test) * s2,
+      params: parameterCount(r.model),
+      step_us: await stepLatencyUs(r.model),
+    });
+  }
+  return rows;
+}
