@@ -10,8 +10,11 @@
  * outside the coefficient range are 0 anyway), so the inner loops have no bounds checks.
  *
  * Shapes: x [batch, nIn] → out [batch, nOut]; gradients match the layer's coef, wb, ws.
+ * The per-(sample, input) edge loops live in kernel-rows.ts.
  */
 import { basisWindow } from '../../shared/numeric/bspline.js';
+import { cubicWindow } from './cubic-basis.js';
+import { cubicBackward, cubicForward, genericBackward, genericForward, type RowGrad } from './kernel-rows.js';
 import type { KanLayer } from './layer.js';
 import { evalSymbolic, slopeSymbolic } from './symbolic.js';
 
@@ -91,6 +94,10 @@ function clampedWindow(
 ): number {
   const { G, k, knots } = layer.grid;
   const M = G + 2 * k + 1;
+  if (k === 3) {
+    const fast = cubicWindow(x, knots, i * M, M, vals, ders, vo);
+    if (fast >= 0) return fast;
+  }
   const first = basisWindow(x, knots, i * M, M, k, work.scratch, vals, ders, vo);
   const last = G - 1; // nb − k − 1
   if (first >= 0 && first <= last) return first;
@@ -137,7 +144,6 @@ export function layerForward(
   out.fill(0);
   if (stats) absMean.fill(0);
   for (let b = 0; b < batch; b++) {
-    const ob = b * nOut;
     for (let i = 0; i < nIn; i++) {
       const s = b * nIn + i;
       const xi = x[s]!;
@@ -148,16 +154,39 @@ export function layerForward(
       const si = xi * sig;
       silu[s] = si;
       dsilu[s] = sig * (1 + xi * (1 - sig));
-      const eo = i * nOut;
-      for (let j = 0; j < nOut; j++) {
-        const e = eo + j;
-        const row = e * nb + f0;
-        let sp = 0;
-        for (let r = 0; r < w; r++) sp += coef[row + r]! * vals[vo + r]!;
-        const phi = wbm[e]! * si + wsm[e]! * sp;
-        out[ob + j] += phi;
-        if (stats) absMean[e] += Math.abs(phi);
-      }
+      if (k === 3)
+        cubicForward(
+          coef,
+          vals,
+          vo,
+          i * nOut,
+          nOut,
+          nb,
+          f0,
+          si,
+          wbm,
+          wsm,
+          out,
+          b * nOut,
+          stats ? absMean : null,
+        );
+      else
+        genericForward(
+          coef,
+          vals,
+          vo,
+          w,
+          i * nOut,
+          nOut,
+          nb,
+          f0,
+          si,
+          wbm,
+          wsm,
+          out,
+          b * nOut,
+          stats ? absMean : null,
+        );
     }
   }
   if (stats) for (let e = 0; e < nIn * nOut; e++) absMean[e] /= batch;
@@ -192,49 +221,22 @@ export function layerBackward(
   grads: LayerGrads | null,
   gx: Float64Array | null,
 ): void {
-  const { nIn, nOut, coef, mask } = layer;
-  const { G, k } = layer.grid;
-  const nb = G + k;
+  const { nIn, nOut } = layer;
+  const { k } = layer.grid;
   const w = k + 1;
-  const { batch, first, vals, ders, silu, dsilu, wbm, wsm } = work;
-  const gC = grads?.coef;
-  const gWb = grads?.wb;
-  const gWs = grads?.ws;
-  const regScale = 1 / batch;
+  const { batch, first, silu, dsilu } = work;
   for (let b = 0; b < batch; b++) {
-    const ob = b * nOut;
     for (let i = 0; i < nIn; i++) {
       const s = b * nIn + i;
       const vo = s * w;
       const f0 = first[s]!;
       const si = silu[s]!;
       const dsi = dsilu[s]!;
-      const eo = i * nOut;
-      let dx = 0;
-      for (let j = 0; j < nOut; j++) {
-        const e = eo + j;
-        let g = gout[ob + j]!;
-        const row = e * nb + f0;
-        let sp = 0;
-        let slope = 0;
-        for (let r = 0; r < w; r++) {
-          const c = coef[row + r]!;
-          sp += c * vals[vo + r]!;
-          slope += c * ders[vo + r]!;
-        }
-        if (regGrad) {
-          const phi = wbm[e]! * si + wsm[e]! * sp;
-          g += regGrad[e]! * regScale * (phi > 0 ? 1 : phi < 0 ? -1 : 0);
-        }
-        if (g === 0) continue;
-        dx += g * (wbm[e]! * dsi + wsm[e]! * slope);
-        if (gC) {
-          const gw = g * wsm[e]!;
-          for (let r = 0; r < w; r++) gC[row + r] += gw * vals[vo + r]!;
-          gWb![e] += g * si * mask[e]!;
-          gWs![e] += g * sp * mask[e]!;
-        }
-      }
+      const row: RowGrad = { vo, eo: i * nOut, f0, si, dsi, ob: b * nOut };
+      const dx =
+        k === 3
+          ? cubicBackward(layer, work, row, gout, regGrad, grads)
+          : genericBackward(layer, work, row, gout, regGrad, grads);
       if (gx) gx[s] = dx;
     }
   }
@@ -254,6 +256,7 @@ function backwardSymbolic(
     if (!sym) continue;
     const i = Math.floor(e / nOut);
     const j = e % nOut;
-    for (let b = 0; b < batch; b++) gx[b * nIn + i] += gout[b * nOut + j]! * slopeSymbolic(sym, x[b * nIn + i]!);
+    for (let b = 0; b < batch; b++)
+      gx[b * nIn + i] += gout[b * nOut + j]! * slopeSymbolic(sym, x[b * nIn + i]!);
   }
 }

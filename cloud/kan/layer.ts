@@ -25,7 +25,7 @@ export interface KanLayer {
   readonly wb: Float64Array;
   readonly ws: Float64Array;
   readonly mask: Float64Array;
-  readonly symbolic: readonly (SymbolicEdge | null)[];
+  readonly symbolic: (SymbolicEdge | null)[];
 }
 
 export interface LayerInitOptions {
