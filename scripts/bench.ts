@@ -15,6 +15,7 @@ import { ReferenceRunner } from '../shared/model/reference.js';
 import { Rng } from '../shared/numeric/rng.js';
 import { loadProfile } from '../shared/profiles.js';
 import type { Quantization } from '../shared/types/profile.js';
+import { benchKan } from './bench-kan.js';
 
 interface Stats {
   p50_us: number;
@@ -90,8 +91,7 @@ function benchReference(runner: ReferenceRunner, x: Float64Array): Stats {
   return stats(times);
 }
 
-async function main(): Promise<void> {
-  const json = process.argv.includes('--json');
+async function benchOnnx(): Promise<Record<string, unknown>> {
   const model = initModel({
     library: classicLibrary(),
     inputs: INPUTS,
@@ -106,7 +106,6 @@ async function main(): Promise<void> {
   const profile = loadProfile('pi5');
   const result: Record<string, unknown> = {
     model: { inputs: INPUTS, hidden: HIDDEN, outputs: 1, activation: 'tanh', threads: 1 },
-    machine: { node: process.version, arch: process.arch },
   };
   const ts = benchReference(new ReferenceRunner(model, 1), x64);
   result['ts_reference_step'] = ts;
@@ -152,22 +151,34 @@ async function main(): Promise<void> {
     step_graph_p50_le_15us: native.step_graph.p50_us <= 15,
     int8_file_le_35pct: (result['file_bytes'] as { int8_over_fp32: number }).int8_over_fp32 <= 0.35,
   };
-  if (json) {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    return;
+  return result;
+}
+
+async function main(): Promise<void> {
+  const json = process.argv.includes('--json');
+  const result: Record<string, unknown> = { machine: { node: process.version, arch: process.arch } };
+  if (wanted('onnx')) result['onnx'] = await benchOnnx();
+  if (wanted('kan')) result['kan'] = await benchKan();
+  process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : summarize(result));
+}
+
+/** A readable digest: every section's targets, then its figures. */
+function summarize(result: Record<string, unknown>): string {
+  const lines: string[] = [];
+  for (const [section, value] of Object.entries(result)) {
+    if (section === 'machine') continue;
+    const v = value as Record<string, unknown>;
+    lines.push(`${section}:`);
+    if (v['targets']) lines.push(`  targets ${JSON.stringify(v['targets'])}`);
+    for (const [k, x] of Object.entries(v)) if (k !== 'targets') lines.push(`  ${k}: ${JSON.stringify(x)}`);
   }
-  console.log(`TypeScript reference step: p50 ${ts.p50_us} µs, p99 ${ts.p99_us} µs`);
-  for (const [k, v] of Object.entries(engines)) {
-    const e = v as { step_graph: Stats; sequence_graph_per_step?: Stats; sequence_per_step_over_ts?: number };
-    const seq = e.sequence_graph_per_step
-      ? `; sequence graph ${e.sequence_graph_per_step.p50_us} µs/step (${e.sequence_per_step_over_ts}x TS)`
-      : '';
-    console.log(
-      `${k.padEnd(12)} step graph p50 ${e.step_graph.p50_us} µs p99 ${e.step_graph.p99_us} µs${seq}`,
-    );
-  }
-  console.log(`files: fp32 ${files['fp32']} B, int8 ${files['int8']} B`);
-  console.log(`targets: ${JSON.stringify(result['targets'])}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** `--only a,b` limits the run to those sections (onnx, kan). */
+function wanted(section: string): boolean {
+  const i = process.argv.indexOf('--only');
+  return i < 0 || (process.argv[i + 1] ?? '').split(',').includes(section);
 }
 
 await main();
