@@ -18,7 +18,7 @@ export interface Affine4 {
 }
 
 export interface LmOptions {
-  /** @defaultValue 60 */
+  /** @defaultValue 40 */
   readonly iterations?: number;
 }
 
@@ -78,7 +78,7 @@ export function levenbergMarquardt(
   const jtj = new Float64Array(k * k);
   const jtr = new Float64Array(k);
   const row = new Float64Array(k);
-  for (let it = 0; it < (options.iterations ?? 60) && cost > 0 && Number.isFinite(cost); it++) {
+  for (let it = 0; it < (options.iterations ?? 40) && cost > 0 && Number.isFinite(cost); it++) {
     jtj.fill(0);
     jtr.fill(0);
     for (let i = 0; i < t.length; i++) {
@@ -97,7 +97,7 @@ export function levenbergMarquardt(
       }
     }
     let improved = false;
-    for (let tries = 0; tries < 8 && !improved; tries++) {
+    for (let tries = 0; tries < 6 && !improved; tries++) {
       const m = Float64Array.from(jtj);
       for (let p = 0; p < k; p++) m[p * k + p] += lambda * Math.max(jtj[p * k + p], 1e-12);
       const step = solveSmall(m, jtr, k);
@@ -116,7 +116,7 @@ export function levenbergMarquardt(
         cost = tc;
         lambda = Math.max(lambda / 5, 1e-12);
         improved = true;
-        if (gain < 1e-14) return { ...cur, rss: cost };
+        if (gain < 1e-10) return { ...cur, rss: cost };
       } else lambda *= 6;
     }
     if (!improved) break;

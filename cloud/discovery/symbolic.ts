@@ -5,7 +5,7 @@
  *
  * Per candidate, in normalised input t = (x − mid)/half ∈ [-1, 1] (so one grid serves any
  * window): a grid over the free affine parameters with c, d solved in closed form (linear
- * regression) at every point on ≤ 64 subsampled points, then Levenberg–Marquardt on (c, d, A, B)
+ * regression) at every point on ≤ 48 subsampled points, then Levenberg–Marquardt on (c, d, A, B)
  * from the best few grid points. Families use only the parameters that are not redundant
  * (c·(t+B)² needs no A; exp(A·t) needs no B), which keeps the search small and the constants
  * identifiable. inv, sqrt and log keep A·t + B inside their safe domain over the data: an LM step
@@ -19,7 +19,7 @@
  */
 import { SYMBOLIC_TABLE, type SymbolicName } from '../../shared/activations/forms/symbolic.js';
 import { PRIMITIVES, type Primitive, rangeIsSafe } from '../../shared/activations/primitives.js';
-import { type Family, FAMILIES } from './snap-families.js';
+import { FAMILIES, type Family } from './snap-families.js';
 import { levenbergMarquardt } from './snap-lm.js';
 
 export interface SnapFit {
@@ -41,15 +41,20 @@ export interface SnapOptions {
   readonly candidates?: readonly SymbolicName[];
   /** Minimum R² for a candidate to be accepted. @defaultValue 0.9999 */
   readonly r2Accept?: number;
-  /** Points used by the grid search. @defaultValue 64 */
+  /** Points used by the grid search. @defaultValue 48 */
   readonly gridPoints?: number;
-  /** Points used by the refinement. @defaultValue 256 */
+  /** Points used by the refinement. @defaultValue 128 */
   readonly refinePoints?: number;
   /** Grid starts refined per candidate. @defaultValue 3 */
   readonly starts?: number;
 }
 
-export const SNAP_DEFAULTS = Object.freeze({ r2Accept: 0.9999, gridPoints: 64, refinePoints: 256, starts: 3 });
+export const SNAP_DEFAULTS = Object.freeze({
+  r2Accept: 0.9999,
+  gridPoints: 48,
+  refinePoints: 128,
+  starts: 3,
+});
 
 export const SNAP_CANDIDATES: readonly SymbolicName[] = Object.freeze([
   'x',
@@ -102,6 +107,8 @@ function subsample(t: Float64Array, y: Float64Array, max: number): { t: Float64A
   return { t: ts, y: ys };
 }
 
+let scratch = new Float64Array(256);
+
 /** Closed-form c, d for fixed (A, B) and the residual sum of squares; null outside the domain. */
 export function solveCD(
   prim: Primitive,
@@ -116,7 +123,8 @@ export function solveCD(
   const n = t.length;
   let mg = 0;
   let my = 0;
-  const g = new Float64Array(n);
+  if (scratch.length < n) scratch = new Float64Array(n);
+  const g = scratch;
   for (let i = 0; i < n; i++) {
     g[i] = prim.f(A * t[i] + B);
     mg += g[i];
@@ -155,7 +163,7 @@ function fitFamily(
   const picked: typeof scored = [];
   const keys = new Set<number>();
   for (const s of scored) {
-    if (picked.length >= starts) break;
+    if (picked.length >= starts || (picked.length > 0 && s.rss > 10 * picked[0].rss + 1e-300)) break;
     if (keys.has(s.key)) continue; // diversify: one start per grid row
     keys.add(s.key);
     picked.push(s);
@@ -195,9 +203,15 @@ export function snapEdge(x: ArrayLike<number>, y: ArrayLike<number>, options: Sn
   const fine = subsample(t, ys, o.refinePoints);
   const names = o.candidates ?? SNAP_CANDIDATES;
   const fits: SnapFit[] = [];
+  const raws = new Map<SymbolicName, ReturnType<typeof fitFamily>>();
+  const rawFit = (name: SymbolicName) => {
+    if (!raws.has(name)) raws.set(name, fitFamily(FAMILIES[name], grid, fine, o.starts));
+    return raws.get(name) ?? null;
+  };
   for (const name of names) {
     const fam = FAMILIES[name];
-    const r = fitFamily(fam, grid, fine, o.starts);
+    const from = fam.derive ? rawFit(fam.derive.from) : null;
+    const r = fam.derive ? from && fam.derive.map(from) : rawFit(name);
     if (r === null) continue;
     const prim = snapPrimitive(name);
     // Back to x: A·t + B = (A/half)·x + (B − A·mid/half); then the family's readable normal form.
@@ -212,7 +226,11 @@ export function snapEdge(x: ArrayLike<number>, y: ArrayLike<number>, options: Sn
 }
 
 /** The documented choice rule (see the file header). */
-export function chooseFit(fits: readonly SnapFit[], r2Accept: number, order: readonly SymbolicName[]): SnapResult {
+export function chooseFit(
+  fits: readonly SnapFit[],
+  r2Accept: number,
+  order: readonly SymbolicName[],
+): SnapResult {
   const pos = (f: SnapFit) => order.indexOf(f.fn);
   const accepted = fits
     .filter((f) => f.r2 >= r2Accept)

@@ -1,0 +1,158 @@
+/**
+ * The expression tree of a KAN formula, kept in one normal form so that simplification is
+ * bookkeeping rather than rewriting: a Lin is c0 + Σ coef·atom, and an atom is an input variable,
+ * a snapped function of a Lin, or a spline edge (piecewise-linear in its samples) of a Lin.
+ * Affine constants therefore merge by construction (two edges into one node add their d's; equal
+ * atoms add their coefficients), and x is no atom at all (c·(a·u + b) + d is Lin arithmetic).
+ *
+ * Free constants are every c0 and coef in depth-first order (c0, then per term: coef, then the
+ * atom's own); evalLin and gradLin read them from a parameter vector in that same order, which is
+ * what lets the refit move them without rebuilding the tree.
+ */
+import type { SymbolicName } from '../../shared/activations/forms/symbolic.js';
+import { snapPrimitive } from './symbolic.js';
+
+export type Atom =
+  | { readonly kind: 'var'; readonly index: number }
+  | { readonly kind: 'fn'; readonly fn: Exclude<SymbolicName, 'x'>; readonly arg: Lin }
+  | {
+      readonly kind: 'spline';
+      /** Edge label 'l,i,j'. */
+      readonly edge: string;
+      /** Sorted sample abscissae and values. */
+      readonly xs: Float64Array;
+      readonly ys: Float64Array;
+      readonly arg: Lin;
+    };
+
+export interface Term {
+  readonly coef: number;
+  readonly atom: Atom;
+}
+
+export interface Lin {
+  readonly c0: number;
+  readonly terms: readonly Term[];
+}
+
+export const constLin = (c0: number): Lin => ({ c0, terms: [] });
+export const varLin = (index: number): Lin => ({ c0: 0, terms: [{ coef: 1, atom: { kind: 'var', index } }] });
+
+/** Structural key of an atom (constants included), for merging equal atoms. */
+export function atomKey(a: Atom): string {
+  if (a.kind === 'var') return `v${a.index}`;
+  if (a.kind === 'fn') return `${a.fn}(${linKey(a.arg)})`;
+  return `s${a.edge}(${linKey(a.arg)})`;
+}
+
+export function linKey(l: Lin): string {
+  return `${l.c0}+${l.terms.map((t) => `${t.coef}*${atomKey(t.atom)}`).join('+')}`;
+}
+
+/** k·l + b */
+export function scaleLin(l: Lin, k: number, b = 0): Lin {
+  return { c0: k * l.c0 + b, terms: l.terms.map((t) => ({ coef: k * t.coef, atom: t.atom })) };
+}
+
+/** Σ of Lins, equal atoms merged (their coefficients added). */
+export function addLins(ls: readonly Lin[]): Lin {
+  let c0 = 0;
+  const byKey = new Map<string, { coef: number; atom: Atom }>();
+  for (const l of ls) {
+    c0 += l.c0;
+    for (const t of l.terms) {
+      const k = atomKey(t.atom);
+      const cur = byKey.get(k);
+      if (cur) cur.coef += t.coef;
+      else byKey.set(k, { coef: t.coef, atom: t.atom });
+    }
+  }
+  return { c0, terms: [...byKey.values()].filter((t) => t.coef !== 0) };
+}
+
+/** Piecewise-linear interpolation, clamped at the ends; returns value and slope. */
+export function interp(xs: Float64Array, ys: Float64Array, u: number): { v: number; s: number } {
+  const n = xs.length;
+  if (u <= xs[0]) return { v: ys[0], s: 0 };
+  if (u >= xs[n - 1]) return { v: ys[n - 1], s: 0 };
+  let lo = 0;
+  let hi = n - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] <= u) lo = mid;
+    else hi = mid;
+  }
+  const s = (ys[hi] - ys[lo]) / (xs[hi] - xs[lo]);
+  return { v: ys[lo] + s * (u - xs[lo]), s };
+}
+
+/** The constants in the tree's depth-first order. */
+export function constantsOf(l: Lin, out: number[] = []): number[] {
+  out.push(l.c0);
+  for (const t of l.terms) {
+    out.push(t.coef);
+    if (t.atom.kind !== 'var') constantsOf(t.atom.arg, out);
+  }
+  return out;
+}
+
+/** The same tree with its constants replaced, in constantsOf order. */
+export function withConstants(l: Lin, values: ArrayLike<number>, cur = { i: 0 }): Lin {
+  const c0 = values[cur.i++];
+  const terms = l.terms.map((t) => {
+    const coef = values[cur.i++];
+    const atom: Atom =
+      t.atom.kind === 'var' ? t.atom : { ...t.atom, arg: withConstants(t.atom.arg, values, cur) };
+    return { coef, atom };
+  });
+  return { c0, terms };
+}
+
+function atomValue(a: Atom, p: ArrayLike<number>, cur: { i: number }, x: ArrayLike<number>): number {
+  if (a.kind === 'var') return x[a.index];
+  const u = evalLin(a.arg, p, cur, x);
+  return a.kind === 'fn' ? snapPrimitive(a.fn).f(u) : interp(a.xs, a.ys, u).v;
+}
+
+/** Value of the Lin at input row x with constants p (depth-first order from cur.i). */
+export function evalLin(l: Lin, p: ArrayLike<number>, cur: { i: number }, x: ArrayLike<number>): number {
+  let v = p[cur.i++];
+  for (const t of l.terms) {
+    const coef = p[cur.i++];
+    v += coef * atomValue(t.atom, p, cur, x);
+  }
+  return v;
+}
+
+/** Value of the Lin; adds w·∂value/∂p into g (reverse mode, re-evaluating each argument once). */
+export function gradLin(
+  l: Lin,
+  p: ArrayLike<number>,
+  cur: { i: number },
+  x: ArrayLike<number>,
+  w: number,
+  g: Float64Array,
+): number {
+  g[cur.i] += w;
+  let v = p[cur.i++];
+  for (const t of l.terms) {
+    const ci = cur.i++;
+    const coef = p[ci];
+    const a = t.atom;
+    let av: number;
+    if (a.kind === 'var') av = x[a.index];
+    else {
+      const u = evalLin(a.arg, p, { i: cur.i }, x);
+      let du: number;
+      if (a.kind === 'fn') {
+        const prim = snapPrimitive(a.fn);
+        av = prim.f(u);
+        du = prim.df(u);
+      } else ({ v: av, s: du } = interp(a.xs, a.ys, u));
+      gradLin(a.arg, p, cur, x, w * coef * du, g);
+    }
+    g[ci] += w * av;
+    v += coef * av;
+  }
+  return v;
+}
