@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { compareCommand } from './compare.js';
 import { demoCommand } from './demo.js';
+import { discoverCommand } from './discover.js';
 import { exportCommand } from './export.js';
 import { initCommand } from './init.js';
 import { libraryCommand } from './library.js';
@@ -13,6 +14,7 @@ export const commands: readonly Command[] = [
   predictCommand,
   trainCommand,
   compareCommand,
+  discoverCommand,
   libraryCommand,
   demoCommand,
 ];

@@ -24,8 +24,10 @@ export interface CsvTask extends DiscoveryTask {
 export function csvTask(table: NumericTable, target: string, source: string, hidden = 5): CsvTask {
   const t = table.columns.indexOf(target);
   if (t < 0) throw new InputError(`${source}: no column '${target}' (columns: ${table.columns.join(', ')})`);
-  if (table.columns.length < 2) throw new InputError(`${source}: needs at least one input column besides '${target}'`);
-  if (table.rows < 10) throw new InputError(`${source}: ${table.rows} rows are too few for discovery (need ≥ 10)`);
+  if (table.columns.length < 2)
+    throw new InputError(`${source}: needs at least one input column besides '${target}'`);
+  if (table.rows < 10)
+    throw new InputError(`${source}: ${table.rows} rows are too few for discovery (need ≥ 10)`);
   const w = table.columns.length;
   const inputCols = table.columns.map((_, i) => i).filter((i) => i !== t);
   const stats = (c: number) => {
@@ -39,7 +41,9 @@ export function csvTask(table: NumericTable, target: string, source: string, hid
       sum += v;
     }
     if (hi - lo <= 1e-12 * Math.max(1, Math.abs(hi))) {
-      throw new InputError(`${source}: column '${table.columns[c]}' is constant (${lo}); nothing can be learned from it`);
+      throw new InputError(
+        `${source}: column '${table.columns[c]}' is constant (${lo}); nothing can be learned from it`,
+      );
     }
     const mean = sum / table.rows;
     let sq = 0;
@@ -83,7 +87,7 @@ export function csvTask(table: NumericTable, target: string, source: string, hid
         xs.set(x.subarray(order[k]! * d, (order[k]! + 1) * d), k * d);
         ys[k] = y[order[k]!]!;
       }
-      return { x: xs, y: ys, n: m };
+      return { x: xs, y: ys, batch: m };
     },
   };
 }

@@ -92,7 +92,8 @@ export function extractEdge(edge: EdgeSamples, options: ExtractOptions = {}): Ex
     layer: edge.layer,
     edge: `${edge.i}->${edge.j}`,
   };
-  const label = `${family ?? 'kan'}-l${edge.layer}-${edge.i}-${edge.j}`;
+  // names read as shape:task@edge, e.g. log:mel@L0.0-0, unique within a discovery run
+  const label = `${options.task ?? family ?? 'kan'}@L${edge.layer}.${edge.i}-${edge.j}`;
   const canon = canonicalizeSamples(edge.x, edge.y);
   const snap = edge.snap === undefined ? snapEdge(edge.x, edge.y, options.snap).chosen : edge.snap;
   let entry: ActivationEntry | null = null;
@@ -104,7 +105,7 @@ export function extractEdge(edge: EdgeSamples, options: ExtractOptions = {}): Ex
       const { params, natural } = canonicalSymbolic(snap, lo, hi);
       const tail = symbolicForm.extendable(params) ? 'extend' : 'linear';
       entry = buildEntry({
-        name: `${snap.fn}-${label}`,
+        name: `${snap.fn}:${label}`,
         form: 'symbolic',
         params,
         tail,
@@ -118,7 +119,7 @@ export function extractEdge(edge: EdgeSamples, options: ExtractOptions = {}): Ex
   if (entry === null) {
     const tol = options.series?.tol ?? SERIES_DEFAULTS.tol;
     const fit = pickSeries(seriesCandidates(canon.z, canon.psi, options.series), tol);
-    const name = `${fit.form === 'chebyshev' ? 'cheb' : 'rat'}-${label}`;
+    const name = `${fit.form === 'chebyshev' ? 'cheb' : 'rat'}:${label}`;
     const base = { name, tail: 'linear' as const, natural: canon.natural, provenance };
     entry =
       fit.form === 'chebyshev'

@@ -75,7 +75,9 @@ const lin = (x: number, lo: number, hi: number) => lo + ((x + 1) / 2) * (hi - lo
 /** A-weighting gain in dB (IEC 61672), the ear's sensitivity across frequency. */
 function aWeightingDb(f: number): number {
   const f2 = f * f;
-  const ra = (12194 ** 2 * f2 * f2) / ((f2 + 20.6 ** 2) * Math.sqrt((f2 + 107.7 ** 2) * (f2 + 737.9 ** 2)) * (f2 + 12194 ** 2));
+  const ra =
+    (12194 ** 2 * f2 * f2) /
+    ((f2 + 20.6 ** 2) * Math.sqrt((f2 + 107.7 ** 2) * (f2 + 737.9 ** 2)) * (f2 + 12194 ** 2));
   return 20 * Math.log10(ra) + 2.0;
 }
 
@@ -131,7 +133,9 @@ export function taskByPath(path: string): DiscoveryTask {
   const family = familyByName(fam ?? '');
   const task = family.tasks.find((t) => t.name === name);
   if (!task) {
-    throw new InputError(`no task '${name}' in family '${fam}' (tasks: ${family.tasks.map((t) => t.name).join(', ')})`);
+    throw new InputError(
+      `no task '${name}' in family '${fam}' (tasks: ${family.tasks.map((t) => t.name).join(', ')})`,
+    );
   }
   return task;
 }

@@ -9,7 +9,8 @@ export interface TaskSample {
   readonly x: Float64Array;
   /** [n] */
   readonly y: Float64Array;
-  readonly n: number;
+  /** Number of samples (named as the KAN trainer names a batch). */
+  readonly batch: number;
 }
 
 export interface DiscoveryTask {
@@ -56,7 +57,7 @@ export function formulaTask(o: {
         for (let c = 0; c < d; c++) x[r * d + c] = rng.uniform(lo, hi);
         y[r] = o.f(x, r * d);
       }
-      return { x, y, n };
+      return { x, y, batch: n };
     },
   };
 }
