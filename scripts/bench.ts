@@ -15,6 +15,7 @@ import { ReferenceRunner } from '../shared/model/reference.js';
 import { Rng } from '../shared/numeric/rng.js';
 import { loadProfile } from '../shared/profiles.js';
 import type { Quantization } from '../shared/types/profile.js';
+import { benchDiscovery } from './bench-discovery.js';
 import { benchKan } from './bench-kan.js';
 
 interface Stats {
@@ -159,6 +160,7 @@ async function main(): Promise<void> {
   const result: Record<string, unknown> = { machine: { node: process.version, arch: process.arch } };
   if (wanted('onnx')) result['onnx'] = await benchOnnx();
   if (wanted('kan')) result['kan'] = await benchKan();
+  if (wanted('discovery')) result['discovery'] = await benchDiscovery();
   process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : summarize(result));
 }
 
@@ -175,7 +177,7 @@ function summarize(result: Record<string, unknown>): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `--only a,b` limits the run to those sections (onnx, kan). */
+/** `--only a,b` limits the run to those sections (onnx, kan, discovery). */
 function wanted(section: string): boolean {
   const i = process.argv.indexOf('--only');
   return i < 0 || (process.argv[i + 1] ?? '').split(',').includes(section);
