@@ -14,6 +14,12 @@ import { linspace } from './math.js';
 export interface DistanceOptions {
   /** Grid points on [-1, 1]. @defaultValue 201 */
   readonly gridPoints?: number;
+  /**
+   * Evaluations of the misfit in the pattern search, over all starts. Near-duplicates converge
+   * in a few hundred; far-apart shapes can creep along a shallow valley for a long time, and
+   * for them the exact value does not matter. @defaultValue 1500
+   */
+  readonly maxEvaluations?: number;
 }
 
 const MAGNITUDES = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2];
@@ -47,6 +53,7 @@ export function directedDistance(
     const rss = sgg > 1e-30 * syy ? syy - (sgy * sgy) / sgg : syy;
     return Number.isFinite(rss) ? Math.sqrt(Math.max(rss, 0) / syy) : Infinity;
   };
+  let budget = options.maxEvaluations ?? 1500;
   const cands: { a: number; b: number; v: number }[] = [];
   for (const m of MAGNITUDES)
     for (const s of [1, -1]) for (const b of OFFSETS) cands.push({ a: s * m, b, v: cost(s * m, b) });
@@ -54,8 +61,9 @@ export function directedDistance(
   let best = cands[0].v;
   for (const start of cands.slice(0, STARTS)) {
     let { a, b, v } = start;
-    for (let step = 0.125; step > 1e-7; ) {
+    for (let step = 0.125; step > 1e-7 && budget > 0; ) {
       let moved = false;
+      budget -= 4;
       for (const [da, db] of [
         [step, 0],
         [-step, 0],

@@ -28,7 +28,12 @@ describe('discovery', () => {
 
   it('turns J0(3x), a shape in no candidate list, into a series entry that matches it (R² ≥ 0.999), reproducibly', async () => {
     const run = () =>
-      discover({ tasks: [taskByPath('symbolic/bessel-j0')], source: 'symbolic', library: classicLibrary(), seed: 3 });
+      discover({
+        tasks: [taskByPath('symbolic/bessel-j0')],
+        source: 'symbolic',
+        library: classicLibrary(),
+        seed: 3,
+      });
     const r = await run();
     expect(r.added.length).toBe(1);
     const e = r.added[0]!;
