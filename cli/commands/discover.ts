@@ -4,6 +4,7 @@ import { csvTaskFromFile } from '../../cloud/discovery/csv-task.js';
 import { discover } from '../../cloud/discovery/discover.js';
 import { familyByName } from '../../cloud/discovery/families.js';
 import { jobTask } from '../../cloud/discovery/job-task.js';
+import type { DiscoveryTask } from '../../cloud/discovery/tasks.js';
 import { InputError } from '../../shared/errors.js';
 import { writeDirAtomic } from '../../shared/io/atomic.js';
 import { classicLibrary, LIBRARY_FILE, libraryToJson, loadLibrary } from '../../shared/library/library.js';
@@ -48,7 +49,7 @@ export const discoverCommand: Command = {
     const f = ctx.flags;
     const sources = ['data', 'family', 'job'].filter((k) => optionalString(f, k) !== undefined);
     if (sources.length !== 1) throw new InputError('discover: give exactly one of --data, --family or --job');
-    let tasks;
+    let tasks: readonly DiscoveryTask[];
     let source: string;
     if (optionalString(f, 'data')) {
       const file = stringFlag(f, 'data');
