@@ -31,6 +31,46 @@ export function evaluateMse(model: HybridModel, set: WindowSet): number {
   return mse(predictWindows(model, set), set.y);
 }
 
+export type LossKind = 'mse' | 'cross-entropy';
+
+/** Mean softmax cross-entropy of logits [n, C] against target probabilities [n, C]. */
+export function crossEntropy(logits: Float64Array, target: Float64Array, C: number): number {
+  const n = target.length / C;
+  let loss = 0;
+  for (let r = 0; r < n; r++) {
+    let max = -Infinity;
+    for (let c = 0; c < C; c++) max = Math.max(max, logits[r * C + c]!);
+    let sum = 0;
+    for (let c = 0; c < C; c++) sum += Math.exp(logits[r * C + c]! - max);
+    const lse = max + Math.log(sum);
+    for (let c = 0; c < C; c++) loss -= target[r * C + c]! * (logits[r * C + c]! - lse);
+  }
+  return loss / n;
+}
+
+/** The training loss on a window set: MSE for regression, cross-entropy for classification. */
+export function evaluateLoss(model: HybridModel, set: WindowSet, loss: LossKind): number {
+  const pred = predictWindows(model, set);
+  return loss === 'mse' ? mse(pred, set.y) : crossEntropy(pred, set.y, set.outputs);
+}
+
+/** Fraction of windows whose largest output is the labelled class (one-hot targets). */
+export function accuracy(model: HybridModel, set: WindowSet): number {
+  const pred = predictWindows(model, set);
+  const C = set.outputs;
+  let right = 0;
+  for (let r = 0; r < set.n; r++) {
+    let p = 0;
+    let t = 0;
+    for (let c = 1; c < C; c++) {
+      if (pred[r * C + c]! > pred[r * C + p]!) p = c;
+      if (set.y[r * C + c]! > set.y[r * C + t]!) t = c;
+    }
+    if (p === t) right++;
+  }
+  return right / set.n;
+}
+
 /** MSE of predicting the last value of each window (the persistence baseline). */
 export function persistenceMse(set: WindowSet): number {
   return mse(set.last, set.y);

@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../../shared/io/atomic.js';
 import { type HybridModel, layerCandidates, param } from '../../shared/model/model.js';
 import { ReferenceRunner } from '../../shared/model/reference.js';
 import { SelectorKernel, selectorWeightsInto } from '../../shared/model/selector.js';
-import { evaluateMse } from './evaluate.js';
+import { evaluateLoss, type LossKind } from './evaluate.js';
 import type { WindowSet } from './windows.js';
 
 export interface LayerHunger {
@@ -59,15 +59,16 @@ export function layerHunger(
   i: number,
   val: WindowSet,
   gapThreshold = HUNGER_DEFAULTS.gap,
+  loss: LossKind = 'mse',
 ): LayerHunger {
   const entries = layerCandidates(model, model.layers[i]!);
-  const mixtureLoss = evaluateMse(model, val);
+  const mixtureLoss = evaluateLoss(model, val, loss);
   let best = Infinity;
   let bestK = 0;
   entries.forEach((_, k) => {
-    const loss = evaluateMse(withHardChoice(model, i, k), val);
-    if (loss < best) {
-      best = loss;
+    const l = evaluateLoss(withHardChoice(model, i, k), val, loss);
+    if (l < best) {
+      best = l;
       bestK = k;
     }
   });

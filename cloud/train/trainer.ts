@@ -13,10 +13,10 @@ import { NumericError } from '../../shared/errors.js';
 import { cloneModel, type HybridModel } from '../../shared/model/model.js';
 import { forwardOnTape, paramVars, selectorStates } from '../../shared/model/tape-forward.js';
 import { Adam } from '../../shared/numeric/adam.js';
-import { mseLoss } from '../../shared/numeric/ops.js';
+import { mseLoss, softmaxCrossEntropy } from '../../shared/numeric/ops.js';
 import { Rng } from '../../shared/numeric/rng.js';
 import { Tape, Var } from '../../shared/numeric/tape.js';
-import { evaluateMse } from './evaluate.js';
+import { evaluateLoss, type LossKind } from './evaluate.js';
 import { type LayerHunger, layerHunger, withHardChoice } from './hunger.js';
 import { gather, type WindowSet } from './windows.js';
 
@@ -40,6 +40,8 @@ export interface TrainOptions {
   readonly hardenAt: number;
   /** Relative loss gap above which a layer counts as hungry. @defaultValue 0.05 */
   readonly hungerGap: number;
+  /** 'mse' for regression, 'cross-entropy' for classification (one-hot targets). @defaultValue 'mse' */
+  readonly loss: LossKind;
 }
 
 export const TRAIN_DEFAULTS: Readonly<Omit<TrainOptions, 'seed'>> = Object.freeze({
@@ -52,6 +54,7 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainOptions, 'seed'>> = Object.freez
   temperatureEnd: 0.1,
   hardenAt: 0.6,
   hungerGap: 0.05,
+  loss: 'mse',
 });
 
 export interface EpochRecord {
@@ -113,7 +116,9 @@ function runEpoch(
       B,
       train.window,
     );
-    const loss = mseLoss(tape, outputs[train.window - 1]!, Var.constant(y, [B, model.outputs]));
+    const target = Var.constant(y, [B, model.outputs]);
+    const last = outputs[train.window - 1]!;
+    const loss = o.loss === 'mse' ? mseLoss(tape, last, target) : softmaxCrossEntropy(tape, last, target);
     if (!Number.isFinite(loss.data[0]!)) {
       throw new NumericError(
         `training diverged (loss ${loss.data[0]}) in batch ${batches}; try a smaller --lr`,
@@ -154,7 +159,7 @@ export function trainHybrid(
       model = cloneModel(best.model);
       softModel = cloneModel(model);
       hunger = model.layers.flatMap((l, i) =>
-        l.selector.mode === 'soft' ? [layerHunger(model, i, data.val, o.hungerGap)] : [],
+        l.selector.mode === 'soft' ? [layerHunger(model, i, data.val, o.hungerGap, o.loss)] : [],
       );
       for (const h of hunger) {
         const k = model.layers[h.layer]!.selector.candidates.indexOf(h.bestSingle.id);
@@ -171,7 +176,7 @@ export function trainHybrid(
       : o.temperatureEnd;
     if (soft) model = withTemperature(model, temperature);
     const { trainLoss, gradNorm } = runEpoch(model, data.train, opt, vars, o, rng);
-    const valLoss = evaluateMse(model, data.val);
+    const valLoss = evaluateLoss(model, data.val, o.loss);
     if (!Number.isFinite(valLoss))
       throw new NumericError(`validation loss is ${valLoss} at epoch ${epoch}; try a smaller --lr`);
     const record: EpochRecord = {

@@ -12,5 +12,6 @@
 export * from './ops-activations.js';
 export * from './ops-elementwise.js';
 export * from './ops-linear.js';
+export * from './ops-loss.js';
 export * from './ops-reduce.js';
 export * from './ops-shape.js';
