@@ -1,3 +1,9 @@
+import { existsSync } from 'node:fs';
+import {
+  forecastTestError,
+  readTrainingRecord,
+  rebuildForecastData,
+} from '../../cloud/train/training-record.js';
 import { exportModel, writeBundle } from '../../shared/export/export.js';
 import { loadModelDir } from '../../shared/model/store.js';
 import { loadProfile } from '../../shared/profiles.js';
@@ -23,8 +29,20 @@ export const exportCommand: Command = {
   run(ctx) {
     const profile = loadProfile(stringFlag(ctx.flags, 'profile'));
     const quant = choiceFlag(ctx.flags, 'quant', QUANTIZATIONS);
-    const model = loadModelDir(stringFlag(ctx.flags, 'model'));
-    const bundle = exportModel(model, { profile, quant, createdBy: 'liquidkan export' });
+    const dir = stringFlag(ctx.flags, 'model');
+    const model = loadModelDir(dir);
+    // a trained model's test windows, when its data is still where training found it
+    const record = readTrainingRecord(dir);
+    const testError =
+      record && existsSync(record.data)
+        ? { metric: 'test_mse', evaluate: forecastTestError(rebuildForecastData(record)) }
+        : undefined;
+    const bundle = exportModel(model, {
+      profile,
+      quant,
+      createdBy: 'liquidkan export',
+      ...(testError ? { testError } : {}),
+    });
     const out = stringFlag(ctx.flags, 'out');
     writeBundle(out, bundle);
     const m = bundle.manifest;
@@ -35,6 +53,12 @@ export const exportCommand: Command = {
     ctx.info(`wrote ${out} for ${profile.name} (${quant})`);
     ctx.info(`  model.onnx     ${m.step.file.bytes} bytes (step graph)`);
     ctx.info(`  sequence.onnx  ${m.sequence.file.bytes} bytes (Scan over a window)`);
+    const t = m.accuracy.test;
+    if (t) {
+      ctx.info(
+        `  test MSE ${t.value.toPrecision(5)} (fp32 ${t.fp32.toPrecision(5)}, ${(100 * t.relativeIncrease).toFixed(2)}%)`,
+      );
+    }
     ctx.info(
       `  accuracy vs fp32 on a ${m.accuracy.probeSteps}-step probe: max |Δy| ${m.accuracy.maxAbsErrorVsFp32.toExponential(2)} (bound ${m.accuracy.boundVsFp32.toExponential(2)})`,
     );

@@ -6,6 +6,7 @@ import {
   preActivationSamples,
   writeDiscoveryJob,
 } from '../../cloud/train/hunger.js';
+import { TRAINING_FILE, trainingRecordJson } from '../../cloud/train/training-record.js';
 import { loadLibrary } from '../../shared/library/library.js';
 import { saveModelDir } from '../../shared/model/store.js';
 import { type Command, intFlag, JSON_FLAG, optionalString, stringFlag } from '../command.js';
@@ -57,7 +58,19 @@ export const trainCommand: Command = {
     );
     bar.done();
     const out = stringFlag(ctx.flags, 'out');
-    saveModelDir(out, r.model, 'liquidkan train');
+    saveModelDir(out, r.model, 'liquidkan train', {
+      [TRAINING_FILE]: trainingRecordJson({
+        task: 'forecast',
+        data: file,
+        target: stringFlag(ctx.flags, 'target'),
+        inputs: inputs ?? [stringFlag(ctx.flags, 'target')],
+        window: intFlag(ctx.flags, 'window', 1),
+        horizon: intFlag(ctx.flags, 'horizon', 1),
+        seed: intFlag(ctx.flags, 'seed', 0),
+        testMse: r.testMse,
+        persistenceMse: r.persistenceMse,
+      }),
+    });
     const jobs: string[] = [];
     for (const h of r.hunger) {
       if (!h.hungry || !r.softModel) continue;

@@ -71,7 +71,11 @@ export async function compareFlavours(data: ForecastData, o: CompareOptions): Pr
     const sets = flat
       ? { train: flattenWindows(data.train), val: flattenWindows(data.val), test: flattenWindows(data.test) }
       : data;
-    const initial = flavourModel(f, o.library, d, W, budget, o.seed);
+    // every flavour gets the same persistence skip on the target's last value (column 0)
+    const initial = {
+      ...flavourModel(f, o.library, d, W, budget, o.seed),
+      residualInput: flat ? (W - 1) * d : 0,
+    };
     const r = trainHybrid(initial, sets, { seed: o.seed, ...o.train });
     rows.push({
       model: f,

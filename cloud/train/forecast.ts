@@ -101,7 +101,10 @@ export function trainForecast(o: ForecastTrainOptions, onEpoch?: (r: EpochRecord
     seed: o.seed,
     ...(o.activation ? { activation: o.activation } : {}),
   });
-  const r = trainHybrid(initial, data, { seed: o.seed, ...o.train }, onEpoch);
+  // a persistence skip: the network learns the change from the last value, not the level,
+  // which keeps trending series (CO2) from asking the network to extrapolate
+  const withSkip: HybridModel = { ...initial, residualInput: cols.indexOf(o.target) };
+  const r = trainHybrid(withSkip, data, { seed: o.seed, ...o.train }, onEpoch);
   const s2 = data.targetScaling.std ** 2;
   const trained: HybridModel = {
     ...r.model,

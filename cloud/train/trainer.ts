@@ -18,6 +18,7 @@ import { Rng } from '../../shared/numeric/rng.js';
 import { Tape, Var } from '../../shared/numeric/tape.js';
 import { evaluateLoss, type LossKind } from './evaluate.js';
 import { type LayerHunger, layerHunger, withHardChoice } from './hunger.js';
+import { type PhysicsTerm, withPhysics } from './physics-loss.js';
 import { gather, type WindowSet } from './windows.js';
 
 export interface TrainOptions {
@@ -42,6 +43,10 @@ export interface TrainOptions {
   readonly hungerGap: number;
   /** 'mse' for regression, 'cross-entropy' for classification (one-hot targets). @defaultValue 'mse' */
   readonly loss: LossKind;
+  /** Step-size multiplier for the selector logits. @defaultValue 10 */
+  readonly selectorLrScale: number;
+  /** Optional physics residual: minimise data loss + weight·residual (physics-loss.ts). @defaultValue none */
+  readonly physics?: PhysicsTerm;
 }
 
 export const TRAIN_DEFAULTS: Readonly<Omit<TrainOptions, 'seed'>> = Object.freeze({
@@ -55,6 +60,7 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainOptions, 'seed'>> = Object.freez
   hardenAt: 0.6,
   hungerGap: 0.05,
   loss: 'mse',
+  selectorLrScale: 10,
 });
 
 export interface EpochRecord {
@@ -85,10 +91,38 @@ function withTemperature(model: HybridModel, temperature: number): HybridModel {
   };
 }
 
+interface Optimizer {
+  zeroGrad(): void;
+  /** Returns the gradient norm before clipping. */
+  step(): number;
+}
+
+/**
+ * Adam for the network, and a faster Adam for the selector logits: the mixture weights must
+ * actually commit during the soft phase, or hardening jumps from a near-uniform blend.
+ */
+function makeOptimizer(vars: Map<string, Var>, o: TrainOptions): Optimizer {
+  const all = [...vars.entries()];
+  const logits = all.filter(([k]) => k.endsWith('.logits')).map(([, v]) => v);
+  const rest = all.filter(([k]) => !k.endsWith('.logits')).map(([, v]) => v);
+  const net = new Adam(rest, { lr: o.lr, clipNorm: o.clipNorm });
+  const sel = logits.length ? new Adam(logits, { lr: o.lr * o.selectorLrScale, clipNorm: o.clipNorm }) : null;
+  return {
+    zeroGrad() {
+      net.zeroGrad();
+      sel?.zeroGrad();
+    },
+    step() {
+      sel?.step();
+      return net.step();
+    },
+  };
+}
+
 function runEpoch(
   model: HybridModel,
   train: WindowSet,
-  opt: Adam,
+  opt: Optimizer,
   vars: Map<string, Var>,
   o: TrainOptions,
   rng: Rng,
@@ -118,7 +152,15 @@ function runEpoch(
     );
     const target = Var.constant(y, [B, model.outputs]);
     const last = outputs[train.window - 1]!;
-    const loss = o.loss === 'mse' ? mseLoss(tape, last, target) : softmaxCrossEntropy(tape, last, target);
+    const dataLoss = o.loss === 'mse' ? mseLoss(tape, last, target) : softmaxCrossEntropy(tape, last, target);
+    const loss = o.physics
+      ? withPhysics(
+          tape,
+          dataLoss,
+          o.physics.residual(tape, outputs, { x, y, n: B, window: train.window, inputs: train.inputs }),
+          o.physics.weight,
+        )
+      : dataLoss;
     if (!Number.isFinite(loss.data[0]!)) {
       throw new NumericError(
         `training diverged (loss ${loss.data[0]}) in batch ${batches}; try a smaller --lr`,
@@ -142,7 +184,7 @@ export function trainHybrid(
   const rng = new Rng(o.seed);
   let model = cloneModel(initial);
   let vars = paramVars(model);
-  let opt = new Adam([...vars.values()], { lr: o.lr, clipNorm: o.clipNorm });
+  let opt = makeOptimizer(vars, o);
   const history: EpochRecord[] = [];
   const softEpochs = model.layers.some((l) => l.selector.mode === 'soft')
     ? Math.round(o.epochs * o.hardenAt)
@@ -166,7 +208,7 @@ export function trainHybrid(
         model = withHardChoice(model, h.layer, k);
       }
       vars = paramVars(model);
-      opt = new Adam([...vars.values()], { lr: o.lr, clipNorm: o.clipNorm });
+      opt = makeOptimizer(vars, o);
       best = { loss: Infinity, model: cloneModel(model) };
       stale = 0;
     }

@@ -31,6 +31,8 @@ export interface ExportOptions {
   readonly createdBy?: string;
   /** Steps of the seeded probe sequence that measures the quantisation error. @defaultValue 64 */
   readonly probeSteps?: number;
+  /** Test error of a model variant (the reference run on the weights a file holds), e.g. test MSE. */
+  readonly testError?: { readonly metric: string; readonly evaluate: (model: HybridModel) => number };
 }
 
 export interface ExportBundle {
@@ -125,7 +127,12 @@ export function exportModel(model: HybridModel, opts: ExportOptions): ExportBund
       inputs: sequence.inputs,
       outputs: sequence.outputs,
     },
-    accuracy: { probeSteps, maxAbsErrorVsFp32: maxErr, boundVsFp32: bound },
+    accuracy: {
+      probeSteps,
+      maxAbsErrorVsFp32: maxErr,
+      boundVsFp32: bound,
+      ...(opts.testError ? { test: testErrors(model, qw.model, opts.testError) } : {}),
+    },
   };
   return {
     manifest,
@@ -136,6 +143,16 @@ export function exportModel(model: HybridModel, opts: ExportOptions): ExportBund
       [MANIFEST_FILE]: `${JSON.stringify(manifest, null, 2)}\n`,
     },
   };
+}
+
+function testErrors(
+  model: HybridModel,
+  quantised: HybridModel,
+  t: NonNullable<ExportOptions['testError']>,
+): NonNullable<ExportManifest['accuracy']['test']> {
+  const fp32 = t.evaluate(quantizeWeights(model, 'fp32').model);
+  const value = t.evaluate(quantised);
+  return { metric: t.metric, fp32, value, relativeIncrease: fp32 > 0 ? value / fp32 - 1 : 0 };
 }
 
 export function writeBundle(dir: string, bundle: ExportBundle): void {

@@ -91,12 +91,13 @@ function emitStep(
 ): { output: string; state: string | null } {
   const H = stateWidth(model);
   const sc = model.scaling;
-  let h = sc
+  const xin = sc
     ? g.node('Div', [
         g.node('Sub', [io.input, g.constant(sc.inputMean, [model.inputs])]),
         g.constant(sc.inputStd, [model.inputs]),
       ])
     : io.input;
+  let h = xin;
   let offset = 0;
   const states: string[] = [];
   model.layers.forEach((layer, i) => {
@@ -132,6 +133,16 @@ function emitStep(
   let output = g.node('Gemm', [h, weights.get('readout.W')!, weights.get('readout.b')!], {
     transB: { i: 1 },
   });
+  if (model.residualInput !== undefined) {
+    const k = model.residualInput;
+    const column = g.node('Slice', [
+      xin,
+      g.initializerI64([k], [1]),
+      g.initializerI64([k + 1], [1]),
+      g.initializerI64([1], [1]),
+    ]);
+    output = g.node('Add', [output, column]);
+  }
   if (sc) {
     output = g.node('Add', [
       g.node('Mul', [output, g.constant(sc.outputStd, [model.outputs])]),

@@ -18,6 +18,8 @@ export interface HybridModel extends ArchitectureSpec {
   readonly seed: number;
   /** Raw units at the boundary; absent = the model works in the caller's units. */
   readonly scaling?: Scaling;
+  /** An input added to every output before the output scaling (a persistence skip). */
+  readonly residualInput?: number;
   /** The library the selectors' candidate ids refer to (saved as the model's library.json). */
   readonly library: ActivationLibrary;
   /** Parameter tensors by name, shapes as parameterLayout() gives them. */

@@ -185,6 +185,7 @@ export class ReferenceRunner {
       }
       h = this.scaled;
     }
+    const xin = h;
     let hStride = m.inputs;
     let hOffset = 0;
     for (const l of this.layers) {
@@ -223,9 +224,9 @@ export class ReferenceRunner {
     for (let n = 0; n < N; n++) {
       for (let r = 0; r < m.outputs; r++) {
         const i = n * m.outputs + r;
-        out[i] = sc
-          ? (out[i]! + this.readoutB[r]!) * sc.outputStd[r]! + sc.outputMean[r]!
-          : out[i]! + this.readoutB[r]!;
+        let y = out[i]! + this.readoutB[r]!;
+        if (m.residualInput !== undefined) y += xin[n * m.inputs + m.residualInput]!;
+        out[i] = sc ? y * sc.outputStd[r]! + sc.outputMean[r]! : y;
       }
     }
   }

@@ -47,6 +47,7 @@ export function modelToFiles(
     layers: [...model.layers],
     dtDefault: model.dtDefault,
     ...(model.scaling ? { scaling: model.scaling } : {}),
+    ...(model.residualInput !== undefined ? { residualInput: model.residualInput } : {}),
     seed: model.seed,
     library: { version: model.library.version, hash: model.library.hash },
     weights: { file: WEIGHTS_FILE, sha256: createHash('sha256').update(bytes).digest('hex'), tensors },
@@ -59,8 +60,14 @@ export function modelToFiles(
   };
 }
 
-export function saveModelDir(dir: string, model: HybridModel, createdBy?: string): void {
-  writeDirAtomic(dir, modelToFiles(model, createdBy));
+/** Write the model directory atomically; `extra` files (e.g. training.json) go in with it. */
+export function saveModelDir(
+  dir: string,
+  model: HybridModel,
+  createdBy?: string,
+  extra: Readonly<Record<string, string | Uint8Array>> = {},
+): void {
+  writeDirAtomic(dir, { ...modelToFiles(model, createdBy), ...extra });
 }
 
 export function loadModelDir(dir: string): HybridModel {
@@ -112,6 +119,7 @@ export function loadModelDir(dir: string): HybridModel {
     layers: json.layers,
     dtDefault: json.dtDefault,
     ...(json.scaling ? { scaling: json.scaling } : {}),
+    ...(json.residualInput !== undefined ? { residualInput: json.residualInput } : {}),
     seed: json.seed,
     library,
     params,

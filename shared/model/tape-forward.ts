@@ -92,6 +92,12 @@ export function forwardOnTape(
       h = next;
     });
     let y = addBias(tape, matmulTransposedB(tape, h, v('readout.W')), v('readout.b'));
+    if (model.residualInput !== undefined) {
+      const skip = new Float64Array(N * model.outputs);
+      for (let n = 0; n < N; n++)
+        skip.fill(x[n * model.inputs + model.residualInput]!, n * model.outputs, (n + 1) * model.outputs);
+      y = add(tape, y, Var.constant(skip, [N, model.outputs]));
+    }
     if (sc) {
       const std = Var.constant(Float64Array.from(sc.outputStd), [model.outputs]);
       y = addBias(

@@ -63,6 +63,16 @@ export const ExportManifestSchema = z
         probeSteps: z.number().int().positive(),
         maxAbsErrorVsFp32: z.number().nonnegative(),
         boundVsFp32: z.number().nonnegative(),
+        /** Test error of this precision next to fp32's, when the model's test data was at hand. */
+        test: z
+          .object({
+            metric: z.string(),
+            fp32: z.number().nonnegative(),
+            value: z.number().nonnegative(),
+            relativeIncrease: z.number(),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
   })

@@ -70,6 +70,11 @@ export const ModelJsonSchema = z
     /** Δt used when a caller gives none (same unit as τ). */
     dtDefault: z.number().positive(),
     scaling: ScalingSchema.optional(),
+    /**
+     * Index of an input added to every output (in standardised units) before the output scaling:
+     * a persistence skip, so a forecaster learns the change instead of the level.
+     */
+    residualInput: z.number().int().nonnegative().optional(),
     seed: z.number().int(),
     library: z.object({ version: z.number().int().nonnegative(), hash: z.string() }).strict(),
     weights: z
@@ -90,7 +95,11 @@ export const ModelJsonSchema = z
         m.scaling.outputMean.length === m.outputs &&
         m.scaling.outputStd.length === m.outputs),
     { message: 'scaling arrays must have one value per input and per output', path: ['scaling'] },
-  );
+  )
+  .refine((m) => m.residualInput === undefined || m.residualInput < m.inputs, {
+    message: 'residualInput must index one of the inputs',
+    path: ['residualInput'],
+  });
 
 export type Scaling = z.output<typeof ScalingSchema>;
 export type SelectorSpec = z.output<typeof SelectorSchema>;

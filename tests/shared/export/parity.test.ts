@@ -42,9 +42,10 @@ function models(): Record<string, HybridModel> {
     'soft mixture of symbolic, chebyshev and rational forms': forms,
     'soft mixture of every classic': soft,
     'two liquid layers, hard gelu': tinyModel({ activation: 'gelu', liquidLayers: 2, seed: 9 }),
-    'raw-unit scaling at the boundary': {
+    'raw-unit scaling and a persistence skip': {
       ...tinyModel({ activation: 'silu', seed: 21 }),
       scaling: { inputMean: [0.5, -1, 2], inputStd: [2, 0.5, 3], outputMean: [1, -2], outputStd: [3, 0.5] },
+      residualInput: 1,
     },
   };
 }

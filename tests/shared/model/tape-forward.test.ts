@@ -9,7 +9,7 @@ import { perturbLogits, randomInputs, tinyModel } from '../../helpers/models.js'
 
 describe('model forward on the autodiff tape', () => {
   it('gives the reference runner’s outputs for a batch with variable Δt', () => {
-    const model = tinyModel({ liquidLayers: 2, seed: 4 });
+    const model = { ...tinyModel({ liquidLayers: 2, seed: 4 }), residualInput: 2 };
     perturbLogits(model, 8);
     const N = 3;
     const T = 12;

@@ -16,7 +16,11 @@ describe('softmaxCrossEntropy', () => {
 
   it('has gradients that match finite differences', () => {
     const rng = new Rng(4);
-    const logits = Var.param(Float64Array.from({ length: 12 }, () => rng.uniform(-3, 3)), [4, 3], 'logits');
+    const logits = Var.param(
+      Float64Array.from({ length: 12 }, () => rng.uniform(-3, 3)),
+      [4, 3],
+      'logits',
+    );
     const t = new Float64Array(12);
     for (let r = 0; r < 4; r++) t[r * 3 + rng.int(3)] = 1;
     const target = Var.constant(t, [4, 3]);

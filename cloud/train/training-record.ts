@@ -1,0 +1,58 @@
+/**
+ * training.json beside a trained model: where its data came from and how it was windowed and
+ * split, so later steps (export, compare, reselection) can measure test error on exactly the
+ * windows the model never trained on.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { readNumericCsv, selectColumns } from '../../shared/io/csv.js';
+import { readJsonWithSchema } from '../../shared/io/json-file.js';
+import type { HybridModel } from '../../shared/model/model.js';
+import { evaluateMse } from './evaluate.js';
+import { type ForecastData, forecastWindows } from './windows.js';
+
+export const TRAINING_FILE = 'training.json';
+
+export const TrainingRecordSchema = z
+  .object({
+    task: z.literal('forecast'),
+    data: z.string(),
+    target: z.string(),
+    inputs: z.array(z.string()).min(1),
+    window: z.number().int().positive(),
+    horizon: z.number().int().positive(),
+    seed: z.number().int(),
+    testMse: z.number(),
+    persistenceMse: z.number(),
+  })
+  .strict();
+
+export type TrainingRecord = z.output<typeof TrainingRecordSchema>;
+
+export function trainingRecordJson(r: TrainingRecord): string {
+  return `${JSON.stringify({ ...r, data: resolve(r.data) }, null, 2)}\n`;
+}
+
+export function readTrainingRecord(modelDir: string): TrainingRecord | null {
+  const file = join(modelDir, TRAINING_FILE);
+  return existsSync(file) ? readJsonWithSchema(TrainingRecordSchema, file) : null;
+}
+
+export function rebuildForecastData(r: TrainingRecord): ForecastData {
+  const table = readNumericCsv(r.data);
+  const cols = r.inputs;
+  return forecastWindows(selectColumns(table, cols, r.data), cols.length, cols.indexOf(r.target), r, r.data);
+}
+
+/**
+ * Test MSE in the target's units of any variant of the model (e.g. its quantised copy): the
+ * network runs on the standardised windows and the error is scaled back.
+ */
+export function forecastTestError(data: ForecastData): (model: HybridModel) => number {
+  const s2 = data.targetScaling.std ** 2;
+  return (model) => {
+    const { scaling: _raw, ...standardised } = model;
+    return evaluateMse(standardised, data.test) * s2;
+  };
+}

@@ -1,0 +1,16 @@
+export { CLIP_DEFAULTS, type ClipConfig, clipFeatures, clipShape } from './clip.js';
+export {
+  computeFeatures,
+  FEATURE_DEFAULTS,
+  type FeatureConfig,
+  type FeatureKind,
+  type Features,
+  FrameFeaturizer,
+  subtractMean,
+} from './features.js';
+export { RealFft } from './fft.js';
+export { frameCount, frameSizes, hannWindow, preEmphasize } from './frames.js';
+export { applyMel, hzToMel, type MelFilterbank, type MelOptions, melFilterbank, melToHz } from './mel.js';
+export { applyDct, dctMatrix } from './mfcc.js';
+export { type ResampleOptions, resample } from './resample.js';
+export { StreamingFeatureExtractor } from './streaming.js';

@@ -1,0 +1,98 @@
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { OTHER_CLASS, renderWordFeatures, VOICE_CLIP, voiceDataset } from '../../../cloud/tasks/voice.js';
+import { activeRange, mixWord } from '../../../cloud/tasks/voice-mix.js';
+import { renderSpeech, requireEspeak, speechAudio } from '../../../cloud/tasks/voice-render.js';
+import { clipShape } from '../../../shared/audio/clip.js';
+import { InputError } from '../../../shared/errors.js';
+import { Rng } from '../../../shared/numeric/rng.js';
+
+const YES = { word: 'yes', voice: 'en-us+f2', speedWpm: 160, pitch: 40 };
+
+describe('espeak-ng rendering', () => {
+  it('renders once into the cache and reuses the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'voice-'));
+    const file = renderSpeech(YES, dir);
+    const mtime = statSync(file).mtimeMs;
+    expect(renderSpeech(YES, dir)).toBe(file);
+    expect(statSync(file).mtimeMs).toBe(mtime);
+    expect(renderSpeech({ ...YES, pitch: 41 }, dir)).not.toBe(file);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    const a = speechAudio(YES, dir);
+    expect(a.sampleRate).toBe(22050);
+    const [s, e] = activeRange(a.samples);
+    expect((e - s) / a.sampleRate).toBeGreaterThan(0.15);
+  });
+
+  it('names the package when espeak-ng is missing and the voice when it is unknown', () => {
+    expect(() => requireEspeak('espeak-ng-not-installed')).toThrow(InputError);
+    expect(() => requireEspeak('espeak-ng-not-installed')).toThrow(/install the 'espeak-ng' package/);
+    const dir = mkdtempSync(join(tmpdir(), 'voice-'));
+    expect(() => renderSpeech({ ...YES, voice: 'xx-nosuch' }, dir)).toThrow(
+      /-v xx-nosuch.*could not render "yes"/,
+    );
+    expect(() => renderSpeech({ ...YES, word: 'rm -rf; ls' }, dir)).toThrow(/must be letters/);
+  });
+
+  it('turns one word into [32, 20] features, the same every time', () => {
+    const a = renderWordFeatures(YES);
+    const { steps, dim } = clipShape(VOICE_CLIP);
+    expect([steps, dim]).toEqual([32, 20]);
+    expect(a.length).toBe(steps * dim);
+    expect(Array.from(renderWordFeatures(YES))).toEqual(Array.from(a));
+  });
+});
+
+describe('clip mixing', () => {
+  it('centres the word, shifts it and adds noise at the requested SNR', () => {
+    const word = new Float32Array(300);
+    for (let i = 100; i < 200; i++) word[i] = i % 2 ? 0.5 : -0.5;
+    const clean = mixWord(
+      word,
+      { clipSamples: 1000, shiftSamples: 50, snrDb: Infinity, peak: 1 },
+      new Rng(1),
+    );
+    expect(activeRange(clean)).toEqual([500, 600]);
+    const noisy = mixWord(word, { clipSamples: 1000, shiftSamples: 0, snrDb: 10, peak: 1 }, new Rng(1));
+    let noise = 0;
+    for (let i = 0; i < 400; i++) noise += noisy[i]! ** 2;
+    expect(10 * Math.log10(1 / (noise / 400))).toBeCloseTo(10, 0);
+  });
+});
+
+describe('voice data set', () => {
+  const opts = { seed: 4, keywords: ['yes', 'no'], perClass: 5, trainFraction: 0.4, valFraction: 0.2 };
+
+  it('has one-hot labels, keywords then other, in the trainer shape', () => {
+    const d = voiceDataset(opts);
+    expect(d.classes).toEqual(['yes', 'no', OTHER_CLASS]);
+    expect([d.train.n, d.val.n, d.test.n]).toEqual([6, 3, 6]);
+    expect([d.train.window, d.train.inputs, d.train.outputs]).toEqual([32, 20, 3]);
+    expect(d.train.x.length).toBe(6 * 32 * 20);
+    for (let r = 0; r < d.test.n; r++) {
+      const row = Array.from(d.test.y.subarray(r * 3, r * 3 + 3));
+      expect(row.reduce((a, b) => a + b)).toBe(1);
+      expect(row[r % 3]).toBe(1);
+    }
+    // training features are standardised with their own statistics
+    let s = 0;
+    for (const v of d.train.x) s += v;
+    expect(s / d.train.x.length).toBeCloseTo(0, 8);
+    expect(d.inputScaling.std.every((v) => v > 0)).toBe(true);
+  });
+
+  it('reproduces from its seed and changes with it', () => {
+    const a = voiceDataset(opts);
+    const b = voiceDataset(opts);
+    expect(Array.from(b.test.x)).toEqual(Array.from(a.test.x));
+    const c = voiceDataset({ ...opts, seed: 5 });
+    expect(Array.from(c.test.x)).not.toEqual(Array.from(a.test.x));
+  });
+
+  it('refuses splits that leave no test utterances and keywords among the other words', () => {
+    expect(() => voiceDataset({ ...opts, perClass: 2 })).toThrow(/perClass 2 leaves an empty/);
+    expect(() => voiceDataset({ ...opts, otherWords: ['yes', 'cat'] })).toThrow(/must not contain a keyword/);
+  });
+});
