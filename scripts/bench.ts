@@ -17,6 +17,7 @@ import { loadProfile } from '../shared/profiles.js';
 import type { Quantization } from '../shared/types/profile.js';
 import { benchDiscovery } from './bench-discovery.js';
 import { benchKan } from './bench-kan.js';
+import { benchTraining } from './bench-training.js';
 
 interface Stats {
   p50_us: number;
@@ -161,6 +162,7 @@ async function main(): Promise<void> {
   if (wanted('onnx')) result['onnx'] = await benchOnnx();
   if (wanted('kan')) result['kan'] = await benchKan();
   if (wanted('discovery')) result['discovery'] = await benchDiscovery();
+  if (wanted('training')) result['training'] = await benchTraining();
   process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : summarize(result));
 }
 
@@ -177,7 +179,7 @@ function summarize(result: Record<string, unknown>): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `--only a,b` limits the run to those sections (onnx, kan, discovery). */
+/** `--only a,b` limits the run to those sections (onnx, kan, discovery, training). */
 function wanted(section: string): boolean {
   const i = process.argv.indexOf('--only');
   return i < 0 || (process.argv[i + 1] ?? '').split(',').includes(section);

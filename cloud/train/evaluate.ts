@@ -11,12 +11,14 @@ export function predictWindows(model: HybridModel, set: WindowSet, dt = model.dt
   const runner = new ReferenceRunner(model, set.n);
   const step = new Float64Array(set.n * set.inputs);
   const out = new Float64Array(set.n * model.outputs);
+  const dts = set.dts ? new Float64Array(set.n) : null;
   for (let t = 0; t < set.window; t++) {
     for (let k = 0; k < set.n; k++) {
       const src = (k * set.window + t) * set.inputs;
       for (let c = 0; c < set.inputs; c++) step[k * set.inputs + c] = set.x[src + c]!;
+      if (dts && set.dts) dts[k] = set.dts[k * set.window + t]!;
     }
-    runner.step(step, dt, out);
+    runner.step(step, dts ?? dt, out);
   }
   return out;
 }

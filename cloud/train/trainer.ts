@@ -136,7 +136,7 @@ function runEpoch(
   let batches = 0;
   for (let start = 0; start < train.n; start += o.batchSize) {
     const idx = order.slice(start, start + o.batchSize);
-    const { x, y } = gather(train, idx);
+    const { x, y, dts: windowDts } = gather(train, idx);
     opt.zeroGrad();
     const tape = new Tape();
     const B = idx.length;
@@ -146,7 +146,7 @@ function runEpoch(
       vars,
       selectors,
       x,
-      dts.subarray(0, B * train.window),
+      windowDts ?? dts.subarray(0, B * train.window),
       B,
       train.window,
     );

@@ -17,6 +17,8 @@ export interface WindowSet {
   readonly window: number;
   readonly inputs: number;
   readonly outputs: number;
+  /** Per-step Δt [n, window] for irregular sampling; absent = the model's dtDefault. */
+  readonly dts?: Float64Array;
 }
 
 export interface Standardizer {
@@ -106,14 +108,17 @@ export function forecastWindows(
 }
 
 /** Rows idx of a window set, gathered into a new one (for mini-batches). */
-export function gather(set: WindowSet, idx: ArrayLike<number>, out?: { x: Float64Array; y: Float64Array }) {
+export function gather(set: WindowSet, idx: ArrayLike<number>) {
   const per = set.window * set.inputs;
-  const x = out?.x ?? new Float64Array(idx.length * per);
-  const y = out?.y ?? new Float64Array(idx.length * set.outputs);
+  const W = set.window;
+  const x = new Float64Array(idx.length * per);
+  const y = new Float64Array(idx.length * set.outputs);
+  const dts = set.dts ? new Float64Array(idx.length * W) : null;
   for (let k = 0; k < idx.length; k++) {
     const i = idx[k]!;
     x.set(set.x.subarray(i * per, (i + 1) * per), k * per);
     y.set(set.y.subarray(i * set.outputs, (i + 1) * set.outputs), k * set.outputs);
+    if (dts && set.dts) dts.set(set.dts.subarray(i * W, (i + 1) * W), k * W);
   }
-  return { x, y };
+  return { x, y, dts };
 }

@@ -57,7 +57,18 @@ export function compileActivation(entry: ActivationEntry): CompiledActivation {
     boundary,
     value: (z) => tailValue(tail, boundary, core, z),
     slope: (z) => tailSlope(tail, boundary, core, z),
-    evalInto: (z, out, dout) => evalTailInto(tail, boundary, core, z, out, dout),
+    evalInto:
+      prim !== null
+        ? (z, out, dout) => {
+            // ψ(z) = γ·f(α·z + β) + δ on all of ℝ: straight to the primitive, no tail logic
+            const { alpha, beta, gamma, delta } = params as AffinePrimitiveParams;
+            for (let i = 0; i < z.length; i++) {
+              const u = alpha * z[i]! + beta;
+              if (dout !== undefined) dout[i] = gamma * prim.df(u) * alpha;
+              out[i] = gamma * prim.f(u) + delta;
+            }
+          }
+        : (z, out, dout) => evalTailInto(tail, boundary, core, z, out, dout),
     applyAffineInto(x, aff, out, dout) {
       const n = x.length;
       if (prim !== null) {

@@ -24,7 +24,7 @@ export function selectorMix(tape: Tape, u: Var, logits: Var, affine: Var, s: Sel
   const w = new Float64Array(K);
   selectorWeightsInto(logits.data, s.temperature, s.mode, s.chosen, w);
   const y = new Float64Array(u.size);
-  s.kernel.forwardInto(u.data, affine.data, w, y);
+  const cache = s.kernel.forwardCached(u.data, affine.data, w, y);
   return tape.record(
     y,
     u.shape,
@@ -40,6 +40,7 @@ export function selectorMix(tape: Tape, u: Var, logits: Var, affine: Var, s: Sel
         u.grad,
         affine.grad,
         logits.grad,
+        cache,
       );
     },
     'selectorMix',

@@ -1,0 +1,77 @@
+/**
+ * Training cost of the selector, side by side on one data set and model size: seconds per epoch
+ * of a fixed-tanh liquid model, of the hybrid while its selectors mix every library entry, and of
+ * the hybrid once the choice is hard; plus the exported step latency of the hard hybrid next to
+ * the tanh model's (onnxruntime-node, one thread).
+ */
+import { performance } from 'node:perf_hooks';
+import { stepLatencyUs } from '../cloud/train/compare.js';
+import { trainHybrid } from '../cloud/train/trainer.js';
+import { forecastWindows } from '../cloud/train/windows.js';
+import { parseNumericCsv, selectColumns } from '../shared/io/csv.js';
+import { classicLibrary } from '../shared/library/library.js';
+import { initModel } from '../shared/model/init.js';
+import type { HybridModel } from '../shared/model/model.js';
+import { Rng } from '../shared/numeric/rng.js';
+
+/** A seasonal series with noise (stands in for a sensor log; no file needed). */
+function series(n: number): Float64Array {
+  const rng = new Rng(11);
+  return Float64Array.from(
+    { length: n },
+    (_, t) => Math.sin((2 * Math.PI * t) / 12) + 0.3 * Math.sin(t / 40) + 0.1 * rng.normal(),
+  );
+}
+
+function secondsPerEpoch(
+  model: HybridModel,
+  data: ReturnType<typeof forecastWindows>,
+  epochs: number,
+  hardenAt: number,
+) {
+  const t0 = performance.now();
+  const r = trainHybrid(model, data, { seed: 1, epochs, hardenAt, patience: 1000 });
+  return { s: (performance.now() - t0) / 1000 / r.history.length, model: r.model };
+}
+
+export async function benchTraining(): Promise<Record<string, unknown>> {
+  const table = parseNumericCsv(`v\n${Array.from(series(1200)).join('\n')}`, 'synthetic');
+  const data = forecastWindows(
+    selectColumns(table, ['v'], 'synthetic'),
+    1,
+    0,
+    { window: 16, horizon: 1 },
+    'synthetic',
+  );
+  const make = (activation?: string) =>
+    initModel({
+      library: classicLibrary(),
+      inputs: 1,
+      hidden: 16,
+      outputs: 1,
+      seed: 1,
+      ...(activation ? { activation } : {}),
+    });
+  const epochs = 4;
+  const tanh = secondsPerEpoch(make('tanh'), data, epochs, 1);
+  const soft = secondsPerEpoch(make(), data, epochs, 1); // every epoch soft
+  const hard = secondsPerEpoch(make('gelu'), data, epochs, 1); // a hard non-tanh choice
+  const tanhUs = await stepLatencyUs(tanh.model);
+  const hybridUs = await stepLatencyUs(hard.model);
+  const r = (v: number) => Math.round(v * 1000) / 1000;
+  return {
+    data: '1200-step synthetic seasonal series, window 16, hidden 16, classic library (10 entries)',
+    s_per_epoch: { liquid_tanh: r(tanh.s), hybrid_soft: r(soft.s), hybrid_hard: r(hard.s) },
+    ratios: {
+      soft_over_tanh: r(soft.s / tanh.s),
+      hard_over_tanh: r(hard.s / tanh.s),
+      step_latency_hybrid_over_tanh: r(hybridUs / tanhUs),
+    },
+    step_us: { liquid_tanh: tanhUs, hybrid_hard: hybridUs },
+    targets: {
+      soft_le_3x: soft.s / tanh.s <= 3,
+      hard_le_1_2x: hard.s / tanh.s <= 1.2,
+      step_latency_le_1_2x: hybridUs / tanhUs <= 1.2,
+    },
+  };
+}
