@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { compareCommand } from './compare.js';
 import { demoCommand } from './demo.js';
+import { deviceCommand } from './device.js';
 import { discoverCommand } from './discover.js';
 import { exportCommand } from './export.js';
 import { initCommand } from './init.js';
@@ -12,6 +13,7 @@ export const commands: readonly Command[] = [
   initCommand,
   exportCommand,
   predictCommand,
+  deviceCommand,
   trainCommand,
   compareCommand,
   discoverCommand,

@@ -1,0 +1,49 @@
+/** The device run's closing report (`liquidkan device --json`), and its per-step output lines. */
+import type { DriftEvent } from '../drift/types.js';
+import type { EngineInfo, LatencyFigures } from './engine-start.js';
+import type { SelectionRecord } from './selection.js';
+import type { RangeSummary } from './stats.js';
+
+export interface DeviceSummary {
+  /** Model steps run (for a voice model: clips × steps per clip). */
+  readonly steps: number;
+  /** Mean squared error of the labelled steps in each half of the run; null without targets. */
+  readonly mse_first_half: number | null;
+  readonly mse_second_half: number | null;
+  readonly selections: SelectionRecord[];
+  readonly tau: {
+    readonly adapted: boolean;
+    readonly initial: RangeSummary | null;
+    readonly final: RangeSummary | null;
+    readonly reverts: number;
+  };
+  readonly drift_events: { step: number; detector: string; statistic: number; threshold: number }[];
+  readonly latency_us: LatencyFigures & { readonly calibration: LatencyFigures | null };
+  readonly skipped_samples: {
+    readonly total: number;
+    readonly non_finite: number;
+    readonly malformed: number;
+  };
+  /** Input values clamped into mean ± clampStd·std of the model's input scaling. */
+  readonly clamped_values: number;
+  readonly engine: EngineInfo & { readonly quant: string; readonly profile: string };
+  /** Clips classified (voice models only). */
+  readonly clips?: number;
+}
+
+export function driftRecord(e: DriftEvent): DeviceSummary['drift_events'][number] {
+  return { step: e.step, detector: e.detector, statistic: e.statistic, threshold: e.threshold };
+}
+
+function num(v: number): string {
+  return Number.isFinite(v) ? String(v) : 'null';
+}
+
+/** `{"step":i,"y":[…],"t":t}` without going through an intermediate object. */
+export function stepLine(step: number, y: Float64Array, t: number | null): string {
+  let s = `{"step":${step},"y":[`;
+  for (let i = 0; i < y.length; i++) s += (i ? ',' : '') + num(y[i]!);
+  s += ']';
+  if (t !== null) s += `,"t":${num(t)}`;
+  return `${s}}`;
+}

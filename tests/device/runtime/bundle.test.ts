@@ -1,0 +1,101 @@
+/**
+ * The device refuses what it must not run: a bundle whose files do not match the manifest
+ * (sha256, size), a bundle for another profile, a model over the profile's size budget, a step
+ * latency over budget; and what it runs agrees with the TypeScript reference.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadForDevice } from '../../../device/runtime/bundle.js';
+import { checkLatencyBudget } from '../../../device/runtime/engine-start.js';
+import { runDevice } from '../../../device/runtime/run.js';
+import { exportModel, writeBundle } from '../../../shared/export/export.js';
+import { runSequence } from '../../../shared/model/reference.js';
+import { saveModelDir } from '../../../shared/model/store.js';
+import { loadProfile } from '../../../shared/profiles.js';
+import { tempDir } from '../../cli/cli-harness.js';
+import { randomInputs, tinyModel } from '../../helpers/models.js';
+
+const pi4 = loadProfile('pi4');
+
+function bundleDir(label: string) {
+  const dir = join(tempDir(label), 'bundle');
+  writeBundle(dir, exportModel(tinyModel({ activation: 'tanh' }), { profile: pi4, quant: 'fp32' }));
+  return dir;
+}
+
+describe('loadForDevice', () => {
+  it('refuses a step graph whose sha256 does not match the manifest', () => {
+    const dir = bundleDir('dev-sha');
+    const file = join(dir, 'model.onnx');
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 1] ^= 0xff;
+    writeFileSync(file, bytes);
+    expect(() => loadForDevice(dir, { profile: pi4 })).toThrow(
+      /model\.onnx: sha256 .* does not match manifest\.json step\.file\.sha256/,
+    );
+  });
+
+  it('refuses a truncated step graph by its size', () => {
+    const dir = bundleDir('dev-trunc');
+    const file = join(dir, 'model.onnx');
+    writeFileSync(file, readFileSync(file).subarray(0, 100));
+    expect(() => loadForDevice(dir, { profile: pi4 })).toThrow(
+      /is 100 bytes, manifest\.json step\.file\.bytes says \d+ \(truncated/,
+    );
+  });
+
+  it('refuses a bundle exported for another profile', () => {
+    expect(() => loadForDevice(bundleDir('dev-prof'), { profile: loadProfile('pi5') })).toThrow(
+      /exported for profile 'pi4', this device runs 'pi5'/,
+    );
+  });
+
+  it('exports a model directory for the profile and refuses one over its size budget', () => {
+    const dir = join(tempDir('dev-dir'), 'model');
+    saveModelDir(dir, tinyModel({ activation: 'tanh' }));
+    expect(loadForDevice(dir, { profile: pi4, quant: 'fp32' }).source).toBe('model-dir');
+    const tiny = { ...pi4, name: 'tiny', modelSizeBudgetBytes: 256 };
+    expect(() => loadForDevice(dir, { profile: tiny })).toThrow(/over profile 'tiny' budget of 256 bytes/);
+  });
+
+  it('refuses a step latency over the budget', () => {
+    expect(() => checkLatencyBudget({ p50: 900, p99: 1200 }, pi4, 'native')).toThrow(
+      /p50 900\.0 µs on the native engine is over profile 'pi4' stepLatencyBudgetUs 150/,
+    );
+  });
+});
+
+describe('runDevice', () => {
+  it('agrees with the TypeScript reference on every step (fp32, both engines)', async () => {
+    const model = tinyModel({ activation: 'tanh', seed: 11 });
+    const work = tempDir('dev-ref');
+    const dir = join(work, 'model');
+    saveModelDir(dir, model);
+    const T = 40;
+    const x = randomInputs(3, T, model.inputs);
+    const rows = Array.from({ length: T }, (_, t) => Array.from(x.subarray(t * 3, t * 3 + 3)).join(','));
+    writeFileSync(join(work, 'in.csv'), `a,b,c\n${rows.join('\n')}\n`);
+    const ref = runSequence(model, x);
+    for (const engine of ['native', 'wasm'] as const) {
+      const lines: string[] = [];
+      const summary = await runDevice({
+        model: dir,
+        profile: pi4,
+        quant: 'fp32',
+        engine,
+        threads: 1,
+        input: join(work, 'in.csv'),
+        latencyCheck: false,
+        emit: (l) => lines.push(l),
+        log: () => {},
+      });
+      expect(summary.steps).toBe(T);
+      expect(summary.engine.name).toBe(engine);
+      const y = lines.flatMap((l) => (JSON.parse(l) as { y: number[] }).y);
+      let maxDiff = 0;
+      for (let i = 0; i < ref.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ref[i]! - y[i]!));
+      expect(maxDiff, engine).toBeLessThan(1e-4);
+    }
+  });
+});
