@@ -34,8 +34,9 @@ export function jobTask(file: string): DiscoveryTask {
   const lo = Math.min(...u);
   const hi = Math.max(...u);
   if (!(hi > lo)) throw new InputError(`${file}: the job's pre-activation samples are all equal (${lo})`);
-  // inputs mapped onto [-1, 1]: the entry is canonicalised by range, so the shape is unchanged
-  const x = Float64Array.from(u, (v) => (2 * (v - lo)) / (hi - lo) - 1);
+  // raw pre-activations (the KAN's grid adapts to their range), so the entry's natural affine
+  // maps the layer's own u onto the canonical domain and the layer can use it as it is
+  const x = Float64Array.from(u);
   const y = Float64Array.from(job.samples.phi);
   return {
     name: `${job.task}-L${job.layer}`,

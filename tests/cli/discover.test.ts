@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { besselJ0 } from '../../cloud/discovery/special.js';
 import { loadLibrary } from '../../shared/library/library.js';
 import { buildCliOnce, runCli, tempDir } from './cli-harness.js';
 
@@ -68,31 +69,39 @@ describe('liquidkan discover', () => {
   });
 
   it('closes the loop: a hunger job from `train` becomes a library entry', async () => {
+    // a series driven by a J0-shaped map: a one-unit liquid layer wants a shape no classic has
+    let v = 0.3;
+    const rows: string[] = [];
+    for (let i = 0; i < 600; i++) {
+      rows.push(v.toFixed(6));
+      v = 1.6 * besselJ0(3 * v) - 0.3 + 0.02 * Math.sin(i * 0.37);
+    }
+    const data = csv('j0map.csv', 'value', rows);
     const model = join(work, 'model');
     const t = await runCli(
       [
         'train',
         '--data',
-        'tests/fixtures/nottingham_temp.csv',
+        data,
         '--target',
         'value',
         '--window',
-        '12',
+        '2',
         '--horizon',
         '1',
         '--library',
         'classic',
         '--hidden',
-        '6',
+        '1',
         '--epochs',
-        '8',
+        '30',
         '--seed',
         '1',
         '--out',
         model,
         '--json',
       ],
-      process.cwd(),
+      work,
     );
     expect(t.code, t.stderr).toBe(0);
     const jobs = JSON.parse(t.stdout).discovery_jobs as string[];
@@ -101,7 +110,7 @@ describe('liquidkan discover', () => {
     const r = await runCli(['discover', '--job', jobs[0]!, '--library', model, '--out', out, '--json'], work);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j.tasks[0].task).toMatch(/nottingham_temp\.csv-L\d/);
+    expect(j.tasks[0].task).toMatch(/j0map\.csv-L\d/);
     expect(j.version).toBe(loadLibrary(model).version + 1);
   });
 
