@@ -15,8 +15,10 @@ import { ReferenceRunner } from '../shared/model/reference.js';
 import { Rng } from '../shared/numeric/rng.js';
 import { loadProfile } from '../shared/profiles.js';
 import type { Quantization } from '../shared/types/profile.js';
+import { benchDevice } from './bench-device.js';
 import { benchDiscovery } from './bench-discovery.js';
 import { benchKan } from './bench-kan.js';
+import { benchSelect } from './bench-select.js';
 import { benchTraining } from './bench-training.js';
 
 interface Stats {
@@ -163,6 +165,8 @@ async function main(): Promise<void> {
   if (wanted('kan')) result['kan'] = await benchKan();
   if (wanted('discovery')) result['discovery'] = await benchDiscovery();
   if (wanted('training')) result['training'] = await benchTraining();
+  if (wanted('select')) result['select'] = await benchSelect();
+  if (wanted('device')) result['device'] = await benchDevice();
   process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : summarize(result));
 }
 
@@ -179,7 +183,7 @@ function summarize(result: Record<string, unknown>): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `--only a,b` limits the run to those sections (onnx, kan, discovery, training). */
+/** `--only a,b` limits the run to those sections (onnx, kan, discovery, training, select, device). */
 function wanted(section: string): boolean {
   const i = process.argv.indexOf('--only');
   return i < 0 || (process.argv[i + 1] ?? '').split(',').includes(section);
