@@ -129,7 +129,14 @@ export async function runLoop(adapter: InputAdapter, o: LoopOptions): Promise<De
         );
         if (r.model !== model) {
           model = r.model;
-          if (tau) tau = new TauAdapter(model);
+          if (tau) {
+            // carry the adapted τ over to the reselected model instead of restarting from the
+            // trained one; the adapter's own state warms up within its warm-up steps
+            const adapted = tau.tau;
+            tau = new TauAdapter(model);
+            tau.sensitivity.setTau(adapted);
+            session.setTau(adapted);
+          }
         }
       }
     }
