@@ -75,6 +75,13 @@ export class ManifestError extends LiquidkanError {
   }
 }
 
+/** A release whose signature, signing key or signed content does not check out; nothing is installed. */
+export class SignatureError extends LiquidkanError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_SIGNATURE', message, options);
+  }
+}
+
 export class OnnxError extends LiquidkanError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('E_ONNX', message, options);

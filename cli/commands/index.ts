@@ -2,11 +2,14 @@ import type { Command } from '../command.js';
 import { compareCommand } from './compare.js';
 import { demoCommand } from './demo.js';
 import { deviceCommand } from './device.js';
+import { devicesCommand } from './devices.js';
 import { discoverCommand } from './discover.js';
 import { exportCommand } from './export.js';
 import { initCommand } from './init.js';
+import { keysCommand } from './keys.js';
 import { libraryCommand } from './library.js';
 import { predictCommand } from './predict.js';
+import { releaseCommand } from './release.js';
 import { trainCommand } from './train.js';
 
 export const commands: readonly Command[] = [
@@ -14,9 +17,12 @@ export const commands: readonly Command[] = [
   exportCommand,
   predictCommand,
   deviceCommand,
+  devicesCommand,
   trainCommand,
   compareCommand,
   discoverCommand,
   libraryCommand,
+  keysCommand,
+  releaseCommand,
   demoCommand,
 ];

@@ -1,0 +1,115 @@
+/**
+ * `liquidkan devices add|list`: provision devices and list the fleet registry
+ * (cloud/fleet/devices.ts). `add` writes the device's credentials file with mode 0600; the
+ * password is shown nowhere else and only its scrypt hash is kept.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { InputError } from '../../shared/errors.js';
+import { type Command, JSON_FLAG, optionalString, stringFlag } from '../command.js';
+
+const DATA_FLAG = {
+  type: 'string',
+  value: 'DIR',
+  description: 'fleet data directory (holds devices.db)',
+  required: true,
+} as const;
+
+export const devicesAddCommand: Command = {
+  name: 'add',
+  summary: 'register a device and write its MQTT credentials file',
+  usage: 'devices add --data DIR --fleet F --id ID --out FILE [--broker URL] [--json]',
+  flags: {
+    data: DATA_FLAG,
+    fleet: {
+      type: 'string',
+      value: 'F',
+      description: 'fleet id (lowercase letters, digits, -)',
+      required: true,
+    },
+    id: {
+      type: 'string',
+      value: 'ID',
+      description: 'device id (lowercase letters, digits, -)',
+      required: true,
+    },
+    out: {
+      type: 'string',
+      value: 'FILE',
+      description: 'credentials file to write (mode 0600)',
+      required: true,
+    },
+    broker: {
+      type: 'string',
+      value: 'URL',
+      description: 'broker URL to put in the file, e.g. mqtt://host:1883',
+    },
+    json: JSON_FLAG,
+  },
+  async run(ctx) {
+    const { DeviceRegistry, writeSecretFile } = await import('../../cloud/fleet/devices.js');
+    const out = resolve(stringFlag(ctx.flags, 'out'));
+    if (existsSync(out))
+      throw new InputError(`devices add: --out ${out} already exists; refusing to overwrite it`);
+    const broker = optionalString(ctx.flags, 'broker');
+    const registry = DeviceRegistry.open(stringFlag(ctx.flags, 'data'));
+    try {
+      const creds = registry.addDevice({
+        fleet: stringFlag(ctx.flags, 'fleet'),
+        id: stringFlag(ctx.flags, 'id'),
+        ...(broker ? { broker } : {}),
+      });
+      try {
+        writeSecretFile(out, `${JSON.stringify(creds, null, 2)}\n`);
+      } catch (err) {
+        registry.removeDevice(creds.fleet, creds.id);
+        throw err;
+      }
+      if (ctx.json) {
+        ctx.stdout(JSON.stringify({ fleet: creds.fleet, id: creds.id, username: creds.username, out }));
+        return;
+      }
+      ctx.info(
+        `registered ${creds.fleet}/${creds.id} (user ${creds.username}); credentials in ${out} (mode 0600)`,
+      );
+    } finally {
+      registry.close();
+    }
+  },
+};
+
+export const devicesListCommand: Command = {
+  name: 'list',
+  summary: 'list registered devices with state, last seen and installed versions',
+  usage: 'devices list --data DIR [--json]',
+  flags: { data: DATA_FLAG, json: JSON_FLAG },
+  async run(ctx) {
+    const { DeviceRegistry } = await import('../../cloud/fleet/devices.js');
+    const registry = DeviceRegistry.open(stringFlag(ctx.flags, 'data'), { mustExist: true });
+    try {
+      const devices = registry.listDevices();
+      if (ctx.json) {
+        ctx.stdout(JSON.stringify({ devices }));
+        return;
+      }
+      ctx.info(`${'fleet/id'.padEnd(28)} ${'state'.padEnd(8)} ${'last seen'.padEnd(24)} library  model`);
+      for (const d of devices) {
+        const seen = d.lastSeenMs === null ? '-' : new Date(d.lastSeenMs).toISOString();
+        ctx.info(
+          `${`${d.fleet}/${d.id}`.padEnd(28)} ${d.state.padEnd(8)} ${seen.padEnd(24)} ${(d.libraryVersion ?? '-').padEnd(8)} ${d.modelVersion ?? '-'}`,
+        );
+      }
+      if (devices.length === 0) ctx.info('no devices registered');
+    } finally {
+      registry.close();
+    }
+  },
+};
+
+export const devicesCommand: Command = {
+  name: 'devices',
+  summary: 'provision fleet devices and list the registry',
+  usage: 'devices <add|list> ...',
+  flags: {},
+  subcommands: [devicesAddCommand, devicesListCommand],
+};

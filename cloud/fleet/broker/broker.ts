@@ -1,0 +1,139 @@
+/**
+ * The embedded broker (DESIGN "Releases and sync (MQTT)": aedes is the default; everything
+ * else talks to it over plain MQTT, so an external broker with the same accounts and ACLs can
+ * replace it). aedes on a node:net server, with:
+ * - authentication against the device registry, plus one operator account (operator.ts);
+ * - the ACLs of auth.ts (a device touches only its own topics);
+ * - a byte bound on inbound packets (frame-limit.ts), larger for the operator's release chunks;
+ *   an oversized or malformed packet is logged and its connection closed;
+ * - last wills, published by aedes when a connection dies without DISCONNECT [MQTT-3.1.2-8];
+ * - persistent sessions (clean = false) kept by aedes's default in-memory persistence: the
+ *   subscriptions, queued QoS 1 messages, retained messages and wills of a session survive a
+ *   client's reconnect, but not a broker restart (devices republish `birth` and `status` on
+ *   every connect, so retained state comes back as they reconnect).
+ */
+
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import { Aedes } from 'aedes';
+import { MAX_CHUNK_BYTES } from '../../../shared/types/release.js';
+import { DeviceRegistry } from '../devices.js';
+import { type BrokerPolicy, createPolicy, type OperatorAccount } from './auth.js';
+import { FrameScanner, guardSocket } from './frame-limit.js';
+import { aedesHooks } from './hooks.js';
+import { loadOrCreateOperator } from './operator.js';
+
+export interface FleetBrokerOptions {
+  /** Directory holding devices.db (the registry) and operator.json. */
+  readonly dataDir: string;
+  /** Interface to listen on. @defaultValue '0.0.0.0' */
+  readonly host?: string;
+  /** TCP port; 0 lets the OS choose (read it back from FleetBroker.port). @defaultValue 1883 */
+  readonly port?: number;
+  /**
+   * Largest inbound MQTT packet from a device (and before CONNECT is accepted), header
+   * included, in bytes. @defaultValue 262144 (256 KiB)
+   */
+  readonly maxPacketBytes?: number;
+  /**
+   * Largest inbound packet from the operator account, whose `stream/{sid}/data` chunks may be
+   * up to MAX_CHUNK_BYTES (shared/types/release.ts). @defaultValue MAX_CHUNK_BYTES + 65536
+   */
+  readonly operatorMaxPacketBytes?: number;
+  /** Time a new connection has to send CONNECT, in ms. @defaultValue 30000 */
+  readonly connectTimeoutMs?: number;
+  /** An open registry to use; by default the broker opens `{dataDir}/devices.db` itself. */
+  readonly registry?: DeviceRegistry;
+  /** Replacements for any of the default policy's functions (auth.ts). */
+  readonly policy?: Partial<BrokerPolicy>;
+  /** One line per refused connection, denied topic or dropped packet. @defaultValue stderr */
+  readonly log?: (line: string) => void;
+}
+
+export const BROKER_DEFAULTS = Object.freeze({
+  host: '0.0.0.0',
+  port: 1883,
+  maxPacketBytes: 256 * 1024,
+  operatorMaxPacketBytes: MAX_CHUNK_BYTES + 64 * 1024,
+  connectTimeoutMs: 30_000,
+});
+
+export interface FleetBroker {
+  readonly host: string;
+  readonly port: number;
+  /** e.g. mqtt://127.0.0.1:1883 */
+  readonly url: string;
+  readonly operator: OperatorAccount;
+  readonly registry: DeviceRegistry;
+  readonly aedes: Aedes;
+  /** Closes the listener, every connection and aedes (and the registry if the broker opened it). */
+  close(): Promise<void>;
+}
+
+export async function startFleetBroker(options: FleetBrokerOptions): Promise<FleetBroker> {
+  const o = { ...BROKER_DEFAULTS, ...options };
+  const log = options.log ?? ((line: string) => process.stderr.write(`broker: ${line}\n`));
+  const ownRegistry = !options.registry;
+  const registry = options.registry ?? DeviceRegistry.open(o.dataDir);
+  const operator = loadOrCreateOperator(o.dataDir);
+  const policy: BrokerPolicy = { ...createPolicy(registry, operator), ...options.policy };
+
+  // Each connection's packet bound, raised for the operator once it has authenticated.
+  const scanners = new WeakMap<object, FrameScanner>();
+  const hooks = aedesHooks(policy, log, (client, principal) => {
+    const scanner = scanners.get(client.conn);
+    if (scanner && principal.kind === 'operator') scanner.limit = o.operatorMaxPacketBytes;
+  });
+  const aedes = await Aedes.createBroker({ ...hooks, connectTimeout: o.connectTimeoutMs });
+  aedes.on('clientError', (client, err) => log(`client '${client.id}' dropped: ${err.message}`));
+  aedes.on('connectionError', (client, err) =>
+    log(`connection '${client.id ?? ''}' dropped: ${err.message}`),
+  );
+
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    const scanner = new FrameScanner(o.maxPacketBytes);
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    const guarded = guardSocket(socket, scanner, (err) =>
+      log(`dropped packet from ${peer}: ${err.message}; connection closed`),
+    );
+    scanners.set(guarded, scanner);
+    aedes.handle(guarded);
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(o.port, o.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    if (ownRegistry) registry.close();
+    throw err;
+  }
+  const port = (server.address() as AddressInfo).port;
+
+  let closing: Promise<void> | null = null;
+  return {
+    host: o.host,
+    port,
+    url: `mqtt://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${port}`,
+    operator,
+    registry,
+    aedes,
+    close() {
+      closing ??= (async () => {
+        const listening = new Promise<void>((resolve) => server.close(() => resolve()));
+        await new Promise<void>((resolve) => aedes.close(() => resolve()));
+        for (const s of sockets) s.destroy();
+        await listening;
+        if (ownRegistry) registry.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * aedes glue: turns a BrokerPolicy into aedes's authenticate / authorizePublish /
+ * authorizeSubscribe handlers. The principal of each connection is kept in a WeakMap keyed by
+ * the aedes Client, so nothing is attached to aedes's objects.
+ */
+import type { AedesOptions, AuthenticateError, Client } from 'aedes';
+import { tryParseTopic } from '../../../shared/types/topics.js';
+import type { BrokerPolicy, Principal } from './auth.js';
+
+type Hooks = Required<Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe'>>;
+
+/** CONNACK return codes, MQTT 3.1.1 §3.2.2.3 (aedes's AuthErrorCode is a const enum). */
+const CONNACK = { identifierRejected: 2, badCredentials: 4 } as const;
+
+function authError(message: string, returnCode: number): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
+
+export function aedesHooks(
+  policy: BrokerPolicy,
+  log: (line: string) => void,
+  onAuthenticated: (client: Client, principal: Principal) => void = () => {},
+): Hooks {
+  const principals = new WeakMap<Client, Principal>();
+  return {
+    authenticate(client, username, password, done) {
+      policy.authenticate(username, password, client.id).then(
+        (result) => {
+          if (result === 'bad-credentials') {
+            log(
+              `refused connect from client '${client.id}' (user '${username ?? ''}'): bad username or password`,
+            );
+            done(authError('bad username or password', CONNACK.badCredentials), false);
+          } else if (result === 'identifier-rejected') {
+            log(`refused connect from client '${client.id}': a device's client id must be its username`);
+            done(authError('client id must equal the username', CONNACK.identifierRejected), false);
+          } else {
+            principals.set(client, result);
+            onAuthenticated(client, result);
+            done(null, true);
+          }
+        },
+        (err: unknown) => {
+          log(`authentication of '${client.id}' failed: ${(err as Error).message}`);
+          done(authError('authentication failed', CONNACK.badCredentials), false);
+        },
+      );
+    },
+
+    // An error here makes aedes close the connection without acknowledging the PUBLISH
+    // [MQTT-3.3.5-2]; the message reaches no subscriber.
+    authorizePublish(client, packet, done) {
+      const principal = client ? principals.get(client) : undefined;
+      if (!client) {
+        // A will left behind by a broker instance that is gone: only a device's own `status`
+        // topic is ever a will (DESIGN table, `status` row).
+        done(tryParseTopic(packet.topic)?.kind === 'status' ? null : new Error('orphan will refused'));
+        return;
+      }
+      if (principal && policy.authorizePublish(principal, packet.topic)) {
+        done(null);
+        return;
+      }
+      log(`denied publish by '${client.id}' to '${packet.topic}'`);
+      done(new Error(`publish to '${packet.topic}' not authorized`));
+    },
+
+    // A null subscription is refused with SUBACK return code 0x80 [MQTT-3.9.3]; the
+    // connection stays up.
+    authorizeSubscribe(client, subscription, done) {
+      const principal = principals.get(client);
+      if (principal && policy.authorizeSubscribe(principal, subscription.topic)) {
+        done(null, subscription);
+        return;
+      }
+      log(`denied subscribe by '${client.id}' to '${subscription.topic}'`);
+      done(null, null);
+    },
+  };
+}

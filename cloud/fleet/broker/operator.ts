@@ -1,0 +1,33 @@
+/**
+ * The operator (cloud) account: one username with its own random secret, written to
+ * `{dataDir}/operator.json` (mode 0600) the first time the broker starts and read back after.
+ * The cloud services (telemetry subscriber, release publisher, dashboard) connect with it.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { SchemaError } from '../../../shared/errors.js';
+import { writeSecretFile } from '../devices.js';
+import type { OperatorAccount } from './auth.js';
+
+/** Has no ':' so it can never equal a device username (`{fleet}:{id}`). */
+export const OPERATOR_USERNAME = 'cloud';
+
+const OperatorFile = z.object({ username: z.string().min(1), password: z.string().min(16) });
+
+export function operatorFile(dataDir: string): string {
+  return join(dataDir, 'operator.json');
+}
+
+export function loadOrCreateOperator(dataDir: string): OperatorAccount {
+  const path = operatorFile(dataDir);
+  if (existsSync(path)) {
+    const parsed = OperatorFile.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+    if (!parsed.success) throw new SchemaError(path, '', parsed.error.message);
+    return parsed.data;
+  }
+  const account = { username: OPERATOR_USERNAME, password: randomBytes(32).toString('base64url') };
+  writeSecretFile(path, `${JSON.stringify(account, null, 2)}\n`);
+  return account;
+}

@@ -1,0 +1,34 @@
+/**
+ * The versions and identity a `birth` or `reported` message carries (DESIGN rows `birth`:
+ * runtime, library and model versions, profile, boot sequence; `reported`: what is applied).
+ * A version may be given as a string or as an object with a `version` field.
+ */
+import { z } from 'zod';
+import type { DeviceFacts } from '../../devices.js';
+
+const Version = z.union([z.string().min(1), z.object({ version: z.string().min(1) }).loose()]);
+
+export const DeviceFactsSchema = z
+  .object({
+    runtime: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+    library: Version.optional(),
+    model: Version.optional(),
+    libraryVersion: z.string().min(1).optional(),
+    modelVersion: z.string().min(1).optional(),
+    profile: z.string().min(1).optional(),
+    boot: z.number().int().nonnegative().optional(),
+  })
+  .loose();
+
+const versionOf = (v: z.output<typeof Version> | undefined) => (typeof v === 'string' ? v : v?.version);
+
+export function toFacts(data: z.output<typeof DeviceFactsSchema>): DeviceFacts {
+  const facts: Record<string, string | number | undefined> = {
+    libraryVersion: data.libraryVersion ?? versionOf(data.library),
+    modelVersion: data.modelVersion ?? versionOf(data.model),
+    runtime: typeof data.runtime === 'object' ? JSON.stringify(data.runtime) : data.runtime,
+    profile: data.profile,
+    boot: data.boot,
+  };
+  return Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined)) as DeviceFacts;
+}

@@ -1,0 +1,50 @@
+/**
+ * What every topic handler of the cloud-side subscriber shares: its context (the stores it
+ * writes), the message it gets, and the outcome it reports. A handler never throws for bad
+ * input; it returns 'dropped' with a reason, which the subscriber logs.
+ */
+import type { z } from 'zod';
+import type { ParsedTopic } from '../../../../shared/types/topics.js';
+import type { DeviceRegistry } from '../../devices.js';
+import type { TelemetryStore } from '../store.js';
+
+export interface HandlerContext {
+  readonly store: TelemetryStore;
+  readonly registry: DeviceRegistry;
+}
+
+export interface InboundMessage {
+  readonly topic: ParsedTopic;
+  readonly payload: Buffer;
+  /** A retained copy replayed on subscribe, not a live message [MQTT-3.3.1-8]. */
+  readonly retained: boolean;
+}
+
+export type Outcome =
+  | { readonly result: 'stored' | 'duplicate' | 'updated' }
+  /** A registry message for a device the registry does not hold. */
+  | { readonly result: 'unknown-device' }
+  | { readonly result: 'dropped'; readonly reason: string };
+
+export type TopicHandler = (ctx: HandlerContext, msg: InboundMessage) => Outcome;
+
+export function dropped(reason: string): Outcome {
+  return { result: 'dropped', reason };
+}
+
+/** Parses a UTF-8 JSON payload; a reason instead when it is not JSON. */
+export function parseJson(payload: Buffer): { ok: true; value: unknown } | { ok: false; reason: string } {
+  try {
+    return { ok: true, value: JSON.parse(payload.toString('utf8')) };
+  } catch (err) {
+    return { ok: false, reason: `payload is not JSON (${(err as Error).message})` };
+  }
+}
+
+/** The first zod issue as 'field: message' (with `prefix` before the path). */
+export function firstIssue(error: z.ZodError, prefix = ''): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid payload';
+  const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');
+  return `${path || 'payload'}: ${issue.message}`;
+}

@@ -1,0 +1,94 @@
+/**
+ * The cloud-side subscriber: an ordinary MQTT client on the operator account, so it works the
+ * same against the embedded broker or an external one (DESIGN "Releases and sync (MQTT)").
+ * It subscribes at QoS 1 to the device-side topics in handlers/index.ts across every fleet,
+ * routes each message by its parsed topic, and logs every message it drops.
+ * It uses a persistent session (clean = false, a stable client id), so QoS 1 telemetry sent
+ * while it restarts waits in the broker's session store [MQTT-3.1.2-4].
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import { TOPIC_PREFIX, type TopicKind, tryParseTopic } from '../../../shared/types/topics.js';
+import type { DeviceRegistry } from '../devices.js';
+import { INGEST_HANDLERS, type Outcome } from './handlers/index.js';
+import type { TelemetryStore } from './store.js';
+
+export interface TelemetryIngestOptions {
+  /** Broker URL, e.g. mqtt://127.0.0.1:1883. */
+  readonly url: string;
+  /** The operator account (broker/operator.ts). */
+  readonly username: string;
+  readonly password: string;
+  readonly store: TelemetryStore;
+  readonly registry: DeviceRegistry;
+  /** @defaultValue 'lk-cloud-ingest' */
+  readonly clientId?: string;
+  /** Keep the session (and queued QoS 1 messages) across reconnects. @defaultValue true */
+  readonly persistentSession?: boolean;
+  /** Time to wait for CONNACK, in ms. @defaultValue 10000 */
+  readonly connectTimeoutMs?: number;
+  /** One line per dropped message. @defaultValue stderr */
+  readonly log?: (line: string) => void;
+  /** Called after each message with what became of it (for dashboards and tests). */
+  readonly onHandled?: (topic: string, outcome: Outcome) => void;
+}
+
+export const INGEST_DEFAULTS = Object.freeze({
+  clientId: 'lk-cloud-ingest',
+  persistentSession: true,
+  connectTimeoutMs: 10_000,
+});
+
+export interface TelemetryIngest {
+  readonly client: MqttClient;
+  /** The filters subscribed to. */
+  readonly filters: readonly string[];
+  close(): Promise<void>;
+}
+
+export async function startTelemetryIngest(options: TelemetryIngestOptions): Promise<TelemetryIngest> {
+  const o = { ...INGEST_DEFAULTS, ...options };
+  const log = options.log ?? ((line: string) => process.stderr.write(`telemetry: ${line}\n`));
+  const ctx = { store: o.store, registry: o.registry };
+  const kinds = Object.keys(INGEST_HANDLERS) as TopicKind[];
+  const filters = kinds.map((kind) => `${TOPIC_PREFIX}/+/+/${kind}`);
+
+  const client = await mqtt.connectAsync(o.url, {
+    username: o.username,
+    password: o.password,
+    clientId: o.clientId,
+    clean: !o.persistentSession,
+    connectTimeout: o.connectTimeoutMs,
+    reconnectPeriod: 1000,
+  });
+  client.on('message', (topic, payload, packet) => {
+    const outcome = handle(topic, payload, packet.retain === true);
+    if (outcome.result === 'dropped') log(`dropped message on '${topic}': ${outcome.reason}`);
+    if (outcome.result === 'unknown-device') log(`message on '${topic}' for a device not in the registry`);
+    o.onHandled?.(topic, outcome);
+  });
+
+  function handle(topic: string, payload: Buffer, retained: boolean): Outcome {
+    const parsed = tryParseTopic(topic);
+    const handler = parsed && INGEST_HANDLERS[parsed.kind];
+    if (!parsed || !handler) return { result: 'dropped', reason: 'not an ingested topic' };
+    try {
+      return handler(ctx, { topic: parsed, payload, retained });
+    } catch (err) {
+      return { result: 'dropped', reason: `handler failed: ${(err as Error).message}` };
+    }
+  }
+
+  try {
+    // mqtt.js rejects when the broker refuses any filter (SUBACK 0x80).
+    await client.subscribeAsync(filters, { qos: 1 });
+  } catch (err) {
+    await client.endAsync(true);
+    throw err;
+  }
+
+  return {
+    client,
+    filters,
+    close: () => client.endAsync(),
+  };
+}

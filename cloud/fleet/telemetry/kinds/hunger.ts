@@ -1,0 +1,26 @@
+/**
+ * `tel/hunger` records (DESIGN row `tel/hunger`; cloud/train/hunger.ts defines the signals):
+ * per layer, the selector's normalised mixture entropy and the relative loss gap between the
+ * best single entry and the soft mixture.
+ */
+import { z } from 'zod';
+import type { TelemetryKindSpec } from './types.js';
+
+export const HungerRecordSchema = z
+  .object({
+    t: z.number().int().nonnegative().optional(),
+    layer: z.number().int().nonnegative(),
+    entropy: z.number(),
+    gap: z.number().optional(),
+    hungry: z.boolean().optional(),
+  })
+  .loose();
+export type HungerRecord = z.output<typeof HungerRecordSchema>;
+
+export const HUNGER: TelemetryKindSpec<HungerRecord> = {
+  table: 'tel_hunger',
+  topic: 'tel/hunger',
+  record: HungerRecordSchema,
+  columns: { layer: 'INTEGER', entropy: 'REAL', gap: 'REAL', hungry: 'INTEGER' },
+  toRow: (r) => [r.layer, r.entropy, r.gap ?? null, r.hungry === undefined ? null : Number(r.hungry)],
+};

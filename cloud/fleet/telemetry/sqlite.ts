@@ -1,0 +1,40 @@
+/**
+ * The slice of better-sqlite3 the fleet service uses, typed here (the package ships no types).
+ * Every database is opened in WAL mode (readers never block the one writer) with a busy timeout,
+ * so the CLI can read the registry while the broker writes to it.
+ */
+import { createRequire } from 'node:module';
+
+export interface RunResult {
+  readonly changes: number;
+  readonly lastInsertRowid: number | bigint;
+}
+
+export interface Statement {
+  run(...params: unknown[]): RunResult;
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+}
+
+export interface Database {
+  prepare(sql: string): Statement;
+  exec(sql: string): void;
+  pragma(source: string, options?: { simple?: boolean }): unknown;
+  transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R;
+  close(): void;
+  readonly open: boolean;
+}
+
+type DatabaseConstructor = new (path: string) => Database;
+
+const require = createRequire(import.meta.url);
+
+/** Opens (creating if needed) a SQLite file in WAL mode. */
+export function openDatabase(path: string): Database {
+  const Ctor = require('better-sqlite3') as DatabaseConstructor;
+  const db = new Ctor(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  return db;
+}

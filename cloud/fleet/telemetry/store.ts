@@ -1,0 +1,201 @@
+/**
+ * The telemetry store: `{dataDir}/telemetry.db`, one table per kind (kinds/), plus a batch
+ * ledger keyed by (kind, fleet, device, stream, seq). A device's outbox resends a batch until
+ * it is acknowledged (DESIGN: "telemetry is never lost to a restart"), so the same batch can
+ * arrive twice; the ledger makes the second arrival a no-op and it is counted once.
+ * Retention deletes rows received more than `retentionDays` ago, on open and then periodically.
+ * Received time (the cloud's clock) decides age, not the record time: boards may lack an RTC.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { KIND_SPECS, TELEMETRY_KINDS, type TelemetryKind } from './kinds/index.js';
+import { type Database, openDatabase } from './sqlite.js';
+
+export interface TelemetryStoreOptions {
+  /** Directory for telemetry.db. */
+  readonly dataDir: string;
+  /** Rows older than this many days are deleted. @defaultValue 30 */
+  readonly retentionDays?: number;
+  /** How often retention runs after the first run on open, in ms; 0 = only on open. @defaultValue 3600000 */
+  readonly retentionIntervalMs?: number;
+  /** Clock, ms since the epoch. @defaultValue Date.now */
+  readonly now?: () => number;
+}
+
+export const TELEMETRY_STORE_DEFAULTS = Object.freeze({ retentionDays: 30, retentionIntervalMs: 3_600_000 });
+
+export interface DeviceKey {
+  readonly fleet: string;
+  readonly device: string;
+}
+
+export interface BatchKey extends DeviceKey {
+  readonly stream: string;
+  readonly seq: number;
+}
+
+export interface StoredRecord extends BatchKey {
+  readonly idx: number;
+  readonly receivedMs: number;
+  readonly tMs: number | null;
+  readonly record: Record<string, unknown>;
+}
+
+const DAY_MS = 86_400_000;
+
+function schema(): string {
+  const ledger = `CREATE TABLE IF NOT EXISTS tel_batches (
+    kind TEXT NOT NULL, fleet TEXT NOT NULL, device TEXT NOT NULL, stream TEXT NOT NULL,
+    seq INTEGER NOT NULL, received_ms INTEGER NOT NULL, records INTEGER NOT NULL,
+    PRIMARY KEY (kind, fleet, device, stream, seq));
+  CREATE INDEX IF NOT EXISTS tel_batches_received ON tel_batches (received_ms);`;
+  const tables = TELEMETRY_KINDS.map((kind) => {
+    const { table, columns } = KIND_SPECS[kind];
+    const extra = Object.entries(columns).map(([name, type]) => `${name} ${type}, `);
+    return `CREATE TABLE IF NOT EXISTS ${table} (
+      fleet TEXT NOT NULL, device TEXT NOT NULL, stream TEXT NOT NULL, seq INTEGER NOT NULL,
+      idx INTEGER NOT NULL, received_ms INTEGER NOT NULL, t_ms INTEGER, ${extra.join('')}data TEXT NOT NULL,
+      UNIQUE (fleet, device, stream, seq, idx));
+    CREATE INDEX IF NOT EXISTS ${table}_received ON ${table} (received_ms);`;
+  });
+  return [ledger, ...tables].join('\n');
+}
+
+export class TelemetryStore {
+  readonly path: string;
+  readonly retentionDays: number;
+  readonly #db: Database;
+  readonly #now: () => number;
+  readonly #timer: NodeJS.Timeout | null;
+
+  private constructor(path: string, db: Database, options: Required<TelemetryStoreOptions>) {
+    this.path = path;
+    this.#db = db;
+    this.#now = options.now;
+    this.retentionDays = options.retentionDays;
+    this.prune();
+    this.#timer =
+      options.retentionIntervalMs > 0 ? setInterval(() => this.prune(), options.retentionIntervalMs) : null;
+    this.#timer?.unref();
+  }
+
+  static open(options: TelemetryStoreOptions): TelemetryStore {
+    const o = { ...TELEMETRY_STORE_DEFAULTS, now: Date.now, ...options };
+    if (!(o.retentionDays > 0)) {
+      throw new RangeError(`TelemetryStore: retentionDays must be > 0, got ${o.retentionDays}`);
+    }
+    if (!(o.retentionIntervalMs >= 0)) {
+      throw new RangeError(`TelemetryStore: retentionIntervalMs must be ≥ 0, got ${o.retentionIntervalMs}`);
+    }
+    mkdirSync(o.dataDir, { recursive: true });
+    const path = join(o.dataDir, 'telemetry.db');
+    const db = openDatabase(path);
+    db.exec(schema());
+    return new TelemetryStore(path, db, o);
+  }
+
+  /**
+   * Stores one validated batch in a single transaction. 'duplicate' when the ledger already
+   * holds (kind, device, stream, seq): nothing is written and nothing counted again.
+   */
+  insertBatch(
+    kind: TelemetryKind,
+    key: BatchKey,
+    records: readonly Record<string, unknown>[],
+  ): 'stored' | 'duplicate' {
+    const spec = KIND_SPECS[kind];
+    const names = Object.keys(spec.columns);
+    const insertRecord = this.#db.prepare(
+      `INSERT OR IGNORE INTO ${spec.table} (fleet, device, stream, seq, idx, received_ms, t_ms, ${names
+        .map((n) => `${n}, `)
+        .join('')}data) VALUES (${Array(8 + names.length)
+        .fill('?')
+        .join(', ')})`,
+    );
+    const ledger = this.#db.prepare(
+      'INSERT OR IGNORE INTO tel_batches (kind, fleet, device, stream, seq, received_ms, records) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    const receivedMs = this.#now();
+    return this.#db.transaction(() => {
+      const fresh = ledger.run(kind, key.fleet, key.device, key.stream, key.seq, receivedMs, records.length);
+      if (fresh.changes === 0) return 'duplicate' as const;
+      records.forEach((r, idx) => {
+        const t = typeof r['t'] === 'number' ? r['t'] : null;
+        insertRecord.run(
+          key.fleet,
+          key.device,
+          key.stream,
+          key.seq,
+          idx,
+          receivedMs,
+          t,
+          ...spec.toRow(r),
+          JSON.stringify(r),
+        );
+      });
+      return 'stored' as const;
+    })();
+  }
+
+  /** Rows of one kind, optionally for one device. */
+  count(kind: TelemetryKind, device?: DeviceKey): number {
+    const { table } = KIND_SPECS[kind];
+    const row = (
+      device
+        ? this.#db
+            .prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE fleet = ? AND device = ?`)
+            .get(device.fleet, device.device)
+        : this.#db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get()
+    ) as { n: number };
+    return row.n;
+  }
+
+  /** One device's records of one kind, oldest batch first. */
+  records(kind: TelemetryKind, device: DeviceKey): StoredRecord[] {
+    const rows = this.#db
+      .prepare(
+        `SELECT fleet, device, stream, seq, idx, received_ms, t_ms, data FROM ${KIND_SPECS[kind].table}
+         WHERE fleet = ? AND device = ? ORDER BY received_ms, stream, seq, idx`,
+      )
+      .all(device.fleet, device.device) as {
+      fleet: string;
+      device: string;
+      stream: string;
+      seq: number;
+      idx: number;
+      received_ms: number;
+      t_ms: number | null;
+      data: string;
+    }[];
+    return rows.map((r) => ({
+      fleet: r.fleet,
+      device: r.device,
+      stream: r.stream,
+      seq: r.seq,
+      idx: r.idx,
+      receivedMs: r.received_ms,
+      tMs: r.t_ms,
+      record: JSON.parse(r.data) as Record<string, unknown>,
+    }));
+  }
+
+  /** Deletes every row (and ledger entry) received before now − retentionDays; the count deleted. */
+  prune(): number {
+    const cutoff = this.#now() - this.retentionDays * DAY_MS;
+    return this.#db.transaction(() => {
+      let deleted = 0;
+      for (const kind of TELEMETRY_KINDS) {
+        deleted += this.#db
+          .prepare(`DELETE FROM ${KIND_SPECS[kind].table} WHERE received_ms < ?`)
+          .run(cutoff).changes;
+      }
+      this.#db.prepare('DELETE FROM tel_batches WHERE received_ms < ?').run(cutoff);
+      return deleted;
+    })();
+  }
+
+  close(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    if (this.#db.open) this.#db.close();
+  }
+}
