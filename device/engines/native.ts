@@ -5,20 +5,11 @@
  * resolveEngine() turns into a fallback, never a crash at import time.
  */
 
-import { OnnxError } from '../../shared/errors.js';
 import type { Engine, EngineLoadOptions } from './engine.js';
-import {
-  checkLoadOptions,
-  createOrtSession,
-  type OrtModuleLike,
-  prepareModel,
-  smokeTest,
-} from './ort-session.js';
+import { checkLoadOptions, type OrtModuleLike, ortEngine, smokeTest } from './ort-session.js';
 
 /** onnxruntime's log severity 3 = errors only; warnings (e.g. about input defaults) stay quiet. */
 const LOG_ERRORS_ONLY = 3;
-
-let ortPromise: Promise<OrtModuleLike> | undefined;
 
 async function loadOrt(): Promise<OrtModuleLike> {
   const mod = await import('onnxruntime-node');
@@ -37,28 +28,9 @@ function sessionOptions(options: EngineLoadOptions): object {
   };
 }
 
-/** The runtime module, loaded and smoke-tested once; a failure is remembered, not retried. */
-function runtime(): Promise<OrtModuleLike> {
-  ortPromise ??= loadOrt();
-  return ortPromise;
-}
-
-export const nativeEngine: Engine = {
-  name: 'native',
-  async init() {
-    await runtime();
-  },
-  async load(bytes, options = {}) {
-    const opts = sessionOptions(options);
-    const { fastPath } = checkLoadOptions(options);
-    let ort: OrtModuleLike;
-    try {
-      ort = await runtime();
-    } catch (err) {
-      throw new OnnxError(`native engine: onnxruntime-node is unavailable: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
-    return createOrtSession('native', ort, prepareModel(bytes), opts, fastPath);
-  },
-};
+export const nativeEngine: Engine = ortEngine(
+  'native',
+  loadOrt,
+  sessionOptions,
+  'onnxruntime-node is unavailable',
+);

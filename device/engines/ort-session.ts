@@ -8,7 +8,7 @@
 import { OnnxError } from '../../shared/errors.js';
 import { OnnxModelBuilder } from '../../shared/onnx/model-builder.js';
 import { DATA_TYPE, decodeFloat32Tensor, onnx } from '../../shared/onnx/tensor-proto.js';
-import type { EngineLoadOptions, EngineName, EngineSession, EngineTensor } from './engine.js';
+import type { Engine, EngineLoadOptions, EngineName, EngineSession, EngineTensor } from './engine.js';
 import { DEFAULT_LOAD_OPTIONS } from './engine.js';
 
 /** The slice of an onnxruntime package (node or web) the engines use. */
@@ -262,4 +262,38 @@ export async function smokeTest(
   } finally {
     await session.release();
   }
+}
+
+/**
+ * An Engine over an onnxruntime package: the package is loaded (and smoke-tested) once on first
+ * use, a failure is remembered rather than retried, and sessions share createOrtSession.
+ */
+export function ortEngine(
+  name: EngineName,
+  loadRuntime: () => Promise<OrtModuleLike>,
+  sessionOptions: (options: EngineLoadOptions) => object,
+  unavailable: string,
+): Engine {
+  let runtime: Promise<OrtModuleLike> | undefined;
+  const start = () => {
+    runtime ??= loadRuntime();
+    return runtime;
+  };
+  return {
+    name,
+    async init() {
+      await start();
+    },
+    async load(bytes, options = {}) {
+      const opts = sessionOptions(options);
+      const { fastPath } = checkLoadOptions(options);
+      let ort: OrtModuleLike;
+      try {
+        ort = await start();
+      } catch (err) {
+        throw new OnnxError(`${name} engine: ${unavailable}: ${(err as Error).message}`, { cause: err });
+      }
+      return createOrtSession(name, ort, prepareModel(bytes), opts, fastPath);
+    },
+  };
 }

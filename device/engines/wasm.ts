@@ -10,19 +10,10 @@
  * read once, when the first session is created, so it is set before anything else runs.
  */
 
-import { OnnxError } from '../../shared/errors.js';
 import type { Engine, EngineLoadOptions } from './engine.js';
-import {
-  checkLoadOptions,
-  createOrtSession,
-  type OrtModuleLike,
-  prepareModel,
-  smokeTest,
-} from './ort-session.js';
+import { checkLoadOptions, type OrtModuleLike, ortEngine, smokeTest } from './ort-session.js';
 
 const LOG_ERRORS_ONLY = 3;
-
-let ortPromise: Promise<OrtModuleLike> | undefined;
 
 async function loadOrt(): Promise<OrtModuleLike> {
   const ort = await import('onnxruntime-web');
@@ -43,28 +34,9 @@ function sessionOptions(options: EngineLoadOptions): object {
   };
 }
 
-/** The runtime module, loaded and smoke-tested once; a failure is remembered, not retried. */
-function runtime(): Promise<OrtModuleLike> {
-  ortPromise ??= loadOrt();
-  return ortPromise;
-}
-
-export const wasmEngine: Engine = {
-  name: 'wasm',
-  async init() {
-    await runtime();
-  },
-  async load(bytes, options = {}) {
-    const opts = sessionOptions(options);
-    const { fastPath } = checkLoadOptions(options);
-    let ort: OrtModuleLike;
-    try {
-      ort = await runtime();
-    } catch (err) {
-      throw new OnnxError(`wasm engine: onnxruntime-web could not start: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
-    return createOrtSession('wasm', ort, prepareModel(bytes), opts, fastPath);
-  },
-};
+export const wasmEngine: Engine = ortEngine(
+  'wasm',
+  loadOrt,
+  sessionOptions,
+  'onnxruntime-web could not start',
+);
