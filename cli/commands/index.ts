@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { compareCommand } from './compare.js';
 import { demoCommand } from './demo.js';
+import { parityCommand } from './demo-parity.js';
 import { deviceCommand } from './device.js';
 import { devicesCommand } from './devices.js';
 import { discoverCommand } from './discover.js';
@@ -25,4 +26,5 @@ export const commands: readonly Command[] = [
   keysCommand,
   releaseCommand,
   demoCommand,
+  parityCommand,
 ];
