@@ -9,10 +9,12 @@ import { quantizeWeights } from '../../shared/export/quantize-model.js';
 import type { ActivationLibrary } from '../../shared/library/library.js';
 import { parameterCount, stateWidth } from '../../shared/model/layout.js';
 import type { HybridModel } from '../../shared/model/model.js';
+import { Kan } from '../kan/kan.js';
+import { trainKan } from '../kan/train.js';
 import { evaluateMse, persistenceMse } from './evaluate.js';
 import { FLAVOURS, type Flavour, flattenWindows, flavourModel, isFlat } from './flavours.js';
 import { type TrainOptions, trainHybrid } from './trainer.js';
-import type { ForecastData } from './windows.js';
+import type { ForecastData, WindowSet } from './windows.js';
 
 export interface CompareRow {
   readonly model: Flavour | 'kan' | 'persistence';
@@ -84,5 +86,34 @@ export async function compareFlavours(data: ForecastData, o: CompareOptions): Pr
       step_us: await stepLatencyUs(r.model),
     });
   }
+  rows.splice(3, 0, kanRow(data, budget, o.seed));
   return rows;
+}
+
+/**
+ * The KAN flavour: a [W·d, h, 1] KAN over the flattened window with the same persistence skip
+ * (it learns the change from the last value), h sized to the budget. It has no ONNX export (its
+ * edges become library entries instead), so its step latency is not measured.
+ */
+function kanRow(data: ForecastData, budget: number, seed: number): CompareRow {
+  const n0 = data.train.window * data.train.inputs;
+  const G = 5;
+  const perEdge = G + 3 + 2; // coef (G + k), w_b, w_s
+  const hidden = Math.max(1, Math.round(budget / (perEdge * (n0 + 1))));
+  const kan = Kan.create([n0, hidden, 1], { G, seed });
+  const change = (set: WindowSet) => Float64Array.from(set.y, (y, i) => y - set.last[i]!);
+  trainKan(
+    kan,
+    { x: data.train.x, y: change(data.train), batch: data.train.n },
+    { schedule: { steps: 30 }, seed },
+  );
+  const pred = kan.predict(data.test.x, data.test.n);
+  let sse = 0;
+  for (let i = 0; i < data.test.n; i++) sse += (pred[i]! + data.test.last[i]! - data.test.y[i]!) ** 2;
+  return {
+    model: 'kan',
+    test_mse: (sse / data.test.n) * data.targetScaling.std ** 2,
+    params: kan.parameterCount(),
+    step_us: null,
+  };
 }
