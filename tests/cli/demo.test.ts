@@ -1,0 +1,37 @@
+/** `liquidkan demo --json`: the whole local loop runs on embedded defaults and reports its figures. */
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCliOnce, runCli, tempDir } from './cli-harness.js';
+
+let work: string;
+beforeAll(async () => {
+  await buildCliOnce();
+  work = tempDir('cli-demo');
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('liquidkan demo', () => {
+  it('discovers, trains, exports and runs the device through a regime shift', async () => {
+    const out = join(work, 'demo');
+    const r = await runCli(['demo', '--seed', '1', '--out', out, '--json'], work);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.discovery.version).toBe(2);
+    expect(j.discovery.formulas.join(' ')).toMatch(/sin\(/);
+    expect(j.training.test_mse).toBeLessThan(j.training.persistence_mse);
+    expect(j.export.test.fp32).toBeGreaterThan(0);
+    expect(j.device.adapted.steps).toBe(3000);
+    expect(j.device.adapted.tau.adapted).toBe(true);
+    expect(j.device.frozen.tau.adapted).toBe(false);
+    expect(j.device.adapted.drift_events.some((e: { step: number }) => e.step >= 2000)).toBe(true);
+    for (const f of [
+      'library/library.json',
+      'model/model.json',
+      'model/training.json',
+      'pi4-int8/manifest.json',
+    ]) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+  });
+});
