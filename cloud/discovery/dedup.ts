@@ -7,6 +7,7 @@
 import type { ActivationEntry } from '../../shared/activations/index.js';
 import { type ActivationLibrary, makeLibrary } from '../../shared/library/library.js';
 import { mergeLibrariesReport } from '../../shared/library/merge.js';
+import { mergeUsage, withUsage } from '../../shared/library/usage.js';
 
 export interface DedupReport {
   /** Ids of the entries added. */
@@ -41,16 +42,7 @@ function dedupById(entries: readonly ActivationEntry[]): ActivationEntry[] {
   const out = new Map<string, ActivationEntry>();
   for (const e of entries) {
     const seen = out.get(e.id);
-    if (!seen) {
-      out.set(e.id, e);
-      continue;
-    }
-    const byTask = { ...seen.meta.usage.byTask };
-    for (const [k, v] of Object.entries(e.meta.usage.byTask)) byTask[k] = (byTask[k] ?? 0) + v;
-    out.set(e.id, {
-      ...seen,
-      meta: { ...seen.meta, usage: { count: seen.meta.usage.count + e.meta.usage.count, byTask } },
-    });
+    out.set(e.id, seen ? withUsage(seen, mergeUsage(seen.meta.usage, e.meta.usage)) : e);
   }
   return [...out.values()];
 }

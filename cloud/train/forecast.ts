@@ -6,6 +6,7 @@
 import { InputError } from '../../shared/errors.js';
 import { readNumericCsv, selectColumns } from '../../shared/io/csv.js';
 import { type ActivationLibrary, makeLibrary } from '../../shared/library/library.js';
+import { mergeUsage, withUsage } from '../../shared/library/usage.js';
 import { initModel } from '../../shared/model/init.js';
 import { type HybridModel, layerCandidates } from '../../shared/model/model.js';
 import { evaluateMse, persistenceMse } from './evaluate.js';
@@ -70,9 +71,7 @@ export function recordUsage(model: HybridModel, task: string): HybridModel {
   }
   const entries = model.library.entries.map((e) => {
     const n = counts.get(e.id);
-    if (!n) return e;
-    const byTask = { ...e.meta.usage.byTask, [task]: (e.meta.usage.byTask[task] ?? 0) + n };
-    return { ...e, meta: { ...e.meta, usage: { count: e.meta.usage.count + n, byTask } } };
+    return n ? withUsage(e, mergeUsage(e.meta.usage, { count: n, byTask: { [task]: n } })) : e;
   });
   return { ...model, library: makeLibrary(entries, model.library.version + 1, model.library) };
 }

@@ -4,7 +4,8 @@
  * A version may be given as a string or as an object with a `version` field.
  */
 import { z } from 'zod';
-import type { DeviceFacts } from '../../devices.js';
+import type { DeviceFacts, DeviceRegistry } from '../../devices.js';
+import { dropped, firstIssue, parseJson, type TopicHandler } from './types.js';
 
 const Version = z.union([z.string().min(1), z.object({ version: z.string().min(1) }).loose()]);
 
@@ -31,4 +32,37 @@ export function toFacts(data: z.output<typeof DeviceFactsSchema>): DeviceFacts {
     boot: data.boot,
   };
   return Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined)) as DeviceFacts;
+}
+
+/**
+ * A handler for a message of device facts (`birth` or `reported`): parse, validate, then hand
+ * the facts to the registry method that records that kind of message.
+ */
+export function factsHandler(
+  record: (
+    registry: DeviceRegistry,
+    fleet: string,
+    device: string,
+    facts: DeviceFacts,
+    raw: string,
+    live: boolean,
+  ) => boolean,
+): TopicHandler {
+  return (ctx, msg) => {
+    const json = parseJson(msg.payload);
+    if (!json.ok) return dropped(json.reason);
+    const parsed = DeviceFactsSchema.safeParse(json.value);
+    if (!parsed.success) return dropped(firstIssue(parsed.error));
+    const { fleet, device } = msg.topic;
+    return record(
+      ctx.registry,
+      fleet,
+      device,
+      toFacts(parsed.data),
+      JSON.stringify(parsed.data),
+      !msg.retained,
+    )
+      ? { result: 'updated' }
+      : { result: 'unknown-device' };
+  };
 }
