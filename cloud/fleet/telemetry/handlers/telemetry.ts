@@ -3,21 +3,15 @@
  * { stream, seq, records[] } from the device's outbox. The whole batch is validated before
  * anything is stored; one bad record drops the batch, so a batch is stored whole or not at all.
  */
-import { z } from 'zod';
-import { PARAM_PATTERN } from '../../../../shared/types/topics.js';
+import {
+  MAX_BATCH_RECORDS,
+  type TelemetryBatch,
+  TelemetryBatchSchema,
+} from '../../../../shared/types/telemetry.js';
 import { KIND_SPECS, type TelemetryKind } from '../kinds/index.js';
 import { dropped, firstIssue, parseJson, type TopicHandler } from './types.js';
 
-/** Most records one batch may carry. */
-export const MAX_BATCH_RECORDS = 10_000;
-
-export const TelemetryBatchSchema = z.object({
-  /** The device's outbox stream (e.g. one per boot); seq counts within it. @defaultValue 'main' */
-  stream: z.string().regex(PARAM_PATTERN).default('main'),
-  seq: z.number().int().nonnegative(),
-  records: z.array(z.unknown()).min(1).max(MAX_BATCH_RECORDS),
-});
-export type TelemetryBatch = z.output<typeof TelemetryBatchSchema>;
+export { MAX_BATCH_RECORDS, type TelemetryBatch, TelemetryBatchSchema };
 
 export function batchHandler(kind: TelemetryKind): TopicHandler {
   const spec = KIND_SPECS[kind];

@@ -2,20 +2,12 @@
  * `evt/drift` records (DESIGN row `evt/drift`: drift alarms with detector state); the shape of
  * device/drift/types.ts DriftEvent, plus an optional record time.
  */
-import { z } from 'zod';
-import type { TelemetryKindSpec } from './types.js';
+import { type DriftRecord, DriftRecordSchema } from '../../../../shared/types/telemetry.js';
 
-export const DriftRecordSchema = z
-  .object({
-    t: z.number().int().nonnegative().optional(),
-    step: z.number().int().nonnegative(),
-    detector: z.string().min(1).max(64),
-    statistic: z.number(),
-    threshold: z.number(),
-    state: z.record(z.string(), z.number()),
-  })
-  .loose();
-export type DriftRecord = z.output<typeof DriftRecordSchema>;
+export type { DriftRecord };
+export { DriftRecordSchema };
+
+import type { TelemetryKindSpec } from './types.js';
 
 export const DRIFT: TelemetryKindSpec<DriftRecord> = {
   table: 'tel_drift',

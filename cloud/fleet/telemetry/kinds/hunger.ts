@@ -3,19 +3,12 @@
  * per layer, the selector's normalised mixture entropy and the relative loss gap between the
  * best single entry and the soft mixture.
  */
-import { z } from 'zod';
-import type { TelemetryKindSpec } from './types.js';
+import { type HungerRecord, HungerRecordSchema } from '../../../../shared/types/telemetry.js';
 
-export const HungerRecordSchema = z
-  .object({
-    t: z.number().int().nonnegative().optional(),
-    layer: z.number().int().nonnegative(),
-    entropy: z.number(),
-    gap: z.number().optional(),
-    hungry: z.boolean().optional(),
-  })
-  .loose();
-export type HungerRecord = z.output<typeof HungerRecordSchema>;
+export type { HungerRecord };
+export { HungerRecordSchema };
+
+import type { TelemetryKindSpec } from './types.js';
 
 export const HUNGER: TelemetryKindSpec<HungerRecord> = {
   table: 'tel_hunger',

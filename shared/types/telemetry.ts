@@ -1,0 +1,68 @@
+/**
+ * Telemetry the device sends and the cloud stores (DESIGN rows `tel/hunger`, `tel/perf`,
+ * `evt/drift`): batches {stream, seq, records[]} from the device's on-disk outbox. `seq` counts
+ * batches within one outbox stream, so the cloud stores each batch once however often it is
+ * replayed. Record schemas are loose: a newer device may add fields an older cloud keeps in the
+ * stored JSON without understanding them.
+ */
+import { z } from 'zod';
+import { PARAM_PATTERN } from './topics.js';
+
+/** Most records one batch may carry. */
+export const MAX_BATCH_RECORDS = 10_000;
+
+export const TelemetryBatchSchema = z.object({
+  /** The device's outbox stream (e.g. one per boot); seq counts within it. @defaultValue 'main' */
+  stream: z.string().regex(PARAM_PATTERN).default('main'),
+  seq: z.number().int().nonnegative(),
+  records: z.array(z.unknown()).min(1).max(MAX_BATCH_RECORDS),
+});
+export type TelemetryBatch = z.output<typeof TelemetryBatchSchema>;
+
+/**
+ * `tel/hunger` records (cloud/train/hunger.ts defines the signals): per layer, the selector's
+ * normalised mixture entropy and the relative loss gap between the best single entry and the
+ * soft mixture. `samples` optionally carries the layer's pre-activation samples, the raw
+ * material of a discovery job when hunger persists.
+ */
+export const HungerRecordSchema = z
+  .object({
+    t: z.number().int().nonnegative().optional(),
+    layer: z.number().int().nonnegative(),
+    entropy: z.number(),
+    gap: z.number().optional(),
+    hungry: z.boolean().optional(),
+    samples: z.array(z.number()).max(4096).optional(),
+  })
+  .loose();
+export type HungerRecord = z.output<typeof HungerRecordSchema>;
+
+/** `tel/perf` records: step latency percentiles, steps run and the running error. */
+export const PerfRecordSchema = z
+  .object({
+    t: z.number().int().nonnegative().optional(),
+    /** Median and 99th-percentile step latency over the reporting window, in µs. */
+    p50Us: z.number().nonnegative(),
+    p99Us: z.number().nonnegative(),
+    steps: z.number().int().nonnegative().optional(),
+    engine: z.string().optional(),
+    /** Mean squared error over the window, when labels arrive. */
+    mse: z.number().nonnegative().optional(),
+    /** Mean τ over neurons at the end of the window. */
+    tauMean: z.number().positive().optional(),
+  })
+  .loose();
+export type PerfRecord = z.output<typeof PerfRecordSchema>;
+
+/** `evt/drift` records: the shape of device/drift/types.ts DriftEvent, plus a record time. */
+export const DriftRecordSchema = z
+  .object({
+    t: z.number().int().nonnegative().optional(),
+    step: z.number().int().nonnegative(),
+    detector: z.string().min(1).max(64),
+    statistic: z.number(),
+    threshold: z.number(),
+    state: z.record(z.string(), z.number()),
+  })
+  .loose();
+export type DriftRecord = z.output<typeof DriftRecordSchema>;
