@@ -22,8 +22,7 @@ export type TelemetryBatch = z.output<typeof TelemetryBatchSchema>;
 /**
  * `tel/hunger` records (cloud/train/hunger.ts defines the signals): per layer, the selector's
  * normalised mixture entropy and the relative loss gap between the best single entry and the
- * soft mixture. `samples` optionally carries the layer's pre-activation samples, the raw
- * material of a discovery job when hunger persists.
+ * soft mixture.
  */
 export const HungerRecordSchema = z
   .object({
@@ -32,7 +31,17 @@ export const HungerRecordSchema = z
     entropy: z.number(),
     gap: z.number().optional(),
     hungry: z.boolean().optional(),
-    samples: z.array(z.number()).max(4096).optional(),
+    /** Name of the best single library entry the device found for this layer. */
+    bestSingle: z.string().max(128).optional(),
+    /**
+     * Pre-activation samples u and the shape φ(u) the layer wanted there (the cloud-trained
+     * mixture at u), the input of a discovery job (cloud/discovery/job-task.ts).
+     */
+    samples: z
+      .object({ u: z.array(z.number()).max(4096), phi: z.array(z.number()).max(4096) })
+      .strict()
+      .refine((s) => s.u.length === s.phi.length, { message: 'u and phi must have the same length' })
+      .optional(),
   })
   .loose();
 export type HungerRecord = z.output<typeof HungerRecordSchema>;
