@@ -3,12 +3,28 @@ import {
   forecastTestError,
   readTrainingRecord,
   rebuildForecastData,
+  type TrainingRecord,
 } from '../../cloud/train/training-record.js';
 import { exportModel, writeBundle } from '../../shared/export/export.js';
 import { loadModelDir } from '../../shared/model/store.js';
 import { loadProfile } from '../../shared/profiles.js';
 import { QUANTIZATIONS } from '../../shared/types/profile.js';
 import { type Command, choiceFlag, JSON_FLAG, stringFlag } from '../command.js';
+
+/** How the manifest measures test error: on the windows or clips the model never trained on. */
+async function testErrorOf(record: TrainingRecord | null) {
+  if (record?.task === 'forecast' && existsSync(record.data)) {
+    return { metric: 'test_mse', evaluate: forecastTestError(rebuildForecastData(record)) };
+  }
+  if (record?.task === 'classify') {
+    // re-rendering is cheap: espeak-ng output is cached by its parameters
+    const { voiceDataset } = await import('../../cloud/tasks/voice.js');
+    const { voiceTestError } = await import('../../cloud/train/voice-train.js');
+    const data = voiceDataset({ seed: record.seed, keywords: record.keywords, perClass: record.perClass });
+    return { metric: 'test_error_rate', evaluate: voiceTestError(data) };
+  }
+  return undefined;
+}
 
 export const exportCommand: Command = {
   name: 'export',
@@ -26,17 +42,14 @@ export const exportCommand: Command = {
     out: { type: 'string', value: 'DIR', description: 'bundle directory to write', required: true },
     json: JSON_FLAG,
   },
-  run(ctx) {
+  async run(ctx) {
     const profile = loadProfile(stringFlag(ctx.flags, 'profile'));
     const quant = choiceFlag(ctx.flags, 'quant', QUANTIZATIONS);
     const dir = stringFlag(ctx.flags, 'model');
     const model = loadModelDir(dir);
     // a trained model's test windows, when its data is still where training found it
     const record = readTrainingRecord(dir);
-    const testError =
-      record && existsSync(record.data)
-        ? { metric: 'test_mse', evaluate: forecastTestError(rebuildForecastData(record)) }
-        : undefined;
+    const testError = await testErrorOf(record);
     const bundle = exportModel(model, {
       profile,
       quant,
@@ -56,7 +69,7 @@ export const exportCommand: Command = {
     const t = m.accuracy.test;
     if (t) {
       ctx.info(
-        `  test MSE ${t.value.toPrecision(5)} (fp32 ${t.fp32.toPrecision(5)}, ${(100 * t.relativeIncrease).toFixed(2)}%)`,
+        `  ${t.metric === 'test_mse' ? 'test MSE' : t.metric} ${t.value.toPrecision(5)} (fp32 ${t.fp32.toPrecision(5)}, ${(100 * t.relativeIncrease).toFixed(2)}%)`,
       );
     }
     ctx.info(

@@ -1,32 +1,57 @@
 import { join } from 'node:path';
-import { trainForecast } from '../../cloud/train/forecast.js';
+import { type ForecastResult, trainForecast } from '../../cloud/train/forecast.js';
 import {
   JOB_FORMAT,
   mixtureCurve,
   preActivationSamples,
   writeDiscoveryJob,
 } from '../../cloud/train/hunger.js';
-import { TRAINING_FILE, trainingRecordJson } from '../../cloud/train/training-record.js';
-import { loadLibrary } from '../../shared/library/library.js';
+import type { EpochRecord } from '../../cloud/train/trainer.js';
+import { TRAINING_FILE, type TrainingRecord, trainingRecordJson } from '../../cloud/train/training-record.js';
+import { trainVoice, type VoiceTrainResult } from '../../cloud/train/voice-train.js';
+import { InputError } from '../../shared/errors.js';
+import { type ActivationLibrary, loadLibrary } from '../../shared/library/library.js';
+import type { HybridModel } from '../../shared/model/model.js';
 import { saveModelDir } from '../../shared/model/store.js';
-import { type Command, intFlag, JSON_FLAG, optionalString, stringFlag } from '../command.js';
+import {
+  type Command,
+  choiceFlag,
+  type FlagValues,
+  intFlag,
+  JSON_FLAG,
+  optionalString,
+  stringFlag,
+} from '../command.js';
 import { progressBar } from '../progress.js';
 
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'train a liquid hybrid to forecast a CSV column, selecting activations from a library',
+  summary: 'train a liquid hybrid (CSV forecast or voice keywords), selecting activations from a library',
   usage:
-    'train --data FILE.csv --target COL --window W --horizon H --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json',
+    'train [--task forecast] --data FILE.csv --target COL --window W --horizon H --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json\n       train --task voice [--keywords yes,no,up,down] [--per-class N] --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json',
   flags: {
-    data: { type: 'string', value: 'FILE.csv', description: 'numeric CSV with a header row', required: true },
-    target: { type: 'string', value: 'COL', description: 'column to forecast', required: true },
+    task: {
+      type: 'string',
+      value: 'forecast|voice',
+      description: 'a CSV forecast, or keyword spotting on espeak-ng words',
+      default: 'forecast',
+    },
+    data: { type: 'string', value: 'FILE.csv', description: 'numeric CSV with a header row (forecast)' },
+    target: { type: 'string', value: 'COL', description: 'column to forecast (forecast)' },
     inputs: {
       type: 'string',
       value: 'COLS',
       description: 'comma-separated input columns (default: the target)',
     },
-    window: { type: 'string', value: 'W', description: 'rows per input window', required: true },
-    horizon: { type: 'string', value: 'H', description: 'steps ahead to forecast', required: true },
+    window: { type: 'string', value: 'W', description: 'rows per input window (forecast)' },
+    horizon: { type: 'string', value: 'H', description: 'steps ahead to forecast (forecast)' },
+    keywords: {
+      type: 'string',
+      value: 'WORDS',
+      description: 'comma-separated keywords (voice)',
+      default: 'yes,no,up,down',
+    },
+    'per-class': { type: 'string', value: 'N', description: 'utterances per class (voice)', default: '60' },
     library: { type: 'string', value: 'classic|DIR', description: 'activation library', required: true },
     hidden: { type: 'string', value: 'N', description: 'units per layer', default: '16' },
     epochs: { type: 'string', value: 'E', description: 'training epochs', default: '40' },
@@ -35,42 +60,25 @@ export const trainCommand: Command = {
     json: JSON_FLAG,
   },
   run(ctx) {
-    const file = stringFlag(ctx.flags, 'data');
+    const task = choiceFlag(ctx.flags, 'task', ['forecast', 'voice'] as const);
     const epochs = intFlag(ctx.flags, 'epochs', 1);
     const bar = progressBar(!ctx.json);
-    const inputs = optionalString(ctx.flags, 'inputs')
-      ?.split(',')
-      .map((s) => s.trim());
-    const r = trainForecast(
-      {
-        file,
-        target: stringFlag(ctx.flags, 'target'),
-        ...(inputs ? { inputs } : {}),
-        window: intFlag(ctx.flags, 'window', 1),
-        horizon: intFlag(ctx.flags, 'horizon', 1),
-        library: loadLibrary(stringFlag(ctx.flags, 'library')),
-        hidden: intFlag(ctx.flags, 'hidden', 1),
-        seed: intFlag(ctx.flags, 'seed', 0),
-        train: { epochs },
-      },
-      (e) =>
-        bar.update((e.epoch + 1) / epochs, `epoch ${e.epoch + 1} ${e.phase} val ${e.valLoss.toFixed(4)}`),
-    );
-    bar.done();
+    const onEpoch = (e: EpochRecord) =>
+      bar.update((e.epoch + 1) / epochs, `epoch ${e.epoch + 1} ${e.phase} val ${e.valLoss.toFixed(4)}`);
+    const common = {
+      library: loadLibrary(stringFlag(ctx.flags, 'library')),
+      hidden: intFlag(ctx.flags, 'hidden', 1),
+      seed: intFlag(ctx.flags, 'seed', 0),
+      train: { epochs },
+    };
     const out = stringFlag(ctx.flags, 'out');
-    saveModelDir(out, r.model, 'liquidkan train', {
-      [TRAINING_FILE]: trainingRecordJson({
-        task: 'forecast',
-        data: file,
-        target: stringFlag(ctx.flags, 'target'),
-        inputs: inputs ?? [stringFlag(ctx.flags, 'target')],
-        window: intFlag(ctx.flags, 'window', 1),
-        horizon: intFlag(ctx.flags, 'horizon', 1),
-        seed: intFlag(ctx.flags, 'seed', 0),
-        testMse: r.testMse,
-        persistenceMse: r.persistenceMse,
-      }),
+    const trained =
+      task === 'voice' ? trainVoiceRun(ctx.flags, common, onEpoch) : trainCsvRun(ctx.flags, common, onEpoch);
+    bar.done();
+    saveModelDir(out, trained.model, 'liquidkan train', {
+      [TRAINING_FILE]: trainingRecordJson(trained.record),
     });
+    const r = trained.result;
     const jobs: string[] = [];
     for (const h of r.hunger) {
       if (!h.hungry || !r.softModel) continue;
@@ -80,7 +88,7 @@ export const trainCommand: Command = {
       writeDiscoveryJob(jobFile, {
         format: JOB_FORMAT,
         formatVersion: 1,
-        task: file.replace(/^.*\//, ''),
+        task: trained.taskName,
         layer: h.layer,
         seed: r.model.seed,
         library: { version: r.softModel.library.version, hash: r.softModel.library.hash },
@@ -91,9 +99,8 @@ export const trainCommand: Command = {
     }
     const summary = {
       out,
-      test_mse: r.testMse,
-      val_mse: r.valMse,
-      baseline_persistence_mse: r.persistenceMse,
+      task,
+      ...trained.figures,
       selection: r.selection,
       hunger: r.hunger.map((h) => ({
         layer: h.layer,
@@ -111,7 +118,7 @@ export const trainCommand: Command = {
       return;
     }
     ctx.info(`wrote ${out}`);
-    ctx.info(`test MSE ${r.testMse.toPrecision(4)} (persistence ${r.persistenceMse.toPrecision(4)})`);
+    ctx.info(trained.headline);
     ctx.info(`selection: ${r.selection.map((s) => `L${s.layer} ${s.kind} ${s.name}`).join(', ')}`);
     for (const h of r.hunger) {
       ctx.info(
@@ -120,3 +127,91 @@ export const trainCommand: Command = {
     }
   },
 };
+
+interface CommonTrain {
+  readonly library: ActivationLibrary;
+  readonly hidden: number;
+  readonly seed: number;
+  readonly train: { epochs: number };
+}
+
+/** What either task hands back to the shared part of the command. */
+interface TrainedRun {
+  readonly result: ForecastResult | VoiceTrainResult;
+  readonly model: HybridModel;
+  readonly record: TrainingRecord;
+  readonly taskName: string;
+  /** Task-specific fields of the JSON summary. */
+  readonly figures: Record<string, number | readonly string[]>;
+  readonly headline: string;
+}
+
+function trainCsvRun(flags: FlagValues, common: CommonTrain, onEpoch: (e: EpochRecord) => void): TrainedRun {
+  for (const name of ['data', 'target', 'window', 'horizon']) {
+    if (optionalString(flags, name) === undefined)
+      throw new InputError(`--${name} is required for --task forecast`);
+  }
+  const file = stringFlag(flags, 'data');
+  const target = stringFlag(flags, 'target');
+  const inputs = optionalString(flags, 'inputs')
+    ?.split(',')
+    .map((s) => s.trim());
+  const window = intFlag(flags, 'window', 1);
+  const horizon = intFlag(flags, 'horizon', 1);
+  const r = trainForecast(
+    { ...common, file, target, ...(inputs ? { inputs } : {}), window, horizon },
+    onEpoch,
+  );
+  return {
+    result: r,
+    model: r.model,
+    taskName: file.replace(/^.*\//, ''),
+    record: {
+      task: 'forecast',
+      data: file,
+      target,
+      inputs: inputs ?? [target],
+      window,
+      horizon,
+      seed: common.seed,
+      testMse: r.testMse,
+      persistenceMse: r.persistenceMse,
+    },
+    figures: { test_mse: r.testMse, val_mse: r.valMse, baseline_persistence_mse: r.persistenceMse },
+    headline: `test MSE ${r.testMse.toPrecision(4)} (persistence ${r.persistenceMse.toPrecision(4)})`,
+  };
+}
+
+function trainVoiceRun(
+  flags: FlagValues,
+  common: CommonTrain,
+  onEpoch: (e: EpochRecord) => void,
+): TrainedRun {
+  const keywords = stringFlag(flags, 'keywords')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const perClass = intFlag(flags, 'per-class', 5);
+  const r = trainVoice({ ...common, task: { keywords, perClass } }, onEpoch);
+  return {
+    result: r,
+    model: r.model,
+    taskName: 'voice',
+    record: {
+      task: 'classify',
+      data: 'voice',
+      classes: [...r.classes],
+      keywords,
+      perClass,
+      seed: common.seed,
+      testAccuracy: r.testAccuracy,
+    },
+    figures: {
+      test_error_rate: r.testErrorRate,
+      test_accuracy: r.testAccuracy,
+      train_accuracy: r.trainAccuracy,
+      classes: r.classes,
+    },
+    headline: `test accuracy ${r.testAccuracy.toFixed(3)} (chance ${(1 / r.classes.length).toFixed(3)}) over ${r.classes.join(', ')}`,
+  };
+}

@@ -14,7 +14,7 @@ import { type ForecastData, forecastWindows } from './windows.js';
 
 export const TRAINING_FILE = 'training.json';
 
-export const TrainingRecordSchema = z
+export const ForecastRecordSchema = z
   .object({
     task: z.literal('forecast'),
     data: z.string(),
@@ -28,10 +28,32 @@ export const TrainingRecordSchema = z
   })
   .strict();
 
+/** A keyword spotter trained on the espeak-ng voice task (cloud/train/voice-train.ts). */
+export const ClassifyRecordSchema = z
+  .object({
+    task: z.literal('classify'),
+    data: z.literal('voice'),
+    /** Class names in output order (keywords, then 'other'); the device reports these. */
+    classes: z.array(z.string()).min(2),
+    keywords: z.array(z.string()).min(1),
+    perClass: z.number().int().positive(),
+    seed: z.number().int(),
+    testAccuracy: z.number().min(0).max(1),
+  })
+  .strict();
+
+export const TrainingRecordSchema = z.discriminatedUnion('task', [
+  ForecastRecordSchema,
+  ClassifyRecordSchema,
+]);
+
+export type ForecastRecord = z.output<typeof ForecastRecordSchema>;
+export type ClassifyRecord = z.output<typeof ClassifyRecordSchema>;
 export type TrainingRecord = z.output<typeof TrainingRecordSchema>;
 
 export function trainingRecordJson(r: TrainingRecord): string {
-  return `${JSON.stringify({ ...r, data: resolve(r.data) }, null, 2)}\n`;
+  const located = r.task === 'forecast' ? { ...r, data: resolve(r.data) } : r;
+  return `${JSON.stringify(located, null, 2)}\n`;
 }
 
 export function readTrainingRecord(modelDir: string): TrainingRecord | null {
@@ -39,7 +61,7 @@ export function readTrainingRecord(modelDir: string): TrainingRecord | null {
   return existsSync(file) ? readJsonWithSchema(TrainingRecordSchema, file) : null;
 }
 
-export function rebuildForecastData(r: TrainingRecord): ForecastData {
+export function rebuildForecastData(r: ForecastRecord): ForecastData {
   const table = readNumericCsv(r.data);
   const cols = r.inputs;
   return forecastWindows(selectColumns(table, cols, r.data), cols.length, cols.indexOf(r.target), r, r.data);

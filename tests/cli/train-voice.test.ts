@@ -1,0 +1,81 @@
+/**
+ * `liquidkan train --task voice` end to end: espeak-ng words → keyword model directory with its
+ * classes in training.json → int8 export whose manifest states the test error rate → the device
+ * classifying a spoken word in a WAV file (word centred in a second of microphone-like noise, as
+ * the training clips are made).
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mixWord } from '../../cloud/tasks/voice-mix.js';
+import { speechAudio } from '../../cloud/tasks/voice-render.js';
+import { writeWav } from '../../shared/io/wav.js';
+import { Rng } from '../../shared/numeric/rng.js';
+import { buildCliOnce, ROOT, runCli, tempDir } from './cli-harness.js';
+
+let work: string;
+beforeAll(async () => {
+  await buildCliOnce();
+  work = tempDir('cli-train-voice');
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('liquidkan train --task voice', () => {
+  it('trains a keyword spotter the device runs on a WAV file, and exports it with its error rate', async () => {
+    const model = join(work, 'voice');
+    const args = ['train', '--task', 'voice', '--keywords', 'yes,no', '--per-class', '30'];
+    const r = await runCli(
+      [...args, '--hidden', '8', '--epochs', '20', '--library', 'classic', '--out', model, '--json'],
+      ROOT,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.classes).toEqual(['yes', 'no', 'other']);
+    // chance is 1/3 on 6 held-out clips per class
+    expect(summary.test_accuracy).toBeGreaterThan(0.5);
+    expect(summary.test_error_rate).toBeCloseTo(1 - summary.test_accuracy, 12);
+    const record = JSON.parse(readFileSync(join(model, 'training.json'), 'utf8'));
+    expect(record).toMatchObject({ task: 'classify', data: 'voice', classes: ['yes', 'no', 'other'] });
+
+    const bundle = join(work, 'voice-int8');
+    const e = await runCli(
+      ['export', '--model', model, '--profile', 'pi4', '--quant', 'int8', '--out', bundle, '--json'],
+      ROOT,
+    );
+    expect(e.code, e.stderr).toBe(0);
+    const test = JSON.parse(e.stdout).manifest.accuracy.test;
+    expect(test.metric).toBe('test_error_rate');
+    expect(test.fp32).toBeCloseTo(summary.test_error_rate, 12);
+
+    const audio = speechAudio({ word: 'yes', voice: 'en-us', speedWpm: 160, pitch: 50 });
+    const clip = mixWord(
+      audio.samples,
+      { clipSamples: audio.sampleRate, shiftSamples: 0, snrDb: 25, peak: 0.6 },
+      new Rng(4),
+    );
+    const wav = join(work, 'yes.wav');
+    writeWav(wav, clip, audio.sampleRate);
+    const d = await runCli(
+      [
+        'device',
+        '--model',
+        model,
+        '--profile',
+        'pi4',
+        '--input',
+        wav,
+        '--no-latency-check',
+        '--threads',
+        '1',
+      ],
+      ROOT,
+    );
+    expect(d.code, d.stderr).toBe(0);
+    const lines = d.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines[0].label).toBe('yes');
+  }, 120_000);
+});
