@@ -1,6 +1,5 @@
-/** The dashboard's routes (page, assets, live events, gallery, preview). */
-import type { DashboardDeps, HttpRoute } from '../fleet/http/types.js';
-
-export function createDashboard(_deps: DashboardDeps): HttpRoute & { close(): void } {
-  return Object.assign(() => false, { close() {} });
-}
+/** The dashboard's routes (page, assets, live events, gallery, preview). Re-exports only. */
+export * from './dashboard.js';
+export * from './gallery.js';
+export * from './live.js';
+export * from './preview.js';
