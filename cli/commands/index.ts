@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { cloudCommand } from './cloud.js';
 import { compareCommand } from './compare.js';
 import { demoCommand } from './demo.js';
 import { parityCommand } from './demo-parity.js';
@@ -19,6 +20,7 @@ export const commands: readonly Command[] = [
   predictCommand,
   deviceCommand,
   devicesCommand,
+  cloudCommand,
   trainCommand,
   compareCommand,
   discoverCommand,

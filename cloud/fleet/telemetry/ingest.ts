@@ -9,7 +9,9 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { TOPIC_PREFIX, type TopicKind, tryParseTopic } from '../../../shared/types/topics.js';
 import type { DeviceRegistry } from '../devices.js';
+import type { FleetEvents } from '../events.js';
 import { INGEST_HANDLERS, type Outcome } from './handlers/index.js';
+import type { TelemetryKind } from './kinds/index.js';
 import type { TelemetryStore } from './store.js';
 
 export interface TelemetryIngestOptions {
@@ -30,7 +32,16 @@ export interface TelemetryIngestOptions {
   readonly log?: (line: string) => void;
   /** Called after each message with what became of it (for dashboards and tests). */
   readonly onHandled?: (topic: string, outcome: Outcome) => void;
+  /** Where stored batches ('telemetry') and changed device facts ('device') are announced. */
+  readonly events?: FleetEvents;
 }
+
+/** The telemetry kind each batch topic carries. */
+const BATCH_KINDS: Readonly<Partial<Record<TopicKind, TelemetryKind>>> = Object.freeze({
+  'tel/hunger': 'hunger',
+  'tel/perf': 'perf',
+  'evt/drift': 'drift',
+});
 
 export const INGEST_DEFAULTS = Object.freeze({
   clientId: 'lk-cloud-ingest',
@@ -65,6 +76,7 @@ export async function startTelemetryIngest(options: TelemetryIngestOptions): Pro
     if (outcome.result === 'dropped') log(`dropped message on '${topic}': ${outcome.reason}`);
     if (outcome.result === 'unknown-device') log(`message on '${topic}' for a device not in the registry`);
     o.onHandled?.(topic, outcome);
+    if (o.events && o.events.size > 0) announce(o.events, topic, payload, outcome);
   });
 
   function handle(topic: string, payload: Buffer, retained: boolean): Outcome {
@@ -76,6 +88,21 @@ export async function startTelemetryIngest(options: TelemetryIngestOptions): Pro
     } catch (err) {
       return { result: 'dropped', reason: `handler failed: ${(err as Error).message}` };
     }
+  }
+
+  function announce(events: FleetEvents, topic: string, payload: Buffer, outcome: Outcome): void {
+    const parsed = tryParseTopic(topic);
+    if (!parsed) return;
+    const { fleet, device } = parsed;
+    if (outcome.result === 'updated') {
+      events.publish({ type: 'device', fleet, device });
+      return;
+    }
+    const kind = BATCH_KINDS[parsed.kind];
+    if (outcome.result !== 'stored' || !kind) return;
+    // The handler has validated this batch whole, so its records parse; the listeners get them as sent.
+    const records = (JSON.parse(payload.toString('utf8')) as { records: Record<string, unknown>[] }).records;
+    events.publish({ type: 'telemetry', kind, fleet, device, records });
   }
 
   try {

@@ -43,6 +43,32 @@ export interface StoredRecord extends BatchKey {
 
 const DAY_MS = 86_400_000;
 
+const RECORD_COLUMNS = 'fleet, device, stream, seq, idx, received_ms, t_ms, data';
+
+interface RecordRow {
+  fleet: string;
+  device: string;
+  stream: string;
+  seq: number;
+  idx: number;
+  received_ms: number;
+  t_ms: number | null;
+  data: string;
+}
+
+function toStoredRecord(r: RecordRow): StoredRecord {
+  return {
+    fleet: r.fleet,
+    device: r.device,
+    stream: r.stream,
+    seq: r.seq,
+    idx: r.idx,
+    receivedMs: r.received_ms,
+    tMs: r.t_ms,
+    record: JSON.parse(r.data) as Record<string, unknown>,
+  };
+}
+
 function schema(): string {
   const ledger = `CREATE TABLE IF NOT EXISTS tel_batches (
     kind TEXT NOT NULL, fleet TEXT NOT NULL, device TEXT NOT NULL, stream TEXT NOT NULL,
@@ -154,29 +180,41 @@ export class TelemetryStore {
   records(kind: TelemetryKind, device: DeviceKey): StoredRecord[] {
     const rows = this.#db
       .prepare(
-        `SELECT fleet, device, stream, seq, idx, received_ms, t_ms, data FROM ${KIND_SPECS[kind].table}
+        `SELECT ${RECORD_COLUMNS} FROM ${KIND_SPECS[kind].table}
          WHERE fleet = ? AND device = ? ORDER BY received_ms, stream, seq, idx`,
       )
-      .all(device.fleet, device.device) as {
-      fleet: string;
-      device: string;
-      stream: string;
-      seq: number;
-      idx: number;
-      received_ms: number;
-      t_ms: number | null;
-      data: string;
-    }[];
-    return rows.map((r) => ({
-      fleet: r.fleet,
-      device: r.device,
-      stream: r.stream,
-      seq: r.seq,
-      idx: r.idx,
-      receivedMs: r.received_ms,
-      tMs: r.t_ms,
-      record: JSON.parse(r.data) as Record<string, unknown>,
-    }));
+      .all(device.fleet, device.device) as RecordRow[];
+    return rows.map(toStoredRecord);
+  }
+
+  /**
+   * At most `limit` records of one device and kind, oldest first: those received after
+   * `sinceMs` (for polling), or without it the latest ones (for a chart's first draw).
+   */
+  query(
+    kind: TelemetryKind,
+    device: DeviceKey,
+    options: { sinceMs?: number; limit: number },
+  ): StoredRecord[] {
+    const { table } = KIND_SPECS[kind];
+    const order = 'received_ms, stream, seq, idx';
+    const rows = (
+      options.sinceMs !== undefined
+        ? this.#db
+            .prepare(
+              `SELECT ${RECORD_COLUMNS} FROM ${table} WHERE fleet = ? AND device = ? AND received_ms > ?
+               ORDER BY ${order} LIMIT ?`,
+            )
+            .all(device.fleet, device.device, options.sinceMs, options.limit)
+        : this.#db
+            .prepare(
+              `SELECT ${RECORD_COLUMNS} FROM ${table} WHERE fleet = ? AND device = ?
+               ORDER BY received_ms DESC, stream DESC, seq DESC, idx DESC LIMIT ?`,
+            )
+            .all(device.fleet, device.device, options.limit)
+            .reverse()
+    ) as RecordRow[];
+    return rows.map(toStoredRecord);
   }
 
   /** Deletes every row (and ledger entry) received before now − retentionDays; the count deleted. */

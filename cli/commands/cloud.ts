@@ -1,0 +1,86 @@
+/**
+ * `liquidkan cloud`: run the cloud service (cloud/fleet/service.ts) until SIGINT or SIGTERM,
+ * then close it cleanly and exit 0. The broker and HTTP addresses and the token file go to
+ * stderr; with --json also as one JSON line on stdout, so scripts can read the ports when 0
+ * asked the OS to choose them.
+ */
+import { InputError } from '../../shared/errors.js';
+import { type Command, intFlag, JSON_FLAG, stringFlag } from '../command.js';
+
+export const cloudCommand: Command = {
+  name: 'cloud',
+  summary: 'run the fleet cloud: MQTT broker, telemetry store, releases, HTTP API and dashboard',
+  usage:
+    'cloud --data DIR [--broker embedded|mqtt://HOST:PORT] [--mqtt-port P] [--http-port H] [--host ADDR] [--trust PUBFILE]... [--json]',
+  flags: {
+    data: { type: 'string', value: 'DIR', description: 'cloud data directory', required: true },
+    broker: {
+      type: 'string',
+      value: 'embedded|URL',
+      description: "'embedded' or an external broker that knows the accounts",
+      default: 'embedded',
+    },
+    'mqtt-port': {
+      type: 'string',
+      value: 'P',
+      description: 'embedded broker port (0 = any)',
+      default: '1883',
+    },
+    'http-port': { type: 'string', value: 'H', description: 'HTTP port (0 = any)', default: '8080' },
+    host: { type: 'string', value: 'ADDR', description: 'interface to listen on', default: '0.0.0.0' },
+    trust: {
+      type: 'string',
+      value: 'PUBFILE',
+      multiple: true,
+      description: 'refuse uploaded releases not signed by this public key (repeatable)',
+    },
+    'stage-timeout': {
+      type: 'string',
+      value: 'S',
+      description: 'seconds a rollout stage waits for an offline device',
+      default: '600',
+    },
+    json: JSON_FLAG,
+  },
+  async run(ctx) {
+    const mqttPort = intFlag(ctx.flags, 'mqtt-port', 0);
+    const httpPort = intFlag(ctx.flags, 'http-port', 0);
+    if (mqttPort > 65535 || httpPort > 65535) throw new InputError('ports must be at most 65535');
+    const { startCloud } = await import('../../cloud/fleet/service.js');
+    const cloud = await startCloud({
+      dataDir: stringFlag(ctx.flags, 'data'),
+      broker: stringFlag(ctx.flags, 'broker'),
+      mqttPort,
+      httpPort,
+      host: stringFlag(ctx.flags, 'host'),
+      trustedKeys: (ctx.flags['trust'] as string[] | undefined) ?? [],
+      stageTimeoutMs: intFlag(ctx.flags, 'stage-timeout', 1) * 1000,
+    });
+    const err = (line: string) => process.stderr.write(`${line}\n`);
+    err(`liquidkan cloud: broker ${cloud.brokerUrl}, HTTP ${cloud.httpUrl}`);
+    err(`liquidkan cloud: operator token in ${cloud.tokenFile}; Ctrl-C to stop`);
+    if (ctx.json) {
+      ctx.stdout(
+        JSON.stringify({ brokerUrl: cloud.brokerUrl, httpUrl: cloud.httpUrl, tokenFile: cloud.tokenFile }),
+      );
+    }
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      const stop = (s: NodeJS.Signals) => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve(s);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    // A second signal while closing means the person wants out now.
+    const force = () => process.exit(130);
+    process.once('SIGINT', force);
+    process.once('SIGTERM', force);
+    err(`liquidkan cloud: ${signal}, closing`);
+    await cloud.close();
+    process.off('SIGINT', force);
+    process.off('SIGTERM', force);
+    err('liquidkan cloud: closed');
+  },
+};

@@ -1,0 +1,69 @@
+/**
+ * `jobs/{id}/update` (DESIGN row `jobs/notify`, `jobs/{id}/update`: "release job; its progress
+ * and outcome"). An update is stored only if it parses, names the job of its topic, and that job
+ * belongs to the device that sent it. A terminal job stays terminal: a late non-terminal update
+ * (reordered or replayed) is ignored, while a terminal one may still correct it (a device that
+ * succeeded and was then told to roll back reports `rolled-back`).
+ */
+import {
+  type JobUpdate,
+  JobUpdateSchema,
+  parseControl,
+  TERMINAL_JOB_STATES,
+} from '../../../shared/types/sync.js';
+import type { ParsedTopic } from '../../../shared/types/topics.js';
+import type { ReleaseStore } from './store.js';
+import type { JobRecord } from './types.js';
+
+export type JobUpdateOutcome =
+  | {
+      readonly result: 'stored';
+      readonly before: JobRecord;
+      readonly after: JobRecord;
+      readonly update: JobUpdate;
+    }
+  | { readonly result: 'ignored' | 'dropped'; readonly reason: string };
+
+export function isTerminalJob(job: JobRecord): boolean {
+  return job.state !== 'notified' && TERMINAL_JOB_STATES.has(job.state);
+}
+
+export function applyJobUpdate(
+  store: ReleaseStore,
+  topic: ParsedTopic,
+  payload: Buffer,
+  nowMs: number,
+): JobUpdateOutcome {
+  const parsed = parseControl(JobUpdateSchema, payload);
+  if (!parsed.ok) return { result: 'dropped', reason: parsed.reason };
+  const update = parsed.value;
+  if (update.jobId !== topic.rest) {
+    return { result: 'dropped', reason: `jobId ${update.jobId} is not the topic's job ${topic.rest}` };
+  }
+  const job = store.getJob(update.jobId);
+  if (!job || job.fleet !== topic.fleet || job.device !== topic.device) {
+    return { result: 'dropped', reason: `no job ${update.jobId} for device ${topic.fleet}/${topic.device}` };
+  }
+  if (update.rolloutId !== undefined && update.rolloutId !== job.rolloutId) {
+    return {
+      result: 'dropped',
+      reason: `job ${job.jobId} belongs to rollout ${job.rolloutId}, not ${update.rolloutId}`,
+    };
+  }
+  if (isTerminalJob(job) && !TERMINAL_JOB_STATES.has(update.state)) {
+    return {
+      result: 'ignored',
+      reason: `job ${job.jobId} is already ${job.state}; '${update.state}' is stale`,
+    };
+  }
+  store.updateJob(
+    job.jobId,
+    {
+      state: update.state,
+      ...(update.progress ? { progress: update.progress } : {}),
+      ...(update.reason !== undefined ? { reason: update.reason } : {}),
+    },
+    nowMs,
+  );
+  return { result: 'stored', before: job, after: store.getJob(job.jobId)!, update };
+}
