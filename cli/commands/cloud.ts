@@ -5,13 +5,13 @@
  * asked the OS to choose them.
  */
 import { InputError } from '../../shared/errors.js';
-import { type Command, intFlag, JSON_FLAG, stringFlag } from '../command.js';
+import { type Command, intFlag, JSON_FLAG, optionalString, stringFlag } from '../command.js';
 
 export const cloudCommand: Command = {
   name: 'cloud',
   summary: 'run the fleet cloud: MQTT broker, telemetry store, releases, HTTP API and dashboard',
   usage:
-    'cloud --data DIR [--broker embedded|mqtt://HOST:PORT] [--mqtt-port P] [--http-port H] [--host ADDR] [--trust PUBFILE]... [--json]',
+    'cloud --data DIR [--broker embedded|mqtt://HOST:PORT] [--mqtt-port P] [--http-port H] [--host ADDR] [--trust PUBFILE]... [--key FILE [--no-close-loop]] [--json]',
   flags: {
     data: { type: 'string', value: 'DIR', description: 'cloud data directory', required: true },
     broker: {
@@ -40,6 +40,37 @@ export const cloudCommand: Command = {
       description: 'seconds a rollout stage waits for an offline device',
       default: '600',
     },
+    key: {
+      type: 'string',
+      value: 'FILE',
+      description:
+        'release key (release.key) that signs the libraries the hunger loop makes; without it the loop is off',
+    },
+    'no-close-loop': { type: 'boolean', description: 'never turn fleet hunger into discovery and releases' },
+    'hunger-window': {
+      type: 'string',
+      value: 'S',
+      description: 'seconds of hunger telemetry the loop looks at',
+      default: '3600',
+    },
+    'hunger-min-records': {
+      type: 'string',
+      value: 'N',
+      description: 'hungry records in the window that make hunger persistent',
+      default: '10',
+    },
+    'hunger-min-devices': {
+      type: 'string',
+      value: 'N',
+      description: 'distinct hungry devices needed',
+      default: '2',
+    },
+    'hunger-cooldown': {
+      type: 'string',
+      value: 'S',
+      description: 'seconds before the same fleet and layer may trigger discovery again',
+      default: '21600',
+    },
     json: JSON_FLAG,
   },
   async run(ctx) {
@@ -47,6 +78,22 @@ export const cloudCommand: Command = {
     const httpPort = intFlag(ctx.flags, 'http-port', 0);
     if (mqttPort > 65535 || httpPort > 65535) throw new InputError('ports must be at most 65535');
     const { startCloud } = await import('../../cloud/fleet/service.js');
+    const { hungerCloudPolicy } = await import('../../cloud/fleet/loop/cloud-policy.js');
+    const key = optionalString(ctx.flags, 'key');
+    const closeLoop = key !== undefined && ctx.flags['no-close-loop'] !== true;
+    const policies = closeLoop
+      ? [
+          hungerCloudPolicy({
+            signingKeyFile: key,
+            thresholds: {
+              windowMs: intFlag(ctx.flags, 'hunger-window', 1) * 1000,
+              minHungryRecords: intFlag(ctx.flags, 'hunger-min-records', 1),
+              minDevices: intFlag(ctx.flags, 'hunger-min-devices', 1),
+              cooldownMs: intFlag(ctx.flags, 'hunger-cooldown', 0) * 1000,
+            },
+          }),
+        ]
+      : [];
     const cloud = await startCloud({
       dataDir: stringFlag(ctx.flags, 'data'),
       broker: stringFlag(ctx.flags, 'broker'),
@@ -55,10 +102,16 @@ export const cloudCommand: Command = {
       host: stringFlag(ctx.flags, 'host'),
       trustedKeys: (ctx.flags['trust'] as string[] | undefined) ?? [],
       stageTimeoutMs: intFlag(ctx.flags, 'stage-timeout', 1) * 1000,
+      policies,
     });
     const err = (line: string) => process.stderr.write(`${line}\n`);
     err(`liquidkan cloud: broker ${cloud.brokerUrl}, HTTP ${cloud.httpUrl}`);
     err(`liquidkan cloud: operator token in ${cloud.tokenFile}; Ctrl-C to stop`);
+    err(
+      closeLoop
+        ? 'liquidkan cloud: closing the loop: persistent fleet hunger → discovery → library release'
+        : `liquidkan cloud: hunger loop off (${key === undefined ? 'no --key to sign its releases' : '--no-close-loop'})`,
+    );
     if (ctx.json) {
       ctx.stdout(
         JSON.stringify({ brokerUrl: cloud.brokerUrl, httpUrl: cloud.httpUrl, tokenFile: cloud.tokenFile }),

@@ -18,7 +18,7 @@ const DATA_FLAG = {
 export const devicesAddCommand: Command = {
   name: 'add',
   summary: 'register a device and write its MQTT credentials file',
-  usage: 'devices add --data DIR --fleet F --id ID --out FILE [--broker URL] [--json]',
+  usage: 'add --data DIR --fleet F --id ID --out FILE [--broker URL] [--json]',
   flags: {
     data: DATA_FLAG,
     fleet: {
@@ -81,7 +81,7 @@ export const devicesAddCommand: Command = {
 export const devicesListCommand: Command = {
   name: 'list',
   summary: 'list registered devices with state, last seen and installed versions',
-  usage: 'devices list --data DIR [--json]',
+  usage: 'list --data DIR [--json]',
   flags: { data: DATA_FLAG, json: JSON_FLAG },
   async run(ctx) {
     const { DeviceRegistry } = await import('../../cloud/fleet/devices.js');

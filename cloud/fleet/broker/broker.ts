@@ -92,6 +92,8 @@ export async function startFleetBroker(options: FleetBrokerOptions): Promise<Fle
 
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
+    // request/response over MQTT (chunk downloads) stalls ~40 ms per round trip under Nagle
+    socket.setNoDelay(true);
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     const scanner = new FrameScanner(o.maxPacketBytes);
