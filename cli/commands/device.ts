@@ -1,7 +1,11 @@
+import type { DeviceSummary } from '../../device/runtime/summary.js';
+import type { AgentRunOptions } from '../../device/sync/runner.js';
+import { InputError } from '../../shared/errors.js';
 import { QUANTIZATIONS } from '../../shared/types/profile.js';
 import {
   type Command,
   choiceFlag,
+  type FlagValues,
   intFlag,
   JSON_FLAG,
   numberFlag,
@@ -9,17 +13,20 @@ import {
   stringFlag,
 } from '../command.js';
 
+/** Flags that turn on fleet sync; --credentials, --trust and --data are needed together. */
+const SYNC_FLAGS = ['broker', 'fleet', 'id', 'credentials', 'trust', 'data'] as const;
+
 export const deviceCommand: Command = {
   name: 'device',
   summary: 'run a model on this board: stream inputs, adapt τ, select, watch drift',
   usage:
-    'device --model DIR --profile NAME --input FILE|- [--format csv|jsonl|wav|auto] [--target COL] [--rate HZ] [--engine native|wasm|auto] [--adapt-tau|--no-adapt-tau] [--select [--select-after N]] [--quiet] --json',
+    'device [--model DIR] --profile NAME --input FILE|- [--format csv|jsonl|wav|auto] [--target COL] [--rate HZ] [--engine native|wasm|auto] [--adapt-tau|--no-adapt-tau] [--select [--select-after N]] [--quiet] [--broker URL --fleet F --id ID --credentials FILE --trust PUBFILE --data DIR [--telemetry-interval-ms N]] --json',
   flags: {
     model: {
       type: 'string',
       value: 'DIR',
-      description: 'exported bundle or trained model directory',
-      required: true,
+      description:
+        'exported bundle or trained model directory (with --data: the fallback when no model release is installed)',
     },
     profile: {
       type: 'string',
@@ -69,10 +76,42 @@ export const deviceCommand: Command = {
     'clip-hop-ms': { type: 'string', value: 'MS', description: 'time between voice clips', default: '250' },
     classes: { type: 'string', value: 'NAMES', description: 'class names of a classifier, comma-separated' },
     quiet: { type: 'boolean', description: 'no per-step output lines' },
+    broker: {
+      type: 'string',
+      value: 'URL',
+      description: "fleet sync: broker URL (default: the credentials file's)",
+    },
+    fleet: {
+      type: 'string',
+      value: 'F',
+      description: 'fleet sync: fleet id (checked against the credentials)',
+    },
+    id: {
+      type: 'string',
+      value: 'ID',
+      description: 'fleet sync: device id (checked against the credentials)',
+    },
+    credentials: {
+      type: 'string',
+      value: 'FILE',
+      description: "fleet sync: the device's credentials file (liquidkan devices add --out)",
+    },
+    trust: {
+      type: 'string',
+      value: 'PUBFILE',
+      description: 'fleet sync: release public key to trust (repeatable)',
+      multiple: true,
+    },
+    data: { type: 'string', value: 'DIR', description: "fleet sync: the device's slots, outbox and state" },
+    'telemetry-interval-ms': {
+      type: 'string',
+      value: 'N',
+      description: 'fleet sync: performance telemetry window',
+      default: '10000',
+    },
     json: JSON_FLAG,
   },
   async run(ctx) {
-    const { runDevice } = await import('../../device/runtime/run.js');
     const { loadProfile } = await import('../../shared/profiles.js');
     const list = (name: string) =>
       optionalString(ctx.flags, name)
@@ -82,8 +121,9 @@ export const deviceCommand: Command = {
     const f = ctx.flags;
     const adaptTau = f['no-adapt-tau'] === true ? false : f['adapt-tau'] === true ? true : null;
     const quant = optionalString(f, 'quant') ? choiceFlag(f, 'quant', QUANTIZATIONS) : undefined;
-    const summary = await runDevice({
-      model: stringFlag(f, 'model'),
+    const model = optionalString(f, 'model');
+    const options = {
+      ...(model ? { model } : {}),
       profile: loadProfile(stringFlag(f, 'profile')),
       ...(quant ? { quant } : {}),
       engine: choiceFlag(f, 'engine', ['native', 'wasm', 'auto'] as const),
@@ -101,8 +141,17 @@ export const deviceCommand: Command = {
       clipHopMs: numberFlag(f, 'clip-hop-ms'),
       classes: list('classes'),
       emit: f['quiet'] === true ? null : ctx.stdout,
-      log: (line) => process.stderr.write(`device: ${line}\n`),
-    });
+      log: (line: string) => process.stderr.write(`device: ${line}\n`),
+    };
+    const sync = SYNC_FLAGS.some((k) => f[k] !== undefined);
+    let summary: DeviceSummary;
+    if (sync) summary = await runSynced(f, options);
+    else {
+      if (!options.model)
+        throw new InputError('--model is required (or --data with an installed model release)');
+      const { runDevice } = await import('../../device/runtime/run.js');
+      summary = await runDevice({ ...options, model: options.model });
+    }
     if (ctx.json) {
       ctx.stdout(JSON.stringify(summary));
       return;
@@ -117,3 +166,53 @@ export const deviceCommand: Command = {
     );
   },
 };
+
+/**
+ * The run with fleet sync: the agent connects, takes release jobs and sends telemetry while the
+ * model runs. SIGINT or SIGTERM ends the run; the agent then publishes 'offline', flushes its
+ * outbox for a moment and disconnects, and the usual summary follows (exit code 0).
+ */
+async function runSynced(f: FlagValues, run: AgentRunOptions): Promise<DeviceSummary> {
+  const { DeviceAgent } = await import('../../device/sync/agent.js');
+  const { readCredentials, resolveCredentials } = await import('../../device/sync/credentials.js');
+  const { readPublicKey } = await import('../../shared/release/keys.js');
+  for (const k of ['credentials', 'data'] as const) {
+    if (!optionalString(f, k))
+      throw new InputError(`fleet sync needs --${k} (with --credentials, --trust and --data)`);
+  }
+  const trustFiles = Array.isArray(f['trust']) ? f['trust'] : [];
+  if (trustFiles.length === 0)
+    throw new InputError('fleet sync needs --trust PUBFILE (the release public key)');
+  const broker = optionalString(f, 'broker');
+  const fleet = optionalString(f, 'fleet');
+  const id = optionalString(f, 'id');
+  const credentials = resolveCredentials(readCredentials(stringFlag(f, 'credentials')), {
+    ...(broker ? { broker } : {}),
+    ...(fleet ? { fleet } : {}),
+    ...(id ? { id } : {}),
+  });
+  const agent = new DeviceAgent({
+    dataDir: stringFlag(f, 'data'),
+    credentials,
+    trust: trustFiles.map((file) => readPublicKey(file)),
+    run,
+    telemetryIntervalMs: intFlag(f, 'telemetry-interval-ms', 100),
+    log: run.log,
+  });
+  const onSignal = (signal: string) => {
+    run.log(`${signal}: stopping`);
+    agent.stopRun();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    agent.start();
+    return await agent.run();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await agent.close();
+    // a run stopped by a signal leaves stdin open; nothing more is read from it
+    if (run.input === '-') process.stdin.destroy();
+  }
+}

@@ -3,11 +3,19 @@
  * (state carried) → output line → error against the label (a forecaster's prediction at step t
  * meets its label `horizon` samples later) → drift monitor → τ adaptation → selection buffer.
  * Typed buffers are made once; a step allocates only its output line.
+ *
+ * A caller that lives beside the loop (the fleet sync agent) gets three optional handles: an
+ * observer told of steps, drift events, selections and periodic performance windows; a control
+ * object it may set between steps (reselect now, reset τ, offer extra library entries); and an
+ * abort signal that ends the run at the next sample as if the input had ended.
  */
+import type { ActivationLibrary } from '../../shared/library/library.js';
 import type { HybridModel } from '../../shared/model/model.js';
 import { TauAdapter } from '../adapt/tau.js';
-import type { InputAdapter, InputCounters, LogLine } from '../adapters/types.js';
+import type { InputAdapter, InputCounters, LogLine, Sample } from '../adapters/types.js';
 import { DriftMonitor } from '../drift/monitor.js';
+import type { DriftEvent } from '../drift/types.js';
+import type { LayerHungerSignal } from '../select/hunger.js';
 import type { LoadedModel } from './bundle.js';
 import type { EngineInfo, LatencyFigures } from './engine-start.js';
 import { SelectionPlan, type SelectionPlanOptions, type SelectionRecord } from './selection.js';
@@ -32,6 +40,90 @@ export interface LoopOptions {
   /** Run selection once after this many samples; null = never. */
   readonly selectAfter?: number | null;
   readonly select?: SelectionPlanOptions['select'];
+  /** Told of what the run does; a throw from a hook ends the run with that error. */
+  readonly observer?: RunObserver;
+  /**
+   * Ends the run at the next sample, with the summary so far. A pull from the adapter that is
+   * pending when the signal fires is abandoned, not cancelled: give an adapter whose iterator
+   * hands a pending pull to the next caller (device/sync/input.ts) so no sample is lost.
+   */
+  readonly signal?: AbortSignal;
+  /** Requests the caller may set between steps; the loop clears each flag when it acts on it. */
+  readonly control?: LoopControl;
+}
+
+/** One performance window (`tel/perf`): the steps run since the previous window. */
+export interface PerfWindow {
+  /** Median and 99th-percentile step latency in the window, µs. */
+  readonly p50Us: number;
+  readonly p99Us: number;
+  readonly steps: number;
+  /** Mean squared error of the labelled steps in the window; null without labels. */
+  readonly mse: number | null;
+  /** Mean τ over neurons at the end of the window; null for a model without liquid state. */
+  readonly tauMean: number | null;
+  /** Wall time the window covers, ms. */
+  readonly durationMs: number;
+}
+
+export interface RunObserver {
+  /** After each step, with the step's outputs (valid until the next step). */
+  onStep?(step: number, y: Float64Array): void;
+  onDrift?(event: DriftEvent): void;
+  /** After each selection: its record, the hunger signals it found, and the model it searched. */
+  onSelection?(record: SelectionRecord, hunger: readonly LayerHungerSignal[], searched: HybridModel): void;
+  /** Every `control.windowMs` of wall time, and once for the last partial window. */
+  onWindow?(window: PerfWindow): void;
+}
+
+export interface LoopControl {
+  /** Run a selection at the next step (DESIGN `cmd/reselect`). */
+  reselect: boolean;
+  /** Put τ back to the model's initial values (DESIGN `cmd/τ reset`). */
+  tauReset: boolean;
+  /** Entries offered to every selection besides each layer's own candidates (a newer library). */
+  library: ActivationLibrary | null;
+  /** Performance window length, ms. @defaultValue no windows */
+  windowMs: number | null;
+  /** Rows the selection buffer keeps when no automatic selection is planned. @defaultValue 1024 */
+  readonly bufferRows?: number;
+}
+
+const ABORTED = Symbol('aborted');
+
+/** The items of `source` until `signal` fires; the source's iterator is never closed here. */
+export async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  const aborted = new Promise<typeof ABORTED>((resolve) => {
+    if (signal.aborted) resolve(ABORTED);
+    else signal.addEventListener('abort', () => resolve(ABORTED), { once: true });
+  });
+  while (!signal.aborted) {
+    const r = await Promise.race([it.next(), aborted]);
+    if (r === ABORTED || r.done) return;
+    yield r.value;
+  }
+}
+
+/** Latency, error and step counts of the current performance window. */
+class WindowStats {
+  readonly latency = new Reservoir(4096);
+  readonly start = performance.now();
+  steps = 0;
+  se = 0;
+  labelled = 0;
+
+  close(tau: Float32Array): PerfWindow {
+    const [p50, p99] = this.latency.percentiles([50, 99]);
+    return {
+      p50Us: p50!,
+      p99Us: p99!,
+      steps: this.steps,
+      mse: this.labelled ? this.se / this.labelled : null,
+      tauMean: tau.length ? (summarise(tau)?.mean ?? null) : null,
+      durationMs: performance.now() - this.start,
+    };
+  }
 }
 
 /** Clamp bounds per input, or null when the model has no input scaling. */
@@ -61,10 +153,13 @@ export async function runLoop(adapter: InputAdapter, o: LoopOptions): Promise<De
   const initialTau = Float64Array.from(session.tau);
   let tau: TauAdapter | null = o.adaptTau ? new TauAdapter(model) : null;
   let reverts = 0;
+  const control = o.control;
+  // with a control object the buffer always fills, so a requested selection has data to use
   const plan =
-    o.selectAfter != null
+    o.selectAfter != null || control
       ? new SelectionPlan(model, {
-          after: o.selectAfter,
+          after: o.selectAfter ?? Number.POSITIVE_INFINITY,
+          ...(o.selectAfter == null ? { capacity: control?.bufferRows ?? 1024 } : {}),
           horizon: H,
           quant: o.loaded.quant,
           engine: o.engine,
@@ -72,8 +167,13 @@ export async function runLoop(adapter: InputAdapter, o: LoopOptions): Promise<De
         })
       : null;
   const selections: SelectionRecord[] = [];
+  const observer = o.observer;
+  let window = observer?.onWindow ? new WindowStats() : null;
   let step = 0;
-  for await (const sample of adapter.samples()) {
+  const samples: AsyncIterable<Sample> = o.signal
+    ? untilAborted(adapter.samples(), o.signal)
+    : adapter.samples();
+  for await (const sample of samples) {
     for (let i = 0; i < x.length; i++) {
       let v = sample.x[i]!;
       if (bounds && (v < bounds.lo[i]! || v > bounds.hi[i]!)) {
@@ -85,8 +185,10 @@ export async function runLoop(adapter: InputAdapter, o: LoopOptions): Promise<De
     const dt = sample.dt ?? model.dtDefault;
     const t0 = performance.now();
     const y = await session.step(x, dt);
-    latency.push((performance.now() - t0) * 1000);
+    const us = (performance.now() - t0) * 1000;
+    latency.push(us);
     o.emit?.(stepLine(step, y, sample.t));
+    observer?.onStep?.(step, y);
     const slot = step % (H + 1);
     preds.set(y, slot * outputs);
     pastX.set(x, slot * model.inputs);
@@ -102,18 +204,41 @@ export async function runLoop(adapter: InputAdapter, o: LoopOptions): Promise<De
       se /= outputs;
       errors.push(from, se);
       err = Math.sqrt(se);
+      if (window) {
+        window.se += se;
+        window.labelled++;
+      }
     }
-    drift.update(err, x, step);
+    const events = drift.update(err, x, step);
+    if (observer?.onDrift) for (const e of events) observer.onDrift(e);
+    if (control?.tauReset) {
+      control.tauReset = false;
+      session.setTau(initialTau);
+      if (tau) tau = new TauAdapter(model);
+      o.log(`τ reset to the model's values at step ${step}`);
+    }
     if (tau && from >= 0) {
       const xs = pastX.subarray(fromSlot * model.inputs, (fromSlot + 1) * model.inputs);
       const r = tau.observe(xs, pastDt[fromSlot]!, label ?? nanTarget);
       if (r.reverted) reverts++;
       session.setTau(r.tau);
     }
+    if (window) {
+      window.latency.push(us);
+      window.steps++;
+      if (control?.windowMs != null && performance.now() - window.start >= control.windowMs) {
+        observer!.onWindow!(window.close(session.tau));
+        window = new WindowStats();
+      }
+    }
     if (plan) {
       plan.push(x, label, dt);
+      if (control?.reselect) {
+        control.reselect = false;
+        plan.request();
+      }
       if (plan.due) {
-        const r = await plan.run(model, session, step).catch((err: unknown) => {
+        const r = await plan.run(model, session, step, control?.library ?? null).catch((err: unknown) => {
           // a failed selection keeps the running model: the device goes on
           o.log(`selection at step ${step} failed: ${err instanceof Error ? err.message : String(err)}`);
           return null;
@@ -123,6 +248,7 @@ export async function runLoop(adapter: InputAdapter, o: LoopOptions): Promise<De
           continue;
         }
         selections.push(r.record);
+        observer?.onSelection?.(r.record, r.hunger, r.searched);
         o.log(
           `selection at step ${step}: ${r.record.installed ? 'installed' : 'kept the model'} in ${r.record.ms.toFixed(0)} ms` +
             (r.record.skipped ? ` (${r.record.skipped})` : ''),
@@ -142,6 +268,7 @@ export async function runLoop(adapter: InputAdapter, o: LoopOptions): Promise<De
     }
     step++;
   }
+  if (window && window.steps > 0) observer!.onWindow!(window.close(session.tau));
   const halves = errors.halves(step / 2);
   const [p50, p99] = latency.percentiles([50, 99]);
   return {

@@ -2,6 +2,9 @@
  * `runDevice()`: the whole device run as a library call — load and verify the model for the
  * profile, start the engine, calibrate the step latency against the budget, open the input and
  * loop until it ends. The CLI (cli/commands/device.ts) only maps flags onto these options.
+ *
+ * The three steps are exported on their own (startModel, openInput, runStarted) for the fleet
+ * sync agent, which keeps one input open across model switches.
  */
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -10,12 +13,20 @@ import type { FirmwareProfile, Quantization } from '../../shared/types/profile.j
 import { csvAdapter } from '../adapters/csv.js';
 import { jsonlAdapter } from '../adapters/jsonl.js';
 import { detectFormat, openSource } from '../adapters/source.js';
+import type { ClipAdapter, InputAdapter, InputCounters } from '../adapters/types.js';
 import { newCounters } from '../adapters/types.js';
 import { wavAdapter } from '../adapters/wav.js';
-import { checkSizeBudget, loadForDevice } from './bundle.js';
+import { checkSizeBudget, type LoadedModel, loadForDevice } from './bundle.js';
 import { runClipLoop } from './clip-loop.js';
-import { calibrate, checkLatencyBudget, type EngineChoice, startEngine } from './engine-start.js';
-import { runLoop } from './loop.js';
+import {
+  calibrate,
+  checkLatencyBudget,
+  type EngineChoice,
+  type EngineInfo,
+  type LatencyFigures,
+  startEngine,
+} from './engine-start.js';
+import { type LoopControl, type RunObserver, runLoop, untilAborted } from './loop.js';
 import { StepSession } from './step-session.js';
 import type { DeviceSummary } from './summary.js';
 
@@ -54,7 +65,37 @@ export interface DeviceRunOptions {
   readonly emit: ((line: string) => void) | null;
   readonly log: (line: string) => void;
   readonly stdin?: Readable;
+  /** Hooks into the step loop (not called for voice clips). */
+  readonly observer?: RunObserver;
+  /** Ends the run at the next sample (or clip) with the summary so far. */
+  readonly signal?: AbortSignal;
+  /** Requests between steps (see LoopControl). */
+  readonly control?: LoopControl;
 }
+
+/** A model loaded, started on an engine and calibrated. */
+export interface StartedModel {
+  readonly loaded: LoadedModel;
+  readonly session: StepSession;
+  readonly info: EngineInfo;
+  readonly calibration: LatencyFigures;
+}
+
+/** The input, opened once for a model's shape. */
+export type OpenedInput =
+  | { readonly format: 'wav'; readonly adapter: ClipAdapter; readonly counters: InputCounters }
+  | {
+      readonly format: 'csv' | 'jsonl';
+      readonly adapter: InputAdapter;
+      readonly counters: InputCounters;
+      /** Rows of a CSV file, when known (for the midpoint selection). */
+      readonly rows: number | null;
+    };
+
+export type StartModelOptions = Pick<
+  DeviceRunOptions,
+  'model' | 'profile' | 'quant' | 'engine' | 'threads' | 'latencyCheck' | 'log'
+>;
 
 /** Data rows of a CSV file (non-empty, non-comment lines less a header), for the midpoint. */
 function countRows(file: string): number {
@@ -65,7 +106,8 @@ function countRows(file: string): number {
   return lines.length - (header ? 1 : 0);
 }
 
-export async function runDevice(o: DeviceRunOptions): Promise<DeviceSummary> {
+/** Load, verify and start a model; refused over the profile's size or latency budget. */
+export async function startModel(o: StartModelOptions): Promise<StartedModel> {
   const loaded = loadForDevice(o.model, { profile: o.profile, ...(o.quant ? { quant: o.quant } : {}) });
   checkSizeBudget(loaded.stepBytes.length, o.profile, loaded.quant);
   const { session: engineSession, info } = await startEngine(loaded.stepBytes, {
@@ -74,74 +116,119 @@ export async function runDevice(o: DeviceRunOptions): Promise<DeviceSummary> {
     ...(o.threads !== undefined ? { threads: o.threads } : {}),
   });
   for (const f of info.fallbacks) o.log(`engine ${f.engine} not used: ${f.reason}`);
-  const m = loaded.manifest.model;
-  const session = new StepSession(engineSession, m, loaded.manifest.tau.default);
+  const session = new StepSession(engineSession, loaded.manifest.model, loaded.manifest.tau.default);
   try {
     const calibration = await calibrate(session, loaded.model.dtDefault);
     if (o.latencyCheck !== false) checkLatencyBudget(calibration, o.profile, info.name);
     o.log(
       `running ${loaded.source === 'bundle' ? 'bundle' : 'model directory'} ${o.model} on ${info.name} (${info.threads} thread${info.threads === 1 ? '' : 's'}, ${loaded.quant}); step p50 ${calibration.p50.toFixed(1)} µs`,
     );
-    const source = await openSource(o.input, o.stdin);
-    const format = detectFormat(o.format ?? 'auto', source);
-    const counters = newCounters();
-    if (format === 'wav') {
-      const adapter = wavAdapter(source, { stream: o.input === '-', log: o.log, hopMs: o.clipHopMs ?? 250 });
-      if (adapter.dim !== m.inputs) {
-        throw new InputError(
-          `audio gives ${adapter.dim} log-mel features per step, the model takes ${m.inputs} inputs (not a voice model?)`,
-        );
-      }
-      const classes = o.classes ?? loaded.meta.classes;
-      return await runClipLoop(adapter, {
-        loaded,
-        session,
-        engine: info,
-        calibration,
-        counters,
-        emit: o.emit,
-        classes,
-      });
+    return { loaded, session, info, calibration };
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
+}
+
+/** Open the input for `loaded`'s shape (input columns, labels, audio features). */
+export async function openInput(o: DeviceRunOptions, loaded: LoadedModel): Promise<OpenedInput> {
+  const m = loaded.manifest.model;
+  const source = await openSource(o.input, o.stdin);
+  const format = detectFormat(o.format ?? 'auto', source);
+  const counters = newCounters();
+  if (format === 'wav') {
+    const adapter = wavAdapter(source, { stream: o.input === '-', log: o.log, hopMs: o.clipHopMs ?? 250 });
+    if (adapter.dim !== m.inputs) {
+      throw new InputError(
+        `audio gives ${adapter.dim} log-mel features per step, the model takes ${m.inputs} inputs (not a voice model?)`,
+      );
     }
-    const target = o.target?.length ? o.target : null;
-    const meta = loaded.meta;
-    const horizon =
-      o.horizon ??
-      (target && meta.horizon !== null && target.length === 1 && target[0] === meta.target
-        ? meta.horizon
-        : 0);
-    const forecaster = meta.task === 'forecast' || horizon > 0;
-    const adaptTau = (o.adaptTau ?? (forecaster && target !== null)) && m.stateWidth > 0;
-    const common = { inputs: m.inputs, outputs: m.outputs, counters, log: o.log };
-    const adapter =
-      format === 'csv'
-        ? csvAdapter(source, {
-            ...common,
-            inputNames: meta.inputNames,
-            target,
-            rateHz: o.rateHz ?? 0,
-            expectedRows: null,
-          })
-        : jsonlAdapter(source, common);
-    let selectAfter = o.selectAfter ?? null;
-    if (selectAfter === 0) {
-      const rows = format === 'csv' && o.input !== '-' ? countRows(o.input) : null;
-      selectAfter = rows ? Math.max(1, Math.floor(rows / 2)) : 256;
-    }
-    return await runLoop(adapter, {
+    return { format, adapter, counters };
+  }
+  const target = o.target?.length ? o.target : null;
+  const common = { inputs: m.inputs, outputs: m.outputs, counters, log: o.log };
+  const adapter =
+    format === 'csv'
+      ? csvAdapter(source, {
+          ...common,
+          inputNames: loaded.meta.inputNames,
+          target,
+          rateHz: o.rateHz ?? 0,
+          expectedRows: null,
+        })
+      : jsonlAdapter(source, common);
+  const rows = format === 'csv' && o.input !== '-' && o.selectAfter === 0 ? countRows(o.input) : null;
+  return { format, adapter, counters, rows };
+}
+
+/**
+ * Samples between a prediction and its label: --horizon, else the training record's horizon
+ * when --target is its target, else 0.
+ */
+export function horizonFor(loaded: LoadedModel, o: Pick<DeviceRunOptions, 'horizon' | 'target'>): number {
+  const target = o.target?.length ? o.target : null;
+  const meta = loaded.meta;
+  return (
+    o.horizon ??
+    (target && meta.horizon !== null && target.length === 1 && target[0] === meta.target ? meta.horizon : 0)
+  );
+}
+
+/** Run a started model over an opened input until the input ends or `o.signal` fires. */
+export async function runStarted(
+  started: StartedModel,
+  input: OpenedInput,
+  o: DeviceRunOptions,
+): Promise<DeviceSummary> {
+  const { loaded, session, info, calibration } = started;
+  const m = loaded.manifest.model;
+  const counters = input.counters;
+  if (input.format === 'wav') {
+    const clips = input.adapter;
+    const signal = o.signal;
+    const adapter: ClipAdapter = signal
+      ? { kind: 'wav', steps: clips.steps, dim: clips.dim, clips: () => untilAborted(clips.clips(), signal) }
+      : clips;
+    return await runClipLoop(adapter, {
       loaded,
       session,
       engine: info,
       calibration,
       counters,
       emit: o.emit,
-      log: o.log,
-      horizon,
-      adaptTau,
-      selectAfter,
-      select: { budgetMs: o.selectBudgetMs ?? 1000 },
+      classes: o.classes ?? loaded.meta.classes,
     });
+  }
+  const target = o.target?.length ? o.target : null;
+  const horizon = horizonFor(loaded, o);
+  const forecaster = loaded.meta.task === 'forecast' || horizon > 0;
+  const adaptTau = (o.adaptTau ?? (forecaster && target !== null)) && m.stateWidth > 0;
+  let selectAfter = o.selectAfter ?? null;
+  if (selectAfter === 0) selectAfter = input.rows ? Math.max(1, Math.floor(input.rows / 2)) : 256;
+  return await runLoop(input.adapter, {
+    loaded,
+    session,
+    engine: info,
+    calibration,
+    counters,
+    emit: o.emit,
+    log: o.log,
+    horizon,
+    adaptTau,
+    selectAfter,
+    select: { budgetMs: o.selectBudgetMs ?? 1000 },
+    ...(o.observer ? { observer: o.observer } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.control ? { control: o.control } : {}),
+  });
+}
+
+export async function runDevice(o: DeviceRunOptions): Promise<DeviceSummary> {
+  const started = await startModel(o);
+  try {
+    const input = await openInput(o, started.loaded);
+    return await runStarted(started, input, o);
   } finally {
-    await session.release();
+    await started.session.release();
   }
 }

@@ -2,11 +2,14 @@
  * On-device selection inside the loop: every sample goes into a SampleBuffer (labels arrive
  * `horizon` pushes later for a forecaster), and once the buffer has seen `after` samples the
  * selection runs once (device/select), the step graph is rebuilt from the selected model and
- * swapped into the running session with its state kept.
+ * swapped into the running session with its state kept. A caller may ask for another run at any
+ * time (request()), optionally offering a newer library's entries as extra candidates.
  */
-import type { HybridModel } from '../../shared/model/model.js';
+import { type ActivationLibrary, makeLibrary } from '../../shared/library/library.js';
+import { cloneModel, type HybridModel, param } from '../../shared/model/model.js';
 import type { Quantization } from '../../shared/types/profile.js';
 import { SampleBuffer } from '../select/buffer.js';
+import type { LayerHungerSignal } from '../select/hunger.js';
 import { type SelectOptions, selectOnDevice } from '../select/select.js';
 import { rebuildSession } from '../select/session.js';
 import type { EngineInfo } from './engine-start.js';
@@ -42,10 +45,55 @@ export interface SelectionPlanOptions {
 
 const finite = (v: number) => (Number.isFinite(v) ? v : null);
 
+/**
+ * The model with every entry of `library` it lacks added to each layer's candidates: appended
+ * after the existing ones, at the entry's natural affine, with a logit so far below the others
+ * that a soft mixture gives it no weight (or, in a hard layer whose logits are all equal, the same
+ * logit, so the layer still carries no mixture). The model's outputs are unchanged; a selection
+ * can now pick the new entries. Returns the model itself when nothing is new.
+ */
+export function withLibraryCandidates(model: HybridModel, library: ActivationLibrary): HybridModel {
+  const known = new Set(model.library.entries.map((e) => e.id));
+  const added = model.layers.map((l) => library.entries.filter((e) => !l.selector.candidates.includes(e.id)));
+  if (added.every((a) => a.length === 0)) return model;
+  const merged = makeLibrary(
+    [...model.library.entries, ...library.entries.filter((e) => !known.has(e.id))],
+    Math.max(model.library.version, library.version),
+  );
+  const layers = model.layers.map((l, i) => ({
+    ...l,
+    selector: { ...l.selector, candidates: [...l.selector.candidates, ...added[i]!.map((e) => e.id)] },
+  }));
+  const out = cloneModel(model, { layers, library: merged });
+  model.layers.forEach((l, i) => {
+    const extra = added[i]!;
+    if (extra.length === 0) return;
+    const logits = param(model, `L${i}.logits`);
+    const affine = param(model, `L${i}.affine`);
+    const K = logits.length;
+    const nextLogits = new Float64Array(K + extra.length);
+    nextLogits.set(logits);
+    // a hard layer whose logits are all equal carries no mixture (select/hunger.ts carriesMixture):
+    // keep it so; otherwise the new entries get no weight in the mixture
+    const flat = l.selector.mode === 'hard' && logits.every((v) => v === logits[0]);
+    const floor = flat ? logits[0]! : Math.min(...logits) - 1e4 * Math.max(1, l.selector.temperature);
+    nextLogits.fill(floor, K);
+    const nextAffine = new Float64Array((K + extra.length) * 4);
+    nextAffine.set(affine);
+    for (const [j, e] of extra.entries()) {
+      nextAffine.set([e.natural.a, e.natural.b, e.natural.c, e.natural.d], (K + j) * 4);
+    }
+    out.params.set(`L${i}.logits`, nextLogits);
+    out.params.set(`L${i}.affine`, nextAffine);
+  });
+  return out;
+}
+
 export class SelectionPlan {
   readonly buffer: SampleBuffer;
   private readonly o: SelectionPlanOptions;
   private seen = 0;
+  private requested = false;
   done = false;
 
   constructor(model: HybridModel, o: SelectionPlanOptions) {
@@ -62,17 +110,34 @@ export class SelectionPlan {
   }
 
   get due(): boolean {
-    return !this.done && this.seen >= this.o.after;
+    return this.requested || (!this.done && this.seen >= this.o.after);
   }
 
-  /** Runs the selection; installs the new graph into `session` when the search installed one. */
+  /** Select at the next chance, whatever `after` says (e.g. on a `cmd/reselect`). */
+  request(): void {
+    this.requested = true;
+  }
+
+  /**
+   * Runs the selection, with `library`'s entries as extra candidates when given; installs the
+   * new graph into `session` when the search installed one. `searched` is the model the search
+   * ran on (with the extra candidates).
+   */
   async run(
     model: HybridModel,
     session: StepSession,
     step: number,
-  ): Promise<{ model: HybridModel; record: SelectionRecord }> {
+    library: ActivationLibrary | null = null,
+  ): Promise<{
+    model: HybridModel;
+    record: SelectionRecord;
+    hunger: readonly LayerHungerSignal[];
+    searched: HybridModel;
+  }> {
     this.done = true;
-    const r = selectOnDevice(model, this.buffer, this.o.select ?? {});
+    this.requested = false;
+    const searched = library ? withLibraryCandidates(model, library) : model;
+    const r = selectOnDevice(searched, this.buffer, this.o.select ?? {});
     let rebuildMs = 0;
     if (r.report.installed) {
       const t0 = performance.now();
@@ -94,6 +159,6 @@ export class SelectionPlan {
         loss_after: finite(l.lossAfter),
       })),
     };
-    return { model: r.report.installed ? r.model : model, record };
+    return { model: r.report.installed ? r.model : model, record, hunger: r.report.hunger, searched };
   }
 }

@@ -1,0 +1,191 @@
+/**
+ * Health checks of a newly installed slot (DESIGN "Releases and sync (MQTT)": "health-check, roll
+ * back on failure"), run by InstallSlots while the slot is on trial.
+ *
+ * A model release must load for this board's profile (schema, hashes, size budget), start on the
+ * device's engine within the latency budget, take the inputs the device's input gives, and run
+ * the recent buffered samples (or, with none yet, a short zero sequence) without a non-finite
+ * output. When the buffer holds labels its error must be within `errorFactor` × the running
+ * model's error on the same samples (both from a fresh state) + `errorEpsilon`.
+ *
+ * A library release must parse as a library (schema, entry ids, content hash) and every entry
+ * must compile and give finite values and slopes on a grid over [-1, 1].
+ */
+import { join } from 'node:path';
+import { compileActivation } from '../../shared/activations/index.js';
+import { readJsonFile } from '../../shared/io/json-file.js';
+import { LIBRARY_FILE, parseLibrary } from '../../shared/library/library.js';
+import type { FirmwareProfile } from '../../shared/types/profile.js';
+import { checkSizeBudget, loadForDevice } from '../runtime/bundle.js';
+import { calibrate, checkLatencyBudget, type EngineChoice, startEngine } from '../runtime/engine-start.js';
+import { StepSession } from '../runtime/step-session.js';
+import type { HealthCheck, HealthResult } from './slots.js';
+
+/** The device's most recent samples, oldest overwritten first (what a new model is tried on). */
+export class RecentSamples {
+  private readonly xs: Float64Array;
+  private readonly ys: Float64Array;
+  private readonly has: Uint8Array;
+  private readonly dts: Float64Array;
+  private head = 0;
+  private count = 0;
+
+  constructor(
+    readonly capacity: number,
+    readonly inputs: number,
+    readonly outputs: number,
+  ) {
+    this.xs = new Float64Array(capacity * inputs);
+    this.ys = new Float64Array(capacity * outputs);
+    this.has = new Uint8Array(capacity);
+    this.dts = new Float64Array(capacity);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** x [inputs], y [outputs] or null, Δt or null for the model's default. */
+  push(x: ArrayLike<number>, y: ArrayLike<number> | null, dt: number | null): void {
+    const i = this.head;
+    for (let k = 0; k < this.inputs; k++) this.xs[i * this.inputs + k] = x[k]!;
+    if (y && y.length === this.outputs) {
+      for (let k = 0; k < this.outputs; k++) this.ys[i * this.outputs + k] = y[k]!;
+      this.has[i] = 1;
+    } else this.has[i] = 0;
+    this.dts[i] = dt ?? Number.NaN;
+    this.head = (i + 1) % this.capacity;
+    this.count = Math.min(this.count + 1, this.capacity);
+  }
+
+  /** Row r in time order (0 = oldest): views valid until the next push. */
+  row(r: number): { x: Float64Array; y: Float64Array | null; dt: number | null } {
+    const i = (this.head - this.count + r + this.capacity) % this.capacity;
+    const dt = this.dts[i]!;
+    return {
+      x: this.xs.subarray(i * this.inputs, (i + 1) * this.inputs),
+      y: this.has[i] ? this.ys.subarray(i * this.outputs, (i + 1) * this.outputs) : null,
+      dt: Number.isNaN(dt) ? null : dt,
+    };
+  }
+}
+
+export interface ModelHealthOptions {
+  readonly profile: FirmwareProfile;
+  /** @defaultValue 'auto' */
+  readonly engine?: EngineChoice;
+  /** @defaultValue the profile's */
+  readonly threads?: number;
+  /** Check the calibrated p50 against the profile's budget. @defaultValue true */
+  readonly latencyCheck?: boolean;
+  /** Recent samples to run; null or empty = a zero input sequence. */
+  readonly samples: () => RecentSamples | null;
+  /** Samples between a prediction and its label. @defaultValue 0 */
+  readonly horizon?: () => number;
+  /** Directory of the model running now, to compare errors with; null = none. */
+  readonly reference: () => string | null;
+  /** The input's shape; a model that takes another is refused. */
+  readonly shape?: () => { readonly inputs: number; readonly outputs: number } | null;
+  /** @defaultValue 2 */
+  readonly errorFactor?: number;
+  /** @defaultValue 1e-9 */
+  readonly errorEpsilon?: number;
+  /** Steps of the zero sequence run when no samples are buffered. @defaultValue 32 */
+  readonly zeroSteps?: number;
+}
+
+interface BufferRun {
+  readonly mse: number | null;
+  readonly nonFinite: number | null;
+  readonly inputs: number;
+  readonly outputs: number;
+}
+
+/** Run the model in `dir` from a fresh state over the samples (or zeros). */
+async function runOnSamples(dir: string, o: ModelHealthOptions, latency: boolean): Promise<BufferRun> {
+  const loaded = loadForDevice(dir, { profile: o.profile });
+  checkSizeBudget(loaded.stepBytes.length, o.profile, loaded.quant);
+  const m = loaded.manifest.model;
+  const shape = o.shape?.() ?? null;
+  if (shape && (shape.inputs !== m.inputs || shape.outputs !== m.outputs)) {
+    throw new Error(
+      `the model takes ${m.inputs} inputs and gives ${m.outputs} outputs; the device's input has ${shape.inputs} and ${shape.outputs}`,
+    );
+  }
+  const { session: es, info } = await startEngine(loaded.stepBytes, {
+    engine: o.engine ?? 'auto',
+    profile: o.profile,
+    ...(o.threads !== undefined ? { threads: o.threads } : {}),
+  });
+  const session = new StepSession(es, m, loaded.manifest.tau.default);
+  try {
+    if (latency) checkLatencyBudget(await calibrate(session, loaded.model.dtDefault), o.profile, info.name);
+    const buf = o.samples();
+    const H = o.horizon?.() ?? 0;
+    const n = buf && buf.size > 0 ? buf.size : (o.zeroSteps ?? 32);
+    const preds = new Float64Array(n * m.outputs);
+    const zero = new Float64Array(m.inputs);
+    let se = 0;
+    let labelled = 0;
+    for (let t = 0; t < n; t++) {
+      const row = buf && buf.size > 0 ? buf.row(t) : { x: zero, y: null, dt: null };
+      const y = await session.step(row.x, row.dt ?? loaded.model.dtDefault);
+      for (let j = 0; j < m.outputs; j++) {
+        if (!Number.isFinite(y[j]!)) return { mse: null, nonFinite: t, inputs: m.inputs, outputs: m.outputs };
+        preds[t * m.outputs + j] = y[j]!;
+      }
+      if (row.y && t - H >= 0) {
+        for (let j = 0; j < m.outputs; j++)
+          se += (preds[(t - H) * m.outputs + j]! - row.y[j]!) ** 2 / m.outputs;
+        labelled++;
+      }
+    }
+    return { mse: labelled ? se / labelled : null, nonFinite: null, inputs: m.inputs, outputs: m.outputs };
+  } finally {
+    await session.release();
+  }
+}
+
+export function modelHealthCheck(o: ModelHealthOptions): HealthCheck {
+  return async (dir): Promise<HealthResult> => {
+    const cand = await runOnSamples(dir, o, o.latencyCheck !== false);
+    if (cand.nonFinite !== null) {
+      return { ok: false, reason: `the model gives a non-finite output at buffered step ${cand.nonFinite}` };
+    }
+    const refDir = o.reference();
+    if (cand.mse === null || refDir === null) {
+      return {
+        ok: true,
+        reason: `loads and runs ${o.samples()?.size || 'zero'} samples with finite outputs`,
+      };
+    }
+    const ref = await runOnSamples(refDir, { ...o, shape: () => null }, false);
+    const factor = o.errorFactor ?? 2;
+    const bound = factor * (ref.mse ?? Number.POSITIVE_INFINITY) + (o.errorEpsilon ?? 1e-9);
+    const figures = `MSE ${cand.mse.toPrecision(4)} on the buffered samples, the running model's ${ref.mse?.toPrecision(4) ?? 'n/a'}`;
+    if (!(cand.mse <= bound)) {
+      return { ok: false, reason: `${figures}: over ${factor}× the running model's error` };
+    }
+    return { ok: true, reason: figures };
+  };
+}
+
+/** Every entry of the slot's library.json compiles and is finite on a grid over [-1, 1]. */
+export function libraryHealthCheck(gridPoints = 201): HealthCheck {
+  return (dir): HealthResult => {
+    const file = join(dir, LIBRARY_FILE);
+    const lib = parseLibrary(readJsonFile(file), file);
+    for (const entry of lib.entries) {
+      const c = compileActivation(entry);
+      for (let i = 0; i < gridPoints; i++) {
+        const z = -1 + (2 * i) / (gridPoints - 1);
+        const v = c.value(z);
+        const d = c.slope(z);
+        if (!Number.isFinite(v) || !Number.isFinite(d)) {
+          return { ok: false, reason: `library entry '${entry.name}' is not finite at z = ${z}` };
+        }
+      }
+    }
+    return { ok: true, reason: `library ${lib.version}: ${lib.entries.length} entries finite on [-1, 1]` };
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * What the device keeps about itself between runs, in its data directory:
+ *
+ *   DATA/state.json   {boot, lastJob, settings}: the boot counter (one more per process start,
+ *                     the `birth` boot sequence and the outbox stream id), the last job's final
+ *                     update and whether the cloud acknowledged it, settings from `desired`
+ *   DATA/job.json     the job in progress: its notify, and whether it was downloading or
+ *                     installing, so a restarted process resumes it or reports what became of it
+ *
+ * Both are replaced atomically; an unreadable file counts as absent (and the boot counter then
+ * starts above anything the caller knows was used).
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../../shared/io/atomic.js';
+import { RELEASE_KINDS } from '../../shared/types/release.js';
+import { type JobUpdate, JobUpdateSchema } from '../../shared/types/sync.js';
+
+const STATE_FORMAT = 'liquidkan-device-state';
+
+const LastJobSchema = z.object({ update: JobUpdateSchema, acked: z.boolean() }).strict();
+export type LastJob = z.output<typeof LastJobSchema>;
+
+const SettingsSchema = z
+  .object({
+    adaptTau: z.boolean().optional(),
+    telemetryIntervalMs: z.number().int().positive().optional(),
+  })
+  .strict();
+export type DeviceSettings = z.output<typeof SettingsSchema>;
+
+const StateSchema = z
+  .object({
+    format: z.literal(STATE_FORMAT),
+    formatVersion: z.literal(1),
+    boot: z.number().int().nonnegative(),
+    lastJob: LastJobSchema.nullable(),
+    settings: SettingsSchema,
+  })
+  .strict();
+type StateFile = z.output<typeof StateSchema>;
+
+export const CurrentJobSchema = z
+  .object({
+    jobId: z.string(),
+    rolloutId: z.string(),
+    streamId: z.string(),
+    /** The signed envelope as received; verified again on resume. */
+    envelope: z.object({ manifest: z.unknown(), signature: z.string() }).strict(),
+    kind: z.enum(RELEASE_KINDS),
+    sha256: z.string(),
+    version: z.string(),
+    phase: z.enum(['downloading', 'installing']),
+    /** Times the job entered 'installing' (a process that dies there twice gives up). */
+    installAttempts: z.number().int().nonnegative(),
+  })
+  .strict();
+export type CurrentJob = z.output<typeof CurrentJobSchema>;
+
+function readJson<S extends z.ZodType>(schema: S, file: string): z.output<S> | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    const r = schema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class DeviceState {
+  readonly file: string;
+  readonly jobFile: string;
+  private s: StateFile;
+
+  constructor(readonly dataDir: string) {
+    this.file = join(dataDir, 'state.json');
+    this.jobFile = join(dataDir, 'job.json');
+    this.s = readJson(StateSchema, this.file) ?? {
+      format: STATE_FORMAT,
+      formatVersion: 1,
+      boot: 0,
+      lastJob: null,
+      settings: {},
+    };
+  }
+
+  private save(): void {
+    writeFileAtomic(this.file, `${JSON.stringify(this.s, null, 2)}\n`);
+  }
+
+  /** The boot number of this process (0 before nextBoot()). */
+  get boot(): number {
+    return this.s.boot;
+  }
+
+  /**
+   * Count one more process start, above `atLeast` (e.g. the highest boot the outbox has seen,
+   * in case state.json was lost), and persist it before returning.
+   */
+  nextBoot(atLeast = 0): number {
+    this.s = { ...this.s, boot: Math.max(this.s.boot, atLeast) + 1 };
+    this.save();
+    return this.s.boot;
+  }
+
+  get lastJob(): LastJob | null {
+    return this.s.lastJob;
+  }
+
+  setLastJob(update: JobUpdate, acked: boolean): void {
+    this.s = { ...this.s, lastJob: { update, acked } };
+    this.save();
+  }
+
+  /** The cloud has the final update of `jobId` (its PUBACK arrived). */
+  markAcked(jobId: string): void {
+    const last = this.s.lastJob;
+    if (!last || last.update.jobId !== jobId || last.acked) return;
+    this.s = { ...this.s, lastJob: { ...last, acked: true } };
+    this.save();
+  }
+
+  get settings(): DeviceSettings {
+    return this.s.settings;
+  }
+
+  setSettings(settings: DeviceSettings): void {
+    this.s = { ...this.s, settings: { ...settings } };
+    this.save();
+  }
+
+  currentJob(): CurrentJob | undefined {
+    return readJson(CurrentJobSchema, this.jobFile);
+  }
+
+  setCurrentJob(job: CurrentJob): void {
+    writeFileAtomic(this.jobFile, `${JSON.stringify(job, null, 2)}\n`);
+  }
+
+  clearCurrentJob(): void {
+    rmSync(this.jobFile, { force: true });
+  }
+}

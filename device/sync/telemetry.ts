@@ -1,0 +1,152 @@
+/**
+ * From runtime events to telemetry records (shared/types/telemetry.ts), queued in the outbox:
+ *
+ *   evt/drift   one record per drift event: {t, step, detector, statistic, threshold, state}
+ *               (events of the same moment go out as one batch, within `driftFlushMs`)
+ *   tel/perf    one record per performance window: {t, p50Us, p99Us, steps, engine, mse?,
+ *               tauMean?, windowMs, outboxDropped, modelVersion?}
+ *   tel/hunger  one record per layer after each selection that ran: {t, layer, entropy, hungry,
+ *               bestSingle, gap?, reason?, relativeLoss?, bestLoss?, mixtureLoss?, selectionStep}
+ *
+ * JSON has no NaN or infinity, and the cloud validates every record, so values are made finite
+ * (or left out) here rather than dropped there with the whole batch.
+ */
+import { type HybridModel, param } from '../../shared/model/model.js';
+import { selectorWeightsInto } from '../../shared/model/selector.js';
+import type { DriftRecord, HungerRecord, PerfRecord } from '../../shared/types/telemetry.js';
+import type { DriftEvent } from '../drift/types.js';
+import type { PerfWindow } from '../runtime/loop.js';
+import type { SelectionRecord } from '../runtime/selection.js';
+import { carriesMixture, type LayerHungerSignal } from '../select/hunger.js';
+import type { Outbox, TelemetryKind } from './outbox.js';
+
+const finiteOr = (v: number, big = Number.MAX_VALUE) =>
+  Number.isNaN(v) ? null : v === Infinity ? big : v === -Infinity ? -big : v;
+
+export function driftTelemetry(e: DriftEvent, stepOffset: number, now = Date.now()): DriftRecord | null {
+  const statistic = finiteOr(e.statistic);
+  const threshold = finiteOr(e.threshold);
+  if (statistic === null || threshold === null) return null;
+  const state: Record<string, number> = {};
+  for (const [k, v] of Object.entries(e.state)) if (Number.isFinite(v)) state[k] = v;
+  return { t: now, step: stepOffset + e.step, detector: e.detector, statistic, threshold, state };
+}
+
+export function perfTelemetry(
+  w: PerfWindow,
+  extra: { engine: string; outboxDropped: number; modelVersion: string | null },
+  now = Date.now(),
+): PerfRecord | null {
+  if (!Number.isFinite(w.p50Us) || !Number.isFinite(w.p99Us)) return null;
+  return {
+    t: now,
+    p50Us: Math.max(0, w.p50Us),
+    p99Us: Math.max(0, w.p99Us),
+    steps: w.steps,
+    engine: extra.engine,
+    ...(w.mse !== null && Number.isFinite(w.mse) ? { mse: w.mse } : {}),
+    ...(w.tauMean !== null && w.tauMean > 0 && Number.isFinite(w.tauMean) ? { tauMean: w.tauMean } : {}),
+    windowMs: Math.round(w.durationMs),
+    outboxDropped: extra.outboxDropped,
+    ...(extra.modelVersion ? { modelVersion: extra.modelVersion } : {}),
+  };
+}
+
+/**
+ * Normalised entropy of layer i's trained mixture (1 = undecided), over the candidates with any
+ * weight; 0 for a layer whose logits carry no mixture (cloud/train/hunger.ts defines the signal).
+ */
+export function layerEntropy(model: HybridModel, i: number): number {
+  if (!carriesMixture(model, i)) return 0;
+  const s = model.layers[i]!.selector;
+  const logits = param(model, `L${i}.logits`);
+  const w = new Float64Array(logits.length);
+  selectorWeightsInto(logits, s.temperature, 'soft', s.chosen, w);
+  let h = 0;
+  let k = 0;
+  for (const p of w) {
+    if (p <= 1e-12) continue;
+    h -= p * Math.log(p);
+    k++;
+  }
+  return k < 2 ? 0 : h / Math.log(k);
+}
+
+export function hungerTelemetry(
+  record: SelectionRecord,
+  signals: readonly LayerHungerSignal[],
+  searched: HybridModel,
+  now = Date.now(),
+): HungerRecord[] {
+  if (record.skipped) return [];
+  return record.layers.map((l) => {
+    const s = signals.find((x) => x.layer === l.layer);
+    const gap =
+      s?.mixtureLoss !== undefined && s.mixtureLoss > 0
+        ? (s.bestLoss - s.mixtureLoss) / s.mixtureLoss
+        : undefined;
+    const out: HungerRecord = {
+      t: now,
+      layer: l.layer,
+      entropy: layerEntropy(searched, l.layer),
+      hungry: s !== undefined,
+      bestSingle: l.after.slice(0, 128),
+      selectionStep: record.step,
+    };
+    if (gap !== undefined && Number.isFinite(gap)) out.gap = gap;
+    if (s) {
+      out['reason'] = s.reason;
+      if (Number.isFinite(s.relativeLoss)) out['relativeLoss'] = s.relativeLoss;
+      if (Number.isFinite(s.bestLoss)) out['bestLoss'] = s.bestLoss;
+      if (s.mixtureLoss !== undefined && Number.isFinite(s.mixtureLoss)) out['mixtureLoss'] = s.mixtureLoss;
+    }
+    return out;
+  });
+}
+
+export interface TelemetryQueueOptions {
+  /** Called after a batch is queued (to start sending). */
+  readonly onQueued: () => void;
+  /** Wait for more drift events of the same moment before queuing them, ms. @defaultValue 250 */
+  readonly driftFlushMs?: number;
+  readonly log: (line: string) => void;
+}
+
+/** Puts records into the outbox as batches; drift events are gathered briefly first. */
+export class TelemetryQueue {
+  private drift: DriftRecord[] = [];
+  private driftTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly o: TelemetryQueueOptions,
+  ) {}
+
+  add(kind: TelemetryKind, records: readonly unknown[]): void {
+    if (records.length === 0) return;
+    try {
+      this.outbox.add(kind, records);
+      this.o.onQueued();
+    } catch (err) {
+      // a full disk or an oversized batch costs this batch, never the run
+      this.o.log(`${kind} batch of ${records.length} records not queued: ${(err as Error).message}`);
+    }
+  }
+
+  addDrift(record: DriftRecord): void {
+    this.drift.push(record);
+    if (this.drift.length >= 100) {
+      this.flushDrift();
+      return;
+    }
+    this.driftTimer ??= setTimeout(() => this.flushDrift(), this.o.driftFlushMs ?? 250);
+  }
+
+  flushDrift(): void {
+    if (this.driftTimer) clearTimeout(this.driftTimer);
+    this.driftTimer = null;
+    const batch = this.drift;
+    this.drift = [];
+    this.add('evt/drift', batch);
+  }
+}
