@@ -1,169 +1,110 @@
 /**
- * `liquidkan demo` (`npm run demo`): the loop this build can run, on embedded defaults, with the
- * figures a newcomer wants to see.
+ * `liquidkan demo` (`npm run demo`): the whole loop on one machine (cli/demo/fleet.ts): the cloud
+ * with its broker and dashboard, discovery, a model trained, exported and released, device
+ * processes on sensor streams through a regime shift, and hunger turning into a new library that
+ * the devices install and reselect with. `--local` runs the earlier single-process demo
+ * (discovery → training → int8 export → the device runtime, cli/commands/demo-local.ts).
  *
- *   1. discovery on the `sensors` family grows the classic library (a new version)
- *   2. a liquid hybrid learns to forecast a simulated oscillator, selecting from that library
- *   3. it is exported for a Raspberry Pi 4 (int8), the manifest stating test error vs fp32
- *   4. the device runtime streams the oscillator through a regime shift (stiffer, more damped),
- *      with and without online τ adaptation, and reports drift and the error after the shift
+ * Ctrl-C (SIGINT) or SIGTERM stops every device process and the cloud and still prints the
+ * summary so far; a failed step is named on stderr with a non-zero exit code.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { discover } from '../../cloud/discovery/discover.js';
-import { FAMILIES } from '../../cloud/discovery/families.js';
-import { oscillatorStream } from '../../cloud/tasks/physics.js';
-import { trainForecast } from '../../cloud/train/forecast.js';
-import { forecastTestError, TRAINING_FILE, trainingRecordJson } from '../../cloud/train/training-record.js';
-import { runDevice } from '../../device/runtime/run.js';
-import { exportModel, writeBundle } from '../../shared/export/export.js';
-import { classicLibrary, saveLibrary } from '../../shared/library/library.js';
-import { saveModelDir } from '../../shared/model/store.js';
-import { loadProfile } from '../../shared/profiles.js';
-import { type Command, intFlag, JSON_FLAG, optionalString } from '../command.js';
-
-const SHIFT = 2000;
-const STEPS = 3000;
-
-function csv(columns: readonly string[], series: Float64Array, rows: number): string {
-  const w = columns.length;
-  const lines = [columns.join(',')];
-  for (let r = 0; r < rows; r++)
-    lines.push(Array.from(series.subarray(r * w, (r + 1) * w), (v) => v.toPrecision(8)).join(','));
-  return `${lines.join('\n')}\n`;
-}
+import { InputError } from '../../shared/errors.js';
+import { type Command, intFlag, JSON_FLAG, numberFlag, optionalString, stringFlag } from '../command.js';
+import type { FleetDemoSummary } from '../demo/fleet.js';
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'discover, train, export and run on a simulated sensor through a regime shift',
-  usage: 'demo [--seed S] [--out DIR] [--json]',
+  summary: 'the whole loop: cloud, dashboard, device processes, drift, hunger, discovery, rollout',
+  usage:
+    'demo [--devices N] [--duration S] [--http-port H] [--keep] [--no-voice] [--out DIR] [--seed S] [--json] | demo --local [--seed S] [--out DIR] [--json]',
   flags: {
+    devices: { type: 'string', value: 'N', description: 'simulated sensor devices', default: '4' },
+    duration: {
+      type: 'string',
+      value: 'S',
+      description: 'seconds the devices stream (from their start)',
+      default: '90',
+    },
+    'http-port': {
+      type: 'string',
+      value: 'H',
+      description: 'dashboard / HTTP API port (0 = any)',
+      default: '8080',
+    },
+    keep: { type: 'boolean', description: 'keep the cloud and dashboard up after the summary until Ctrl-C' },
+    rate: { type: 'string', value: 'HZ', description: 'samples per second per device', default: '50' },
+    family: {
+      type: 'string',
+      value: 'NAME',
+      description: 'built-in discovery family (symbolic, sensors, audio)',
+      default: 'sensors',
+    },
+    'discovery-steps': {
+      type: 'string',
+      value: 'N',
+      description: 'L-BFGS steps per discovery phase (the demo and the loop)',
+      default: '10',
+    },
+    'no-voice': { type: 'boolean', description: 'leave out the voice device' },
+    local: { type: 'boolean', description: 'the single-process demo without the fleet' },
     seed: { type: 'string', value: 'S', description: 'random seed', default: '1' },
     out: { type: 'string', value: 'DIR', description: 'where to keep the artefacts (default: a temp dir)' },
     json: JSON_FLAG,
   },
   async run(ctx) {
-    const seed = intFlag(ctx.flags, 'seed', 0);
-    const work = optionalString(ctx.flags, 'out') ?? mkdtempSync(join(tmpdir(), 'liquidkan-demo-'));
-    const say = (s: string) => ctx.info(s);
-
-    say(`1/4 discovery on the sensors family (pendulum, Duffing oscillator, saturating heater)`);
-    const disc = await discover({
-      tasks: FAMILIES['sensors']!.tasks,
-      source: 'sensors',
-      library: classicLibrary(),
-      seed,
-    });
-    saveLibrary(join(work, 'library'), disc.library);
-    for (const t of disc.tasks) say(`    ${t.task.padEnd(9)} ${t.formula}`);
-    say(
-      `    library v${disc.library.version}: +${disc.added.length} entries, ${disc.report.duplicates.length} already known`,
-    );
-
-    say(`2/4 training a liquid hybrid to forecast an oscillator's position from its drive`);
-    const stream = oscillatorStream({ seed, steps: STEPS, shiftIndex: SHIFT });
-    // columns carry units ('x [m]'); the CSV names them by symbol
-    const col = (symbol: string) => stream.columns.findIndex((c) => c.split(' ')[0] === symbol);
-    const inputs = ['u', 'x'];
-    const w = stream.columns.length;
-    const pick = new Float64Array(STEPS * inputs.length);
-    for (let r = 0; r < STEPS; r++) {
-      inputs.forEach((c, j) => {
-        pick[r * inputs.length + j] = stream.series[r * w + col(c)]!;
-      });
+    if (ctx.flags['local'] === true) {
+      const { runLocalDemo } = await import('./demo-local.js');
+      await runLocalDemo(ctx);
+      return;
     }
-    const trainCsv = join(work, 'oscillator-before-shift.csv');
-    const fullCsv = join(work, 'oscillator.csv');
-    writeFileSync(trainCsv, csv(inputs, pick, SHIFT));
-    writeFileSync(fullCsv, csv(inputs, pick, STEPS));
-    const trained = trainForecast({
-      file: trainCsv,
-      target: 'x',
-      inputs,
-      window: 24,
-      horizon: 1,
-      library: disc.library,
-      hidden: 8,
-      seed,
-      train: { epochs: 15 },
-    });
-    const modelDir = join(work, 'model');
-    saveModelDir(modelDir, trained.model, 'liquidkan demo', {
-      [TRAINING_FILE]: trainingRecordJson({
-        task: 'forecast',
-        data: trainCsv,
-        target: 'x',
-        inputs,
-        window: 24,
-        horizon: 1,
-        seed,
-        testMse: trained.testMse,
-        persistenceMse: trained.persistenceMse,
-      }),
-    });
-    say(
-      `    test MSE ${trained.testMse.toExponential(2)} (persistence ${trained.persistenceMse.toExponential(2)}); layers: ${trained.selection.map((s) => s.name).join(', ')}`,
-    );
-
-    say(`3/4 export for a Raspberry Pi 4 (int8)`);
-    const profile = loadProfile('pi4');
-    const bundle = exportModel(trained.model, {
-      profile,
-      quant: 'int8',
-      testError: { metric: 'test_mse', evaluate: forecastTestError(trained.data) },
-    });
-    const bundleDir = join(work, 'pi4-int8');
-    writeBundle(bundleDir, bundle);
-    const t = bundle.manifest.accuracy.test!;
-    say(
-      `    model.onnx ${bundle.manifest.step.file.bytes} B; test MSE int8 ${t.value.toExponential(2)} vs fp32 ${t.fp32.toExponential(2)} (${(100 * t.relativeIncrease).toFixed(2)}%)`,
-    );
-
-    say(
-      `4/4 the device runtime streams ${STEPS} samples; the oscillator turns stiffer and more damped at ${SHIFT}`,
-    );
-    const run = (adaptTau: boolean) =>
-      runDevice({
-        model: bundleDir,
-        profile,
-        input: fullCsv,
-        target: ['x'],
-        horizon: 1,
-        adaptTau,
-        emit: null,
-        log: () => {},
-        latencyCheck: false,
+    const devices = intFlag(ctx.flags, 'devices', 2);
+    const durationS = numberFlag(ctx.flags, 'duration');
+    const httpPort = intFlag(ctx.flags, 'http-port', 0);
+    const rateHz = numberFlag(ctx.flags, 'rate');
+    if (devices > 64) throw new InputError(`--devices ${devices}: at most 64 on one machine`);
+    if (!(durationS >= 10)) throw new InputError(`--duration must be at least 10 s, got ${durationS}`);
+    if (!(rateHz > 0 && rateHz <= 1000)) throw new InputError(`--rate must be in (0, 1000], got ${rateHz}`);
+    if (httpPort > 65535) throw new InputError('--http-port must be at most 65535');
+    const { runFleetDemo, DemoStepError } = await import('../demo/fleet.js');
+    const { summaryLines } = await import('../demo/report.js');
+    const abort = new AbortController();
+    const onSignal = (s: NodeJS.Signals) => {
+      process.stderr.write(`\ndemo: ${s}, stopping the devices and the cloud\n`);
+      abort.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    // with --json the progress goes to stderr, so stdout holds the summary alone
+    const say = (line: string) => (ctx.json ? process.stderr.write(`${line}\n`) : ctx.stdout(line));
+    let reported = false;
+    const report = (s: FleetDemoSummary) => {
+      if (reported) return;
+      reported = true;
+      if (ctx.json) ctx.stdout(JSON.stringify(s));
+      else for (const line of summaryLines(s)) ctx.stdout(line);
+    };
+    let summary: FleetDemoSummary;
+    try {
+      summary = await runFleetDemo({
+        devices,
+        durationS,
+        httpPort,
+        rateHz,
+        keep: ctx.flags['keep'] === true,
+        out: optionalString(ctx.flags, 'out') ?? null,
+        seed: intFlag(ctx.flags, 'seed', 0),
+        family: stringFlag(ctx.flags, 'family'),
+        discoverySteps: intFlag(ctx.flags, 'discovery-steps', 1),
+        voice: ctx.flags['no-voice'] !== true,
+        say,
+        signal: abort.signal,
+        onSummary: report,
       });
-    const frozen = await run(false);
-    const adapted = await run(true);
-    const drift = adapted.drift_events.map((e) => `${e.detector}@${e.step}`).join(', ') || 'none';
-    say(`    drift events: ${drift}`);
-    say(
-      `    MSE over the second half (the shift at ${SHIFT} is in it): frozen τ ${frozen.mse_second_half?.toExponential(2)}, adapted τ ${adapted.mse_second_half?.toExponential(2)}`,
-    );
-    say(
-      `    step latency p50 ${adapted.latency_us.p50.toFixed(1)} µs on ${adapted.engine.name} (${adapted.engine.threads} thread(s))`,
-    );
-    say(`artefacts in ${work}`);
-    if (ctx.json) {
-      ctx.stdout(
-        JSON.stringify({
-          out: work,
-          discovery: {
-            version: disc.library.version,
-            added: disc.added.map((e) => e.name),
-            formulas: disc.tasks.map((x) => x.formula),
-          },
-          training: {
-            test_mse: trained.testMse,
-            persistence_mse: trained.persistenceMse,
-            selection: trained.selection,
-          },
-          export: bundle.manifest.accuracy,
-          device: { frozen, adapted },
-        }),
-      );
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
+    report(summary);
+    if (summary.failed) throw new DemoStepError(summary.failed);
   },
 };

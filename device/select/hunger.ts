@@ -7,9 +7,25 @@
  *             unexplained, while the choice of entry does matter for this layer.
  * The mixture is scored exactly like a candidate (other layers at the selected choices, readout
  * refitted), and only while the time budget lasts.
+ *
+ * A hungry layer that carries a mixture also ships samples of the shape it wants: u, the layer's
+ * raw pre-activations (W·x + U·h + b, the units of cloud/train/hunger.ts preActivationSamples)
+ * at held-out rows, with the layers before it as selected and the layer itself on its mixture,
+ * and φ, the trained mixture at those u (its mixtureCurve in soft mode). That is a discovery job's input (cloud/discovery/job-task.ts) as it is.
  */
+import { compileActivation } from '../../shared/activations/index.js';
 import { type HybridModel, layerCandidates, param } from '../../shared/model/model.js';
+import { ReferenceRunner } from '../../shared/model/reference.js';
+import { SelectorKernel, selectorWeightsInto } from '../../shared/model/selector.js';
+import { ROLE_HELD_OUT } from './buffer.js';
 import type { SelectionSearch } from './search.js';
+import { type LayerChoice, sliceModel } from './submodel.js';
+
+/** Pre-activations u of a layer and the trained mixture's φ(u), paired by index. */
+export interface HungerSamples {
+  readonly u: Float64Array;
+  readonly phi: Float64Array;
+}
 
 export interface LayerHungerSignal {
   readonly layer: number;
@@ -20,6 +36,8 @@ export interface LayerHungerSignal {
   readonly relativeLoss: number;
   /** Held-out MSE of the cloud's soft mixture in this layer, when the model carries one. */
   readonly mixtureLoss?: number;
+  /** The shape this layer wants, when it carries a mixture (at most `hungerSamples` pairs). */
+  readonly samples?: HungerSamples;
 }
 
 export interface HungerOptions {
@@ -27,11 +45,14 @@ export interface HungerOptions {
   readonly hungerGap: number;
   /** Share of the target variance the best entry may leave unexplained. @defaultValue 0.25 */
   readonly hungerPoorFraction: number;
+  /** Most (u, φ) pairs a hungry layer reports. @defaultValue 512 */
+  readonly hungerSamples: number;
 }
 
 export const HUNGER_SELECT_DEFAULTS: Readonly<HungerOptions> = Object.freeze({
   hungerGap: 0.05,
   hungerPoorFraction: 0.25,
+  hungerSamples: 512,
 });
 
 /** Whether layer i holds a trained mixture worth comparing with. */
@@ -72,13 +93,74 @@ export function hungerFromSearch(
       );
     }
     if (reasons.length === 0) return;
+    const samples =
+      carriesMixture(model, i) && !outOfTime() ? hungerSamples(search, i, o.hungerSamples) : null;
     out.push({
       layer: i,
       bestLoss,
       reason: reasons.join('; '),
       relativeLoss,
       ...(mixtureLoss === undefined ? {} : { mixtureLoss }),
+      ...(samples && samples.u.length > 0 ? { samples } : {}),
     });
   });
   return out;
+}
+
+/**
+ * Layer i's pre-activations at the held-out rows, every unit (layers 0..i run by the reference
+ * runner from each stream's carried state), thinned to at most
+ * `max` by an even stride so the same buffer gives the same samples; and the mixture at them.
+ */
+export function hungerSamples(search: SelectionSearch, i: number, max: number): HungerSamples {
+  const { model, set } = search;
+  const units = model.layers[i]!.units;
+  // the layers before i as selected; layer i itself runs its mixture, as the cloud's samples do
+  const choices: LayerChoice[] = search.choices.map((c, j) => (j === i ? 'soft' : c));
+  const slice = sliceModel(model, 0, i + 1, choices);
+  const N = set.streams;
+  const runner = new ReferenceRunner(slice, N);
+  const sw = runner.stateWidth;
+  const init = search.initialState;
+  if (init && sw > 0) {
+    const full = init.length / N;
+    for (let n = 0; n < N; n++) runner.state.set(init.subarray(n * full, n * full + sw), n * sw);
+  }
+  let held = 0;
+  for (let r = 0; r < set.role.length; r++) if (set.role[r] === ROLE_HELD_OUT) held++;
+  const stride = Math.max(1, Math.ceil((held * units) / Math.max(1, max)));
+  const u: number[] = [];
+  const w = model.inputs;
+  const y = new Float64Array(N * slice.outputs);
+  let seen = 0;
+  for (let t = 0; t < set.steps && u.length < max; t++) {
+    runner.step(
+      search.scaledInputs.subarray(t * N * w, (t + 1) * N * w),
+      set.dt.subarray(t * N, (t + 1) * N),
+      y,
+    );
+    const pre = runner.layerPreActivation(i);
+    for (let n = 0; n < N; n++) {
+      if (set.role[t * N + n] !== ROLE_HELD_OUT) continue;
+      for (let j = 0; j < units; j++) {
+        const v = pre[n * units + j]!;
+        if (seen++ % stride === 0 && u.length < max && Number.isFinite(v)) u.push(v);
+      }
+    }
+  }
+  const uu = Float64Array.from(u);
+  return { u: uu, phi: mixtureAt(model, i, uu) };
+}
+
+/** The trained mixture of layer i (soft weights from its logits) at pre-activations u. */
+export function mixtureAt(model: HybridModel, i: number, u: Float64Array): Float64Array {
+  const layer = model.layers[i]!;
+  const entries = layerCandidates(model, layer);
+  const kernel = new SelectorKernel(entries.map((e) => compileActivation(e)));
+  const w = new Float64Array(entries.length);
+  const s = layer.selector;
+  selectorWeightsInto(param(model, `L${i}.logits`), s.temperature, 'soft', s.chosen, w);
+  const phi = new Float64Array(u.length);
+  kernel.forwardInto(u, param(model, `L${i}.affine`), w, phi);
+  return phi;
 }

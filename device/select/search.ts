@@ -40,6 +40,10 @@ export class SelectionSearch {
   candidates = 0;
   exhausted = false;
   readonly records: LayerRecord[];
+  /** The buffer as streams, the scaled inputs and each stream's starting state the search runs on. */
+  readonly set: SequenceSet;
+  readonly scaledInputs: Float64Array;
+  readonly initialState: Float64Array | null;
   private readonly forward: FastForward;
   private readonly outOfTime: () => boolean;
 
@@ -54,6 +58,9 @@ export class SelectionSearch {
   ) {
     this.model = model;
     this.scorer = scorer;
+    this.set = set;
+    this.scaledInputs = scaledInputs;
+    this.initialState = initialState;
     this.outOfTime = outOfTime;
     this.forward = new FastForward(model, set, scaledInputs, start, initialState);
     this.choices = start;

@@ -6,7 +6,8 @@
  *   tel/perf    one record per performance window: {t, p50Us, p99Us, steps, engine, mse?,
  *               tauMean?, windowMs, outboxDropped, modelVersion?}
  *   tel/hunger  one record per layer after each selection that ran: {t, layer, entropy, hungry,
- *               bestSingle, gap?, reason?, relativeLoss?, bestLoss?, mixtureLoss?, selectionStep}
+ *               bestSingle, gap?, reason?, relativeLoss?, bestLoss?, mixtureLoss?, selectionStep,
+ *               samples?: {u, φ}} (a hungry layer's wanted shape, finite pairs only, ≤ 4096)
  *
  * JSON has no NaN or infinity, and the cloud validates every record, so values are made finite
  * (or left out) here rather than dropped there with the whole batch.
@@ -99,9 +100,29 @@ export function hungerTelemetry(
       if (Number.isFinite(s.relativeLoss)) out['relativeLoss'] = s.relativeLoss;
       if (Number.isFinite(s.bestLoss)) out['bestLoss'] = s.bestLoss;
       if (s.mixtureLoss !== undefined && Number.isFinite(s.mixtureLoss)) out['mixtureLoss'] = s.mixtureLoss;
+      const samples = s.samples ? samplePairs(s.samples.u, s.samples.phi) : null;
+      if (samples) out.samples = samples;
     }
     return out;
   });
+}
+
+/** The schema's cap on hunger samples per record (shared/types/telemetry.ts). */
+const MAX_HUNGER_SAMPLES = 4096;
+
+/** Finite (u, φ) pairs, at most MAX_HUNGER_SAMPLES; null when none is left. */
+export function samplePairs(
+  u: ArrayLike<number>,
+  phi: ArrayLike<number>,
+): { u: number[]; phi: number[] } | null {
+  const out = { u: [] as number[], phi: [] as number[] };
+  const n = Math.min(u.length, phi.length);
+  for (let i = 0; i < n && out.u.length < MAX_HUNGER_SAMPLES; i++) {
+    if (!Number.isFinite(u[i]) || !Number.isFinite(phi[i])) continue;
+    out.u.push(u[i]!);
+    out.phi.push(phi[i]!);
+  }
+  return out.u.length > 0 ? out : null;
 }
 
 export interface TelemetryQueueOptions {

@@ -1,8 +1,27 @@
-/** `liquidkan demo --json`: the whole local loop runs on embedded defaults and reports its figures. */
+/** `liquidkan demo --local --json`: the single-process loop runs on embedded defaults and reports its figures. */
+
+import { execFile } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCliOnce, runCli, tempDir } from './cli-harness.js';
+import { buildCliOnce, ROOT, tempDir } from './cli-harness.js';
+
+/** runCli with room for a loaded machine: the demo takes ~15 s alone, more beside other suites. */
+function runDemo(
+  args: readonly string[],
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(ROOT, 'bin', 'liquidkan.js'), ...args],
+      { cwd, timeout: 90_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
 
 let work: string;
 beforeAll(async () => {
@@ -11,10 +30,10 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-describe('liquidkan demo', () => {
+describe('liquidkan demo --local', () => {
   it('discovers, trains, exports and runs the device through a regime shift', async () => {
     const out = join(work, 'demo');
-    const r = await runCli(['demo', '--seed', '1', '--out', out, '--json'], work);
+    const r = await runDemo(['demo', '--local', '--seed', '1', '--out', out, '--json'], work);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.discovery.version).toBe(2);
@@ -33,5 +52,5 @@ describe('liquidkan demo', () => {
     ]) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
-  });
+  }, 120_000);
 });
