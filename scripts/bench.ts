@@ -17,6 +17,8 @@ import { loadProfile } from '../shared/profiles.js';
 import type { Quantization } from '../shared/types/profile.js';
 import { benchDevice } from './bench-device.js';
 import { benchDiscovery } from './bench-discovery.js';
+import { benchFleet } from './bench-fleet.js';
+import { fleetWorker } from './bench-fleet-worker.js';
 import { benchKan } from './bench-kan.js';
 import { benchSelect } from './bench-select.js';
 import { benchTraining } from './bench-training.js';
@@ -167,6 +169,7 @@ async function main(): Promise<void> {
   if (wanted('training')) result['training'] = await benchTraining();
   if (wanted('select')) result['select'] = await benchSelect();
   if (wanted('device')) result['device'] = await benchDevice();
+  if (wanted('fleet')) result['fleet'] = await benchFleet();
   process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : summarize(result));
 }
 
@@ -183,10 +186,12 @@ function summarize(result: Record<string, unknown>): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `--only a,b` limits the run to those sections (onnx, kan, discovery, training, select, device). */
+/** `--only a,b` limits the run to those sections (onnx, kan, discovery, training, select, device, fleet). */
 function wanted(section: string): boolean {
   const i = process.argv.indexOf('--only');
   return i < 0 || (process.argv[i + 1] ?? '').split(',').includes(section);
 }
 
-await main();
+// bench-fleet.ts forks this same script as its simulated-device processes
+if (process.argv.includes('--fleet-worker')) await fleetWorker();
+else await main();

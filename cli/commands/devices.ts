@@ -1,7 +1,13 @@
 /**
- * `liquidkan devices add|list`: provision devices and list the fleet registry
+ * `liquidkan devices add|list|mosquitto`: provision devices and list the fleet registry
  * (cloud/fleet/devices.ts). `add` writes the device's credentials file with mode 0600; the
  * password is shown nowhere else and only its scrypt hash is kept.
+ *
+ * For an external Mosquitto (cloud/fleet/broker/mosquitto.ts) the operator runs
+ * `devices mosquitto --data DIR` once: it writes DIR/mosquitto/{passwd,acl,mosquitto.conf} with
+ * the cloud's operator account. From then on `devices add` also appends each new device to
+ * passwd and acl, the only moment its plaintext password exists; send Mosquitto a SIGHUP to load
+ * them. Devices registered before that have no Mosquitto entry and must be provisioned again.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -61,6 +67,14 @@ export const devicesAddCommand: Command = {
       });
       try {
         writeSecretFile(out, `${JSON.stringify(creds, null, 2)}\n`);
+        const { MosquittoFiles } = await import('../../cloud/fleet/broker/mosquitto.js');
+        const mosquitto = new MosquittoFiles(MosquittoFiles.dirFor(stringFlag(ctx.flags, 'data')));
+        if (mosquitto.exists) {
+          mosquitto.addDevices([creds]);
+          ctx.info(
+            `added ${creds.username} to ${mosquitto.passwdPath} and ${mosquitto.aclPath} (reload Mosquitto with SIGHUP)`,
+          );
+        }
       } catch (err) {
         registry.removeDevice(creds.fleet, creds.id);
         throw err;
@@ -106,10 +120,53 @@ export const devicesListCommand: Command = {
   },
 };
 
+export const devicesMosquittoCommand: Command = {
+  name: 'mosquitto',
+  summary: 'write a Mosquitto config with the cloud account; later `devices add` calls add to it',
+  usage: 'mosquitto --data DIR [--port P] [--host ADDR] [--json]',
+  flags: {
+    data: DATA_FLAG,
+    port: { type: 'string', value: 'P', description: 'Mosquitto listener port', default: '1883' },
+    host: { type: 'string', value: 'ADDR', description: 'interface to listen on', default: '0.0.0.0' },
+    json: JSON_FLAG,
+  },
+  async run(ctx) {
+    const { DeviceRegistry } = await import('../../cloud/fleet/devices.js');
+    const { MosquittoFiles } = await import('../../cloud/fleet/broker/mosquitto.js');
+    const { loadOrCreateOperator } = await import('../../cloud/fleet/broker/operator.js');
+    const data = stringFlag(ctx.flags, 'data');
+    const port = Number(stringFlag(ctx.flags, 'port'));
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new InputError(
+        `devices mosquitto: --port must be 1 to 65535, got '${stringFlag(ctx.flags, 'port')}'`,
+      );
+    const files = new MosquittoFiles(MosquittoFiles.dirFor(data)).setOperator(loadOrCreateOperator(data));
+    const conf = files.writeConf({ port, host: stringFlag(ctx.flags, 'host') });
+    const registry = DeviceRegistry.open(data);
+    const known = new Set(files.usernames());
+    const missing = registry
+      .listDevices()
+      .filter((d) => !known.has(d.username))
+      .map((d) => `${d.fleet}/${d.id}`);
+    registry.close();
+    if (ctx.json) {
+      ctx.stdout(JSON.stringify({ conf, passwd: files.passwdPath, acl: files.aclPath, missing }));
+      return;
+    }
+    ctx.info(
+      `wrote ${conf}; run: mosquitto -c ${conf}, then: liquidkan cloud --data ${data} --broker mqtt://HOST:${port}`,
+    );
+    if (missing.length > 0)
+      ctx.info(
+        `${missing.length} registered devices have no Mosquitto entry (provision them again): ${missing.join(', ')}`,
+      );
+  },
+};
+
 export const devicesCommand: Command = {
   name: 'devices',
-  summary: 'provision fleet devices and list the registry',
-  usage: 'devices <add|list> ...',
+  summary: 'provision fleet devices, list the registry, export accounts for Mosquitto',
+  usage: 'devices <add|list|mosquitto> ...',
   flags: {},
-  subcommands: [devicesAddCommand, devicesListCommand],
+  subcommands: [devicesAddCommand, devicesListCommand, devicesMosquittoCommand],
 };

@@ -17,7 +17,7 @@ export interface DeviceCredentials {
   readonly broker?: string;
   readonly fleet: string;
   readonly id: string;
-  /** `{fleet}:{id}`; the device must also use it as its MQTT client id. */
+  /** `{fleet}.{id}`; the device must also use it as its MQTT client id. */
   readonly username: string;
   readonly password: string;
 }
@@ -54,8 +54,9 @@ export interface DeviceFacts {
 /** scrypt cost parameters (RFC 7914): N = 2^14, r = 8, p = 1, 32-byte key, 16-byte salt. */
 export const SCRYPT = Object.freeze({ N: 16384, r: 8, p: 1, keyBytes: 32, saltBytes: 16 });
 
+/** '.' never occurs in an id, and unlike ':' Mosquitto's password file can hold it (broker/mosquitto.ts). */
 export function usernameFor(fleet: string, id: string): string {
-  return `${fleet}:${id}`;
+  return `${fleet}.${id}`;
 }
 
 export function hashPassword(password: string): string {

@@ -45,17 +45,17 @@ describe('liquidkan devices', () => {
       broker: 'mqtt://10.0.0.2:1883',
       fleet: 'lab',
       id: 'pi-1',
-      username: 'lab:pi-1',
+      username: 'lab.pi-1',
     });
     expect(creds.password).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(statSync(out).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(add.stdout)).toEqual({ fleet: 'lab', id: 'pi-1', username: 'lab:pi-1', out });
+    expect(JSON.parse(add.stdout)).toEqual({ fleet: 'lab', id: 'pi-1', username: 'lab.pi-1', out });
     expect(add.stdout).not.toContain(creds.password);
 
     const registry = DeviceRegistry.open(data);
     try {
-      expect(await registry.authenticate('lab:pi-1', creds.password)).toEqual({ fleet: 'lab', id: 'pi-1' });
-      expect(await registry.authenticate('lab:pi-1', `${creds.password}x`)).toBeNull();
+      expect(await registry.authenticate('lab.pi-1', creds.password)).toEqual({ fleet: 'lab', id: 'pi-1' });
+      expect(await registry.authenticate('lab.pi-1', `${creds.password}x`)).toBeNull();
     } finally {
       registry.close();
     }

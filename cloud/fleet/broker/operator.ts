@@ -11,7 +11,7 @@ import { SchemaError } from '../../../shared/errors.js';
 import { writeSecretFile } from '../devices.js';
 import type { OperatorAccount } from './auth.js';
 
-/** Has no ':' so it can never equal a device username (`{fleet}:{id}`). */
+/** Has no '.' so it can never equal a device username (`{fleet}.{id}`). */
 export const OPERATOR_USERNAME = 'cloud';
 
 const OperatorFile = z.object({ username: z.string().min(1), password: z.string().min(16) });

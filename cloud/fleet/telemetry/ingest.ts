@@ -71,6 +71,10 @@ export async function startTelemetryIngest(options: TelemetryIngestOptions): Pro
     connectTimeout: o.connectTimeoutMs,
     reconnectPeriod: 1000,
   });
+  // Stored synchronously here, before mqtt.js sends the QoS 1 PUBACK (it emits 'message' and
+  // then acknowledges): a message is acknowledged only once it is committed. Grouping commits
+  // would need the acknowledgements held back, and mqtt.js processes the next packet only after
+  // one is sent, so a group would be one message long anyway.
   client.on('message', (topic, payload, packet) => {
     const outcome = handle(topic, payload, packet.retain === true);
     if (outcome.result === 'dropped') log(`dropped message on '${topic}': ${outcome.reason}`);

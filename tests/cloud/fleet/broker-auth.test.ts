@@ -30,7 +30,7 @@ describe('broker authentication', () => {
   it('accepts a provisioned device with its own credentials', async () => {
     const { client, creds } = await fleet.device('auth-ok');
     expect(client.connected).toBe(true);
-    expect(creds.username).toBe(`${FLEET}:auth-ok`);
+    expect(creds.username).toBe(`${FLEET}.auth-ok`);
   });
 
   it('refuses a wrong password with return code 4', async () => {
@@ -41,14 +41,14 @@ describe('broker authentication', () => {
   });
 
   it('refuses an unknown username and a missing password', async () => {
-    expect(await refusal({ clientId: 'x', username: `${FLEET}:nobody`, password: 'pw' })).toBe(4);
+    expect(await refusal({ clientId: 'x', username: `${FLEET}.nobody`, password: 'pw' })).toBe(4);
     expect(await refusal({ clientId: 'y' })).toBe(4);
   });
 
   it("refuses a device that uses another client id (it could take over another device's session)", async () => {
     const creds = fleet.registry.addDevice({ fleet: FLEET, id: 'auth-cid' });
     const code = await refusal({
-      clientId: `${FLEET}:someone-else`,
+      clientId: `${FLEET}.someone-else`,
       username: creds.username,
       password: creds.password,
     });
