@@ -67,6 +67,9 @@ export interface StartRolloutOptions {
   readonly abortFailureRate?: number;
 }
 
+/** How long finished jobs are gathered before their rollout is evaluated, ms. */
+const EVALUATE_DELAY_MS = 50;
+
 export class ReleaseService {
   readonly store: ReleaseStore;
   readonly payloads: PayloadStore;
@@ -230,6 +233,8 @@ export class ReleaseService {
   async close(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
+    if (this.#evaluationTimer) clearTimeout(this.#evaluationTimer);
+    this.#evaluationTimer = null;
     await this.#publisher?.close();
     this.#publisher = null;
     this.store.close();
@@ -262,7 +267,30 @@ export class ReleaseService {
       device: after.device,
       state: outcome.update.state,
     });
-    if (isTerminalJob(after) && before.state !== after.state) this.#runner.evaluate(after.rolloutId);
+    if (isTerminalJob(after) && before.state !== after.state) this.#evaluateSoon(after.rolloutId);
+  }
+
+  readonly #dueEvaluations = new Set<string>();
+  #evaluationTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * Evaluates a rollout once per burst of finished jobs: each evaluation reads the rollout's
+   * jobs and the fleet's devices, so one per update would be quadratic in the fleet size.
+   */
+  #evaluateSoon(rolloutId: string): void {
+    this.#dueEvaluations.add(rolloutId);
+    this.#evaluationTimer ??= setTimeout(() => {
+      this.#evaluationTimer = null;
+      const due = [...this.#dueEvaluations];
+      this.#dueEvaluations.clear();
+      for (const id of due) {
+        try {
+          this.#runner.evaluate(id);
+        } catch (err) {
+          this.#o.log(`rollout ${id}: check failed: ${(err as Error).message}`);
+        }
+      }
+    }, EVALUATE_DELAY_MS);
   }
 
   #onStreamGet(topic: ParsedTopic, payload: Buffer): void {

@@ -162,6 +162,10 @@ describe('release chunks over MQTT', () => {
       fleet.logs.some((l) => l.startsWith('ignored job update') && l.includes('stale')),
     );
     expect(fleet.service.store.getJob(jobId)!.state).toBe('succeeded');
-    expect(fleet.service.getRollout(dev.lastNotify()!.rolloutId).rollout.state).toBe('completed');
+    // finished jobs are gathered for a moment before their rollout is evaluated
+    await waitFor(
+      'the rollout completed',
+      () => fleet.service.getRollout(dev.lastNotify()!.rolloutId).rollout.state === 'completed',
+    );
   });
 });
