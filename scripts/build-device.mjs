@@ -23,7 +23,7 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
 await build({
-  entryPoints: { 'liquidkan-device': join(root, 'cli', 'main.ts') },
+  entryPoints: { 'liquidkan-device': join(root, 'cli', 'device-main.ts') },
   outdir: out,
   bundle: true,
   platform: 'node',

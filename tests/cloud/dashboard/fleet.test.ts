@@ -1,48 +1,64 @@
 /**
- * The dashboard in headless Chromium against the stand-in API (stand-in.ts) over a real
- * registry, telemetry store and event bus: 500 devices listed, a selected device's charts
- * updated live from published telemetry, rollout actions refused without a login (401 shown),
- * and the screenshot (docs/dashboard.png when LIQUIDKAN_SCREENSHOTS=docs).
+ * The dashboard in headless Chromium against the real cloud (startCloud: broker, ingest,
+ * registry, telemetry store, release service, fleet API and login): 500 devices listed, a real
+ * device going offline and a crashed one marked lost through its last will, a selected device's
+ * charts updated live from telemetry it publishes over MQTT, a real rollout's cancel refused
+ * without a login (401 shown) and accepted after one, and the screenshot (docs/dashboard.png
+ * when LIQUIDKAN_SCREENSHOTS=docs).
  */
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RolloutSummary } from '../../../cloud/fleet/releases/types.js';
+import { classicLibrary } from '../../../shared/library/library.js';
+import { createRelease } from '../../../shared/release/create.js';
+import { encodeReleaseFile } from '../../../shared/release/release-file.js';
 import { dataOf, HAS_CHROMIUM, launchBrowser, pageErrors } from '../../helpers/browser.js';
-import { provisionMany, type StandIn, startStandIn } from './stand-in.js';
+import {
+  type BulkDevice,
+  KEYS,
+  startTestCloud,
+  type TestCloud,
+  type TestDevice,
+  waitFor,
+} from './real-cloud.js';
 
 const FLEET = 'plant';
 const DEVICES = 500;
 const PROFILES = ['pi4', 'pi5', 'pi-zero-2w', 'jetson-orin-nano'];
 const ROOT = join(import.meta.dirname, '..', '..', '..');
+/** Devices that connect for real (all in the rollout's first stage: the first 10% by id). */
+const REAL = [1, 2, 4, 7];
 
-/** Registry facts for every device, as status and birth messages would leave them. */
-function describeFleet(app: StandIn, ids: string[], clock: { fixed: number | null }): void {
-  const start = Date.now();
-  ids.forEach((id, i) => {
-    clock.fixed = start - (i % 97) * 7_000;
-    const state = i % 50 === 7 ? 'lost' : i % 10 === 3 ? 'offline' : 'online';
-    app.registry.recordBirth(
-      FLEET,
-      id,
-      {
-        libraryVersion: i % 5 === 0 ? '3' : '4',
-        modelVersion: i % 5 === 0 ? 'm-2025.1' : 'm-2025.2',
-        runtime: i % 9 === 0 ? 'liquidkan 0.1.0 (wasm)' : 'liquidkan 0.1.0 (native)',
-        profile: PROFILES[i % PROFILES.length]!,
-        boot: 1 + (i % 4),
-      },
-      '{}',
-      true,
-    );
-    app.registry.recordStatus(FLEET, id, state, true);
-  });
-  clock.fixed = null;
+const idOf = (i: number) => `dev-${String(i).padStart(4, '0')}`;
+const versionsOf = (i: number) => ({
+  libraryVersion: i % 5 === 0 ? '3' : '4',
+  modelVersion: i % 5 === 0 ? 'm-2025.1' : 'm-2025.2',
+  profile: PROFILES[i % PROFILES.length]!,
+  boot: 1 + (i % 4),
+});
+
+/** The fleet's other devices, as their status and birth messages would have left them. */
+function bulkFleet(): BulkDevice[] {
+  const now = Date.now();
+  const rows: BulkDevice[] = [];
+  for (let i = 0; i < DEVICES; i++) {
+    if (REAL.includes(i)) continue;
+    rows.push({
+      id: idOf(i),
+      state: i % 50 === 7 ? 'lost' : i % 10 === 3 ? 'offline' : 'online',
+      lastSeenMs: now - (i % 97) * 7_000,
+      runtime: i % 9 === 0 ? 'liquidkan 0.1.0 (wasm)' : 'liquidkan 0.1.0 (native)',
+      ...versionsOf(i),
+    });
+  }
+  return rows;
 }
 
 /** Ten minutes of a device's telemetry, one record a second, stamped with its own time. */
-function history(app: StandIn, id: string, endMs: number, seconds: number): void {
+function history(app: TestCloud, id: string, endMs: number, seconds: number): void {
   const perf = [];
   const drift = [];
   const hunger = [];
@@ -76,83 +92,79 @@ function history(app: StandIn, id: string, endMs: number, seconds: number): void
       });
     }
   }
+  // stored as the ingest stores an outbox replayed after a long disconnect (no live event)
+  const { store } = app.cloud;
   for (let i = 0; i < seconds; i += 30) {
-    app.telemetry('perf', FLEET, id, perf.slice(i, i + 30));
-    app.telemetry('drift', FLEET, id, drift.slice(i, i + 30));
-    app.telemetry('hunger', FLEET, id, hunger.slice(2 * i, 2 * i + 60));
+    const key = { fleet: FLEET, device: id, stream: 'main', seq: i / 30 };
+    store.insertBatch('perf', key, perf.slice(i, i + 30));
+    store.insertBatch('drift', key, drift.slice(i, i + 30));
+    store.insertBatch('hunger', key, hunger.slice(2 * i, 2 * i + 60));
   }
 }
 
 describe.skipIf(!HAS_CHROMIUM)('dashboard fleet view in Chromium', () => {
-  let app: StandIn;
+  let app: TestCloud;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
   let errors: string[];
-  /** The registry's and store's clock: fixed while the fleet is described, then real time. */
-  const clock: { fixed: number | null } = { fixed: null };
-  let ids: string[];
+  const real = new Map<number, TestDevice>();
+  let rolloutId: string;
+  let dev4: TestDevice;
+  /** Event-bus subscribers before the page opened its live feed (none unless a policy runs). */
+  let baseSubscribers: number;
+  /** Live-feed requests the page made. */
+  const eventRequests: string[] = [];
+
+  const rollout = (): RolloutSummary => app.cloud.releases.getRollout(rolloutId).rollout;
 
   beforeAll(async () => {
-    app = await startStandIn({
-      now: () => clock.fixed ?? Date.now(),
-      // flushes four times a second here so the memory test replays an hour in seconds
-      dashboard: { live: { flushMs: 250 }, log: () => {} },
-    });
-    ids = provisionMany(app.dir, FLEET, DEVICES);
-    describeFleet(app, ids, clock);
-    history(app, ids[4]!, Date.now(), 600);
-    app.rollouts.push(
-      {
-        id: 'r-lib-4',
-        release: 'a'.repeat(64),
-        kind: 'library',
-        version: '4',
-        fleet: FLEET,
-        stages: [10, 50, 100],
-        abortFailureRate: 0.2,
-        state: 'running',
-        stage: 1,
-        targets: ids.slice(0, 480),
-        reason: null,
-        createdMs: Date.now() - 600_000,
-        updatedMs: Date.now(),
-        counts: { succeeded: 180, notified: 8, downloading: 40, installing: 12, failed: 3, 'rolled-back': 1 },
-      },
-      {
-        id: 'r-model-2',
-        release: 'b'.repeat(64),
-        kind: 'model',
-        version: 'm-2025.2',
-        fleet: FLEET,
-        stages: [100],
-        abortFailureRate: 0.2,
-        state: 'completed',
-        stage: 0,
-        targets: ids.slice(0, 400),
-        reason: null,
-        createdMs: Date.now() - 86_400_000,
-        updatedMs: Date.now() - 80_000_000,
-        counts: { succeeded: 400 },
-      },
-    );
-    app.releases.push({
-      id: 'a'.repeat(64),
+    app = await startTestCloud({ bulk: { fleet: FLEET, devices: bulkFleet() } });
+    for (const i of REAL) {
+      const d = await app.device(FLEET, idOf(i));
+      real.set(i, d);
+      const { libraryVersion, modelVersion, profile, boot } = versionsOf(i);
+      await d.birth({
+        runtime: { name: 'liquidkan-device', version: '0.1.0', engine: 'native' },
+        profile,
+        libraryVersion,
+        modelVersion,
+        boot,
+      });
+      await d.status('online');
+    }
+    // dev-0007 crashes: the broker publishes its last will, and the ingest marks it lost
+    dev4 = real.get(4)!;
+    real.get(7)!.crash();
+    await waitFor('the last will', () => app.cloud.registry.getDevice(FLEET, idOf(7))?.state === 'lost');
+    history(app, idOf(4), Date.now(), 600);
+
+    // a real signed release and a staged rollout of it over the fleet: stage 1 is dev-0000..0049
+    const release = createRelease({
       kind: 'library',
-      version: '4',
-      size: 18_342,
-      chunkBytes: 65_536,
-      chunks: 1,
-      profiles: PROFILES,
-      keyId: 'k1',
-      signatureVerified: true,
-      createdMs: Date.parse('2025-06-01T10:00:00Z'),
+      library: { ...classicLibrary(), version: 4 },
+      key: KEYS.privateKey,
     });
+    const { release: record } = app.cloud.releases.addRelease(encodeReleaseFile(release));
+    rolloutId = app.cloud.releases.startRollout({ release: record.id, fleet: FLEET, stages: [10, 50, 100] }).id;
+    for (const i of [1, 4]) await waitFor(`a job for ${idOf(i)}`, () => real.get(i)!.notifies.length > 0);
+    await real.get(1)!.job('accepted');
+    await real.get(1)!.job('downloading', { progress: { done: 1, total: 3 } });
+    await real.get(4)!.job('accepted');
+    await real.get(4)!.job('succeeded', {
+      release: { kind: 'library', version: '4', sha256: record.id },
+    });
+    await waitFor('the job updates', () => rollout().counts.succeeded === 1 && rollout().counts.downloading === 1);
+    baseSubscribers = app.cloud.events.size;
+
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1440, height: 860 } });
     page = await context.newPage();
     // the rollout test provokes refusals on purpose; Chromium logs each refused request
     errors = pageErrors(page, [/status of 401 \(Unauthorized\)/]);
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/events') eventRequests.push(r.url());
+    });
   });
 
   afterAll(async () => {
@@ -184,6 +196,9 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard fleet view in Chromium', () => {
     expect(cells[4]).toBe('4');
     expect(cells[5]).toBe('m-2025.2');
     expect(cells[2]).toMatch(/ago$/);
+    // what the device's own birth said of its runtime (an object: name, version, engine)
+    expect(cells[6]).toContain('liquidkan-device');
+    console.log(`runtime cell of a real device: ${cells[6]}`);
     // filters
     await page.fill('#filter', 'dev-001');
     expect(await page.locator('#fleet-table tbody tr').count()).toBe(10);
@@ -198,8 +213,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard fleet view in Chromium', () => {
   });
 
   it('shows a device going offline live, without reloading the table', async () => {
-    app.registry.recordStatus(FLEET, 'dev-0001', 'offline', true);
-    app.events.publish({ type: 'device', fleet: FLEET, device: 'dev-0001' });
+    await real.get(1)!.status('offline');
     await expect
       .poll(() => page.locator('tr[data-key="plant/dev-0001"] .state').textContent(), { timeout: 5000 })
       .toBe('offline');
@@ -218,7 +232,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard fleet view in Chromium', () => {
 
     // the live connection for this device is open and the page's first one is gone
     await expect
-      .poll(() => app.requests.filter((r) => r === 'GET /api/events').length === 2 && app.events.size === 1, {
+      .poll(() => eventRequests.length === 2 && app.cloud.events.size === baseSubscribers + 1, {
         timeout: 5000,
       })
       .toBe(true);
@@ -228,8 +242,8 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard fleet view in Chromium', () => {
       const mse = 0.021 + 0.001 * k;
       sent.push(mse);
       const t = Date.now();
-      app.telemetry('perf', FLEET, 'dev-0004', [{ t, p50Us: 188, p99Us: 430, mse, tauMean: 0.9 }]);
-      app.telemetry('hunger', FLEET, 'dev-0004', [
+      await dev4.telemetry('tel/perf', [{ t, p50Us: 188, p99Us: 430, mse, tauMean: 0.9 }]);
+      await dev4.telemetry('tel/hunger', [
         { t, layer: 0, entropy: 0.66 },
         { t, layer: 1, entropy: 0.76 },
       ]);
@@ -278,8 +292,10 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard fleet view in Chromium', () => {
           mse: 0.02 + 0.01 * Math.sin((m * 60 + i) / 30),
           tauMean: 1.1,
         }));
-        app.telemetry('perf', FLEET, 'dev-0004', records);
-        await new Promise((r) => setTimeout(r, 260));
+        await dev4.telemetry('tel/perf', records);
+        // one batch per live-feed flush (the cloud's is a second), so no record is coalesced away
+        const last = String(records[records.length - 1]!.mse);
+        await expect.poll(() => dataOf(page, '#chart-error', 'last'), { timeout: 5000 }).toBe(last);
       }
     };
     await replay(20); // fills the charts to capacity
@@ -291,7 +307,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard fleet view in Chromium', () => {
       .toBeCloseTo(0.02 + 0.01 * Math.sin((55 * 60 + 299) / 30), 9);
     expect(await points()).toBe(1200);
     // a hunger layer seen for the first time gets its own series
-    app.telemetry('hunger', FLEET, 'dev-0004', [{ t, layer: 2, entropy: 0.8 }]);
+    await dev4.telemetry('tel/hunger', [{ t, layer: 2, entropy: 0.8 }]);
     await expect.poll(() => page.locator('#chart-hunger .u-legend .u-series').count()).toBe(3);
     const after = await heap();
     console.log(
@@ -303,15 +319,23 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard fleet view in Chromium', () => {
 
   it('refuses a rollout cancel without a login (401, shown on the page) and accepts it after login', async () => {
     await page.goto(`${app.url}/#rollouts`);
-    await page.waitForSelector('article.rollout[data-id="r-lib-4"]');
-    const cancel = page.locator('article.rollout[data-id="r-lib-4"] button[data-action="cancel"]');
+    const card = `article.rollout[data-id="${rolloutId}"]`;
+    await page.waitForSelector(card);
+    const cancel = page.locator(`${card} button[data-action="cancel"]`);
     expect(await cancel.isDisabled()).toBe(true);
-    expect(await page.locator('article.rollout[data-id="r-lib-4"] .bar .seg').count()).toBe(3);
-    expect(await page.locator('article.rollout[data-id="r-lib-4"] .bar .stage-mark').count()).toBe(1);
-    expect(await page.locator('#releases tbody tr').count()).toBe(1);
+    // the bar shows the real jobs: 48 notified, one downloading, one succeeded; stage 1 of 3 at 10%
+    const { counts } = rollout();
+    expect(await page.locator(`${card} .bar .seg`).count()).toBeGreaterThanOrEqual(2);
+    expect(await page.locator(`${card} .bar .stage-mark`).count()).toBe(1);
+    const text = await page.locator(card).textContent();
+    for (const [state, n] of Object.entries(counts)) if (n > 0) expect(text).toContain(`${state} ${n}`);
+    expect(text).toContain('stage 1/3 (10%)');
+    expect(text).toContain(`1/${rollout().targets.length} finished`);
+    expect(await page.locator('#releases tbody tr').count()).toBe(app.cloud.releases.listReleases().length);
     // the server refuses whatever the page shows
     const direct = await page.evaluate(
-      async () => (await fetch('/api/rollouts/r-lib-4/abort', { method: 'POST' })).status,
+      async (id) => (await fetch(`/api/rollouts/${id}/abort`, { method: 'POST' })).status,
+      rolloutId,
     );
     expect(direct).toBe(401);
 
@@ -327,19 +351,23 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard fleet view in Chromium', () => {
     await cancel.click();
     await expect
       .poll(() => page.textContent('#rollout-message'))
-      .toBe('cancel of rollout r-lib-4 refused (401): log in as operator');
+      .toBe(`cancel of rollout ${rolloutId} refused (401): log in as operator`);
     expect(await dataOf(page, '#rollout-message', 'status')).toBe('401');
     await page.waitForSelector('body[data-operator="0"]');
     expect(await cancel.isDisabled()).toBe(true);
-    expect(app.rollouts[0]!.state).toBe('running');
+    expect(rollout().state).toBe('running');
 
     // with a live session the same click goes through, and the live feed refreshes the card
     await page.fill('#token', app.token);
     await page.click('#login button[type="submit"]');
     await page.waitForSelector('body[data-operator="1"]');
     await cancel.click();
-    await expect.poll(() => app.rollouts[0]!.state).toBe('cancelled');
-    await page.waitForSelector('article.rollout[data-id="r-lib-4"] .rstate.cancelled', { timeout: 5000 });
+    await expect.poll(() => rollout().state).toBe('cancelled');
+    await page.waitForSelector(`${card} .rstate.cancelled`, { timeout: 5000 });
+    // the devices with a job in flight were told: their retained notify now says cancelled
+    await expect
+      .poll(() => real.get(1)!.notifies.at(-1)?.cancelled, { timeout: 5000 })
+      .toBe(true);
     expect(errors).toEqual([]);
   });
 });
