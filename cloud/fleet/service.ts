@@ -198,7 +198,7 @@ export async function startCloud(options: CloudOptions): Promise<CloudHandle> {
       libraryDir,
       modelBundleDir,
     };
-    const dashboard = createDashboard(deps);
+    const dashboard = createDashboard(deps, { log: (line) => log(`dashboard: ${line}`) });
     closers.push(() => dashboard.close());
     const http = await startHttpServer({
       host: o.host,

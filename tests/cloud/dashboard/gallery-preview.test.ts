@@ -1,37 +1,36 @@
 /**
- * The library gallery and the in-browser preview in headless Chromium, against the stand-in API
- * (stand-in.ts): every library entry gets a card with its curve and metadata, and the current
- * model run by onnxruntime-web's wasm build in the page gives onnxruntime-node's numbers.
+ * The library gallery and the in-browser preview in headless Chromium, against the real cloud
+ * (startCloud): every entry of the library release the cloud holds gets a card with its curve
+ * and metadata, and the model release's bundle, run by onnxruntime-web's wasm build in the page,
+ * gives the numbers onnxruntime-node computed on the cloud.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GalleryData, PreviewData } from '../../../cloud/dashboard/index.js';
 import { classicEntries } from '../../../shared/activations/index.js';
 import { exportModel, writeBundle } from '../../../shared/export/export.js';
-import { makeLibrary, saveLibrary } from '../../../shared/library/library.js';
+import { makeLibrary } from '../../../shared/library/library.js';
 import { loadProfile } from '../../../shared/profiles.js';
+import { createRelease } from '../../../shared/release/create.js';
+import { encodeReleaseFile } from '../../../shared/release/release-file.js';
 import { dataOf, HAS_CHROMIUM, launchBrowser, pageErrors } from '../../helpers/browser.js';
 import { entriesOfEveryForm, perturbLogits, tinyModel } from '../../helpers/models.js';
-import { getJson, type StandIn, startStandIn } from './stand-in.js';
+import { getJson, KEYS, startTestCloud, type TestCloud } from './real-cloud.js';
 
 describe.skipIf(!HAS_CHROMIUM)('dashboard gallery and preview in Chromium', () => {
-  let app: StandIn;
+  let app: TestCloud;
   let browser: Browser;
   let page: Page;
   let errors: string[];
-  const dirs: { library: string | null; bundle: string | null } = { library: null, bundle: null };
 
   beforeAll(async () => {
-    app = await startStandIn({
-      libraryDir: () => dirs.library,
-      bundleDir: () => dirs.bundle,
-      dashboard: { log: () => {} },
-    });
-    dirs.library = join(app.dir, 'library');
-    mkdirSync(dirs.library);
-    saveLibrary(dirs.library, makeLibrary([...classicEntries(), ...entriesOfEveryForm()], 3));
+    app = await startTestCloud();
+    // the library the cloud serves is its last library release's, unpacked by the release service
+    const library = makeLibrary([...classicEntries(), ...entriesOfEveryForm()], 3);
+    app.cloud.releases.addRelease(
+      encodeReleaseFile(createRelease({ kind: 'library', library, key: KEYS.privateKey })),
+    );
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     errors = pageErrors(page);
@@ -72,8 +71,25 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard gallery and preview in Chromium', () =
   it('runs the current model in the browser with onnxruntime-web and matches onnxruntime-node within 1e-4', async () => {
     const model = tinyModel({ hidden: 8, liquidLayers: 2 });
     perturbLogits(model, 3);
-    dirs.bundle = join(app.dir, 'bundle');
-    writeBundle(dirs.bundle, exportModel(model, { profile: loadProfile('pi5'), quant: 'fp32' }));
+    expect(app.cloud.modelBundleDir()).toBeNull();
+    // a model release uploaded through the API, as `liquidkan release publish` does
+    const bundle = join(app.dir, 'export');
+    writeBundle(bundle, exportModel(model, { profile: loadProfile('pi5'), quant: 'fp32' }));
+    const file = encodeReleaseFile(createRelease({ kind: 'model', dir: bundle, key: KEYS.privateKey }));
+    const login = await fetch(`${app.url}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: app.token }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const upload = await fetch(`${app.url}/api/releases`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/octet-stream' },
+      body: file,
+    });
+    expect(upload.status).toBe(201);
+    expect(app.cloud.modelBundleDir()).not.toBeNull();
     await page.goto(`${app.url}/#preview`);
     await page.waitForSelector('#preview-run:not([disabled])', { timeout: 20_000 });
     expect(await page.textContent('#preview-info')).toContain('reference: onnxruntime-node on the server');

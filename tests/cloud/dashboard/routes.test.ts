@@ -1,22 +1,35 @@
 /**
- * The dashboard's own routes without a browser: the page and its assets with their content
+ * The dashboard's own routes without a browser, mounted as the cloud mounts them (createDashboard
+ * on the cloud's HTTP server, over a real registry, telemetry store, event bus and operator
+ * sessions) but with its own options, so flushes and heartbeats are short enough to watch: the page and its assets with their content
  * types and no way out of the asset lists; the gallery's data computed by the shared activation
  * code; the preview's server-side run; and the live feed (coalesced to one message per flush,
  * heartbeats, chart fields only, unsubscribed when the client goes, ended by close()).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GalleryData, PreviewData } from '../../../cloud/dashboard/index.js';
+import {
+  createDashboard,
+  type Dashboard,
+  type GalleryData,
+  type PreviewData,
+} from '../../../cloud/dashboard/index.js';
+import { DeviceRegistry } from '../../../cloud/fleet/devices.js';
+import { FleetEvents } from '../../../cloud/fleet/events.js';
+import { OperatorSessions } from '../../../cloud/fleet/http/auth.js';
+import { type CloudHttpServer, startHttpServer } from '../../../cloud/fleet/http/server.js';
+import { TelemetryStore } from '../../../cloud/fleet/telemetry/store.js';
 import { classicEntries } from '../../../shared/activations/index.js';
 import { exportModel, writeBundle } from '../../../shared/export/export.js';
 import { makeLibrary, saveLibrary } from '../../../shared/library/library.js';
 import { runSequence } from '../../../shared/model/reference.js';
 import { loadProfile } from '../../../shared/profiles.js';
 import { entriesOfEveryForm, tinyModel } from '../../helpers/models.js';
-import { getJson, provisionMany, type StandIn, startStandIn } from './stand-in.js';
+import { getJson } from './real-cloud.js';
 
 interface Raw {
   status: number;
@@ -97,22 +110,70 @@ async function waitFor(what: string, check: () => boolean, timeoutMs = 5000): Pr
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let app: StandIn;
+/** The dashboard on the cloud's HTTP server, with the parts it reads. */
+interface Mounted {
+  readonly url: string;
+  readonly dir: string;
+  readonly registry: DeviceRegistry;
+  readonly events: FleetEvents;
+  readonly dashboard: Dashboard;
+  close(): Promise<void>;
+}
+
+async function mountDashboard(refs: {
+  library: { dir: string | null };
+  bundle: { dir: string | null };
+}): Promise<Mounted> {
+  const dir = mkdtempSync(join(tmpdir(), 'liquidkan-dashboard-'));
+  const registry = DeviceRegistry.open(dir);
+  const store = TelemetryStore.open({ dataDir: dir });
+  const events = new FleetEvents();
+  const dashboard = createDashboard(
+    {
+      dataDir: dir,
+      registry,
+      store,
+      events,
+      auth: new OperatorSessions('not-used-here'),
+      libraryDir: () => refs.library.dir,
+      modelBundleDir: () => refs.bundle.dir,
+    },
+    {
+      live: { flushMs: 250, heartbeatMs: 100, maxDeviceUpdates: 50 },
+      preview: { steps: 16 },
+      log: () => {},
+    },
+  );
+  const http: CloudHttpServer = await startHttpServer({
+    host: '127.0.0.1',
+    port: 0,
+    routes: [dashboard],
+    log: () => {},
+  });
+  return {
+    url: http.url,
+    dir,
+    registry,
+    events,
+    dashboard,
+    async close() {
+      dashboard.close();
+      await http.close();
+      store.close();
+      registry.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+let app: Mounted;
 let libDir: string;
 let bundleDir: string;
 const libraryRef: { dir: string | null } = { dir: null };
 const bundleRef: { dir: string | null } = { dir: null };
 
 beforeAll(async () => {
-  app = await startStandIn({
-    libraryDir: () => libraryRef.dir,
-    bundleDir: () => bundleRef.dir,
-    dashboard: {
-      live: { flushMs: 250, heartbeatMs: 100, maxDeviceUpdates: 50 },
-      preview: { steps: 16 },
-      log: () => {},
-    },
-  });
+  app = await mountDashboard({ library: libraryRef, bundle: bundleRef });
   libDir = join(app.dir, 'lib');
   bundleDir = join(app.dir, 'bundle');
   mkdirSync(libDir);
@@ -302,7 +363,7 @@ describe('GET /api/events', () => {
   });
 
   it("sends the watched device's chart fields only (no hunger samples), and device records", async () => {
-    const [id] = provisionMany(app.dir, 'plant', 1);
+    const id = app.registry.addDevice({ fleet: 'plant', id: 'dev-0000' }).id;
     const s = stream(app.url, `/api/events?device=${encodeURIComponent(`plant/${id}`)}`);
     await s.ready;
     await waitFor('hello', () => s.messages.some((m) => m.event === 'hello'));
@@ -311,7 +372,7 @@ describe('GET /api/events', () => {
       type: 'telemetry',
       kind: 'hunger',
       fleet: 'plant',
-      device: id!,
+      device: id,
       records: [{ layer: 1, entropy: 0.7, gap: 0.2, hungry: true, samples }],
     });
     app.events.publish({
@@ -321,8 +382,8 @@ describe('GET /api/events', () => {
       device: 'someone-else',
       records: [{ step: 1, detector: 'adwin', statistic: 3, threshold: 2, state: {} }],
     });
-    app.registry.recordStatus('plant', id!, 'online', true);
-    app.events.publish({ type: 'device', fleet: 'plant', device: id! });
+    app.registry.recordStatus('plant', id, 'online', true);
+    app.events.publish({ type: 'device', fleet: 'plant', device: id });
     await waitFor('an update with telemetry and the device', () =>
       s.updates().some((u) => u.telemetry && u.devices),
     );

@@ -23,11 +23,19 @@ export const DeviceFactsSchema = z
 
 const versionOf = (v: z.output<typeof Version> | undefined) => (typeof v === 'string' ? v : v?.version);
 
+const RuntimeFields = z.object({ name: z.string(), version: z.string(), engine: z.string() }).loose();
+
+/** A birth's runtime object as one readable line, e.g. 'liquidkan-device 0.1.0 (native)'. */
+function runtimeLabel(runtime: Record<string, unknown>): string {
+  const r = RuntimeFields.safeParse(runtime);
+  return r.success ? `${r.data.name} ${r.data.version} (${r.data.engine})` : JSON.stringify(runtime);
+}
+
 export function toFacts(data: z.output<typeof DeviceFactsSchema>): DeviceFacts {
   const facts: Record<string, string | number | undefined> = {
     libraryVersion: data.libraryVersion ?? versionOf(data.library),
     modelVersion: data.modelVersion ?? versionOf(data.model),
-    runtime: typeof data.runtime === 'object' ? JSON.stringify(data.runtime) : data.runtime,
+    runtime: typeof data.runtime === 'object' ? runtimeLabel(data.runtime) : data.runtime,
     profile: data.profile,
     boot: data.boot,
   };
