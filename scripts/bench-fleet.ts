@@ -30,6 +30,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MosquittoFiles } from '../cloud/fleet/broker/mosquitto.js';
+import {
+  haveMosquitto,
+  type RunningMosquitto,
+  startMosquitto,
+} from '../cloud/fleet/broker/mosquitto-process.js';
 import { loadOrCreateOperator } from '../cloud/fleet/broker/operator.js';
 import { type DeviceCredentials, DeviceRegistry } from '../cloud/fleet/devices.js';
 import { startCloud } from '../cloud/fleet/service.js';
@@ -41,7 +46,6 @@ import { loadProfile } from '../shared/profiles.js';
 import { createRelease } from '../shared/release/create.js';
 import { generateKeys } from '../shared/release/keys.js';
 import { encodeReleaseFile } from '../shared/release/release-file.js';
-import { haveMosquitto, type RunningMosquitto, startMosquitto } from '../tests/helpers/mosquitto.js';
 import type { WorkerGo, WorkerInit, WorkerReply } from './bench-fleet-worker.js';
 
 const FLEET = 'bench';

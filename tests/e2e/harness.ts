@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { MosquittoFiles } from '../../cloud/fleet/broker/mosquitto.js';
+import { type RunningMosquitto, startMosquitto } from '../../cloud/fleet/broker/mosquitto-process.js';
 import { loadOrCreateOperator } from '../../cloud/fleet/broker/operator.js';
 import type { DeviceCredentials } from '../../cloud/fleet/devices.js';
 import { CloudClient } from '../../cloud/fleet/http/client.js';
@@ -21,7 +22,6 @@ import { generateKeys, type KeyPair } from '../../shared/release/keys.js';
 import { encodeReleaseFile } from '../../shared/release/release-file.js';
 import { waitFor } from '../device/sync/fleet.js';
 import { Feed, PI4 } from '../device/sync/models.js';
-import { type RunningMosquitto, startMosquitto } from '../helpers/mosquitto.js';
 
 export { sleep, waitFor } from '../device/sync/fleet.js';
 

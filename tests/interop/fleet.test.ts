@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveMosquitto } from '../../cloud/fleet/broker/mosquitto-process.js';
 import type { DeviceCredentials } from '../../cloud/fleet/devices.js';
 import type { Release } from '../../shared/release/create.js';
 import { baseModel, modelRelease, scaledReadout, writeModelBundle } from '../device/sync/models.js';
@@ -22,7 +23,6 @@ import {
   waitFor,
   warmedUp,
 } from '../e2e/harness.js';
-import { haveMosquitto } from '../helpers/mosquitto.js';
 
 const work = mkdtempSync(join(tmpdir(), 'liquidkan-interop-'));
 const base = baseModel();

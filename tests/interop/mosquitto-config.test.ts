@@ -16,8 +16,12 @@ import {
   mosquittoHash,
   verifyMosquittoHash,
 } from '../../cloud/fleet/broker/mosquitto.js';
+import {
+  haveMosquitto,
+  type RunningMosquitto,
+  startMosquitto,
+} from '../../cloud/fleet/broker/mosquitto-process.js';
 import { usernameFor } from '../../cloud/fleet/devices.js';
-import { haveMosquitto, type RunningMosquitto, startMosquitto } from '../helpers/mosquitto.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'liquidkan-mosq-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,12 +1,12 @@
 /**
- * A real Debian mosquitto for interop tests and the fleet benchmark: the config written by
+ * A real mosquitto process (Debian's by default) for the interop tests and the fleet benchmark: the config written by
  * cloud/fleet/broker/mosquitto.ts into a folder, the broker on a free port, its log kept.
  * `haveMosquitto` is false when the binary is missing, for describe.skipIf.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, connect as netConnect } from 'node:net';
-import type { MosquittoConfOptions, MosquittoFiles } from '../../cloud/fleet/broker/mosquitto.js';
+import type { MosquittoConfOptions, MosquittoFiles } from './mosquitto.js';
 
 export const MOSQUITTO_BIN = process.env['LK_MOSQUITTO'] ?? '/usr/sbin/mosquitto';
 export const haveMosquitto = existsSync(MOSQUITTO_BIN);
