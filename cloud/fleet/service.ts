@@ -8,7 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../shared/errors.js';
 import { type KeyInput, readPublicKey } from '../../shared/release/keys.js';
-import { createDashboard } from '../dashboard/index.js';
+import { createDashboard, type DashboardOptions } from '../dashboard/index.js';
 import type { OperatorAccount } from './broker/auth.js';
 import { startFleetBroker } from './broker/broker.js';
 import { loadOrCreateOperator } from './broker/operator.js';
@@ -50,6 +50,8 @@ export interface CloudOptions {
   readonly rolloutCheckMs?: number;
   /** Telemetry kept, in days. @defaultValue 30 */
   readonly retentionDays?: number;
+  /** The dashboard's live feed and preview settings (its log goes to `log`). */
+  readonly dashboard?: Omit<DashboardOptions, 'log'>;
   /** One line per event worth a person's attention. @defaultValue stderr, prefixed 'cloud: ' */
   readonly log?: (line: string) => void;
 }
@@ -198,7 +200,7 @@ export async function startCloud(options: CloudOptions): Promise<CloudHandle> {
       libraryDir,
       modelBundleDir,
     };
-    const dashboard = createDashboard(deps, { log: (line) => log(`dashboard: ${line}`) });
+    const dashboard = createDashboard(deps, { ...o.dashboard, log: (line) => log(`dashboard: ${line}`) });
     closers.push(() => dashboard.close());
     const http = await startHttpServer({
       host: o.host,
