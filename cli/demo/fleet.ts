@@ -472,6 +472,7 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
       mark('devices_online');
     }
 
+    const rolloutStates = new Map<string, string>();
     const events = (e: FleetEvent) => {
       if (e.type === 'telemetry' && e.kind === 'drift' && e.records.length > 0) {
         if (!seconds['first_drift'])
@@ -496,7 +497,11 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
         say(`    library v${e.version} written by the loop`);
         mark('library_written');
       }
-      if (e.type === 'rollout') say(`    rollout ${e.rolloutId}: ${e.state}`);
+      // a rollout announces 'running' again at each stage it issues; say each state once
+      if (e.type === 'rollout' && rolloutStates.get(e.rolloutId) !== e.state) {
+        rolloutStates.set(e.rolloutId, e.state);
+        say(`    rollout ${e.rolloutId}: ${e.state}`);
+      }
     };
     if (cloud) unsubscribe.push(c.events.subscribe(events));
 
