@@ -1,6 +1,6 @@
 /**
  * The fleet demo's voice device: a small keyword spotter ('yes', 'no', other) trained from
- * espeak-ng speech in about a second, and the stream it listens to: spoken keywords and noise,
+ * espeak-ng speech in a few seconds, and the stream it listens to: spoken keywords and noise,
  * one word a second, as 16 kHz 16-bit WAV fed to the device's stdin in real time (as `arecord`
  * would be), so it keeps listening for as long as the demo runs.
  */
@@ -27,8 +27,8 @@ export function trainVoiceModel(seed: number): VoiceModel {
     library: classicLibrary(),
     seed,
     hidden: 8,
-    task: { keywords: ['yes', 'no'], perClass: 10 },
-    train: { epochs: 10 },
+    task: { keywords: ['yes', 'no'], perClass: 30 },
+    train: { epochs: 20 },
   });
   return { model: r.model, classes: r.classes, testAccuracy: r.testAccuracy };
 }
