@@ -125,6 +125,16 @@ export class SampleBuffer {
     this.has.fill(0);
   }
 
+  /** Row r in time order (0 = oldest): views into the buffer, valid until the next push. */
+  row(r: number): { x: Float64Array; y: Float64Array | null; dt: number } {
+    const s = this.slot(r);
+    return {
+      x: this.xs.subarray(s * this.inputs, (s + 1) * this.inputs),
+      y: this.has[s] ? this.ys.subarray(s * this.outputs, (s + 1) * this.outputs) : null,
+      dt: this.dts[s]!,
+    };
+  }
+
   /** Append one row; the oldest row is dropped when the buffer is full. */
   push(input: Float64Array, target: Float64Array | null, dt: number): void {
     if (input.length !== this.inputs) {

@@ -19,56 +19,8 @@ import type { FirmwareProfile } from '../../shared/types/profile.js';
 import { checkSizeBudget, loadForDevice } from '../runtime/bundle.js';
 import { calibrate, checkLatencyBudget, type EngineChoice, startEngine } from '../runtime/engine-start.js';
 import { StepSession } from '../runtime/step-session.js';
+import type { SampleBuffer } from '../select/buffer.js';
 import type { HealthCheck, HealthResult } from './slots.js';
-
-/** The device's most recent samples, oldest overwritten first (what a new model is tried on). */
-export class RecentSamples {
-  private readonly xs: Float64Array;
-  private readonly ys: Float64Array;
-  private readonly has: Uint8Array;
-  private readonly dts: Float64Array;
-  private head = 0;
-  private count = 0;
-
-  constructor(
-    readonly capacity: number,
-    readonly inputs: number,
-    readonly outputs: number,
-  ) {
-    this.xs = new Float64Array(capacity * inputs);
-    this.ys = new Float64Array(capacity * outputs);
-    this.has = new Uint8Array(capacity);
-    this.dts = new Float64Array(capacity);
-  }
-
-  get size(): number {
-    return this.count;
-  }
-
-  /** x [inputs], y [outputs] or null, Δt or null for the model's default. */
-  push(x: ArrayLike<number>, y: ArrayLike<number> | null, dt: number | null): void {
-    const i = this.head;
-    for (let k = 0; k < this.inputs; k++) this.xs[i * this.inputs + k] = x[k]!;
-    if (y && y.length === this.outputs) {
-      for (let k = 0; k < this.outputs; k++) this.ys[i * this.outputs + k] = y[k]!;
-      this.has[i] = 1;
-    } else this.has[i] = 0;
-    this.dts[i] = dt ?? Number.NaN;
-    this.head = (i + 1) % this.capacity;
-    this.count = Math.min(this.count + 1, this.capacity);
-  }
-
-  /** Row r in time order (0 = oldest): views valid until the next push. */
-  row(r: number): { x: Float64Array; y: Float64Array | null; dt: number | null } {
-    const i = (this.head - this.count + r + this.capacity) % this.capacity;
-    const dt = this.dts[i]!;
-    return {
-      x: this.xs.subarray(i * this.inputs, (i + 1) * this.inputs),
-      y: this.has[i] ? this.ys.subarray(i * this.outputs, (i + 1) * this.outputs) : null,
-      dt: Number.isNaN(dt) ? null : dt,
-    };
-  }
-}
 
 export interface ModelHealthOptions {
   readonly profile: FirmwareProfile;
@@ -79,7 +31,7 @@ export interface ModelHealthOptions {
   /** Check the calibrated p50 against the profile's budget. @defaultValue true */
   readonly latencyCheck?: boolean;
   /** Recent samples to run; null or empty = a zero input sequence. */
-  readonly samples: () => RecentSamples | null;
+  readonly samples: () => SampleBuffer | null;
   /** Samples between a prediction and its label. @defaultValue 0 */
   readonly horizon?: () => number;
   /** Directory of the model running now, to compare errors with; null = none. */
@@ -128,8 +80,8 @@ async function runOnSamples(dir: string, o: ModelHealthOptions, latency: boolean
     let se = 0;
     let labelled = 0;
     for (let t = 0; t < n; t++) {
-      const row = buf && buf.size > 0 ? buf.row(t) : { x: zero, y: null, dt: null };
-      const y = await session.step(row.x, row.dt ?? loaded.model.dtDefault);
+      const row = buf && buf.size > 0 ? buf.row(t) : { x: zero, y: null, dt: loaded.model.dtDefault };
+      const y = await session.step(row.x, row.dt);
       for (let j = 0; j < m.outputs; j++) {
         if (!Number.isFinite(y[j]!)) return { mse: null, nonFinite: t, inputs: m.inputs, outputs: m.outputs };
         preds[t * m.outputs + j] = y[j]!;

@@ -7,7 +7,7 @@
  * next (the device keeps running the model it can run).
  */
 import { InputError } from '../../shared/errors.js';
-import type { InputAdapter } from '../adapters/types.js';
+import type { InputAdapter, Sample } from '../adapters/types.js';
 import type { LoopControl, RunObserver } from '../runtime/loop.js';
 import {
   type DeviceRunOptions,
@@ -19,7 +19,7 @@ import {
   startModel,
 } from '../runtime/run.js';
 import type { DeviceSummary } from '../runtime/summary.js';
-import { RecentSamples } from './health.js';
+import { SampleBuffer } from '../select/buffer.js';
 import { SharedStream } from './input.js';
 
 /** The run options of runDevice, with the model optional (a slot may provide it). */
@@ -79,7 +79,7 @@ export class ModelRunner {
   /** The model running now, if any. */
   current: RunningModel | null = null;
   /** Recent input samples (step models only), for health checks of new models. */
-  recent: RecentSamples | null = null;
+  recent: SampleBuffer | null = null;
   /** The input's shape, fixed by the first model that ran. */
   shape: { inputs: number; outputs: number } | null = null;
   /** Samples between a prediction and its label, for the running model. */
@@ -152,10 +152,19 @@ export class ModelRunner {
       };
       return;
     }
-    const recent = new RecentSamples(this.o.recentSamples ?? 256, m.inputs, m.outputs);
+    const recent = new SampleBuffer(this.o.recentSamples ?? 256, m.inputs, m.outputs);
     this.recent = recent;
+    const dtDefault = started.loaded.model.dtDefault;
     const stepsIn = opened.adapter;
-    const samples = new SharedStream(() => stepsIn.samples(), { tap: (s) => recent.push(s.x, s.y, s.dt) });
+    // adapters hand out finite rows of the model's width; a bad Δt falls back to the default
+    // rather than throwing inside the input stream
+    const tap = (s: Sample) =>
+      recent.push(
+        s.x,
+        s.y?.length === m.outputs ? s.y : null,
+        s.dt !== null && s.dt > 0 && Number.isFinite(s.dt) ? s.dt : dtDefault,
+      );
+    const samples = new SharedStream(() => stepsIn.samples(), { tap });
     this.input = {
       opened,
       ended: () => samples.ended,

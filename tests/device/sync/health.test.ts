@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { libraryHealthCheck, modelHealthCheck, RecentSamples } from '../../../device/sync/health.js';
+import { SampleBuffer } from '../../../device/select/buffer.js';
+import { libraryHealthCheck, modelHealthCheck } from '../../../device/sync/health.js';
 import type { HealthResult, SlotRelease } from '../../../device/sync/slots.js';
 import { classicLibrary, LIBRARY_FILE, saveLibrary } from '../../../shared/library/library.js';
 import { initModel } from '../../../shared/model/init.js';
@@ -31,15 +32,16 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function samples(labelled: boolean): RecentSamples {
-  const s = new RecentSamples(64, 3, 2);
+function samples(labelled: boolean): SampleBuffer {
+  const s = new SampleBuffer(64, 3, 2);
   for (let t = 0; t < 80; t++) {
-    s.push([Math.sin(t / 5), Math.cos(t / 7), t / 80], labelled ? [0.3 * Math.sin(t / 4), 0.1] : null, null);
+    const x = Float64Array.of(Math.sin(t / 5), Math.cos(t / 7), t / 80);
+    s.push(x, labelled ? Float64Array.of(0.3 * Math.sin(t / 4), 0.1) : null, 1);
   }
   return s;
 }
 
-const check = (buf: RecentSamples | null, reference: string | null) =>
+const check = (buf: SampleBuffer | null, reference: string | null) =>
   modelHealthCheck({
     profile: PI4,
     threads: 1,
