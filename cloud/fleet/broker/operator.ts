@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import { z } from 'zod';
 import { SchemaError } from '../../../shared/errors.js';
 import { writeSecretFile } from '../devices.js';
@@ -30,4 +31,38 @@ export function loadOrCreateOperator(dataDir: string): OperatorAccount {
   const account = { username: OPERATOR_USERNAME, password: randomBytes(32).toString('base64url') };
   writeSecretFile(path, `${JSON.stringify(account, null, 2)}\n`);
   return account;
+}
+
+export interface OperatorClientSettings {
+  readonly username: string;
+  readonly password: string;
+  readonly clientId: string;
+  /** Keep the session (subscriptions, queued QoS 1 messages) across reconnects. */
+  readonly persistentSession: boolean;
+  readonly connectTimeoutMs: number;
+}
+
+/**
+ * The mqtt.js options every cloud client on the operator account uses (the telemetry ingest,
+ * the release publisher), so they reconnect and keep their sessions the same way.
+ */
+export function operatorClientOptions(o: OperatorClientSettings): IClientOptions {
+  return {
+    username: o.username,
+    password: o.password,
+    clientId: o.clientId,
+    clean: !o.persistentSession,
+    connectTimeout: o.connectTimeoutMs,
+    reconnectPeriod: 1000,
+  };
+}
+
+/**
+ * TCP_NODELAY on each (re)connection: the cloud's clients send small acknowledgements and
+ * answers that would otherwise wait for a delayed ACK (~40 ms a round trip).
+ */
+export function noDelayOnConnect(client: MqttClient): void {
+  const set = () => (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+  client.on('connect', set);
+  if (client.connected) set();
 }

@@ -19,6 +19,7 @@ import {
   type TopicKind,
   tryParseTopic,
 } from '../../../shared/types/topics.js';
+import { noDelayOnConnect, operatorClientOptions } from '../broker/operator.js';
 
 export interface ReleasePublisherOptions {
   /** Broker URL, e.g. mqtt://127.0.0.1:1883. */
@@ -62,16 +63,8 @@ export class ReleasePublisher {
 
   static async start(options: ReleasePublisherOptions): Promise<ReleasePublisher> {
     const o = { ...PUBLISHER_DEFAULTS, ...options };
-    const client = mqtt.connect(o.url, {
-      username: o.username,
-      password: o.password,
-      clientId: o.clientId,
-      clean: !o.persistentSession,
-      connectTimeout: o.connectTimeoutMs,
-      reconnectPeriod: 1000,
-    });
-    // Small request/response messages: without TCP_NODELAY each answer can wait for a delayed ACK.
-    client.on('connect', () => (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true));
+    const client = mqtt.connect(o.url, operatorClientOptions(o));
+    noDelayOnConnect(client);
     const route: Partial<Record<TopicKind, (t: ParsedTopic, p: Buffer) => void>> = {
       'jobs/update': o.onJobUpdate,
       'stream/get': o.onStreamGet,

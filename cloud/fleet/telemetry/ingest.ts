@@ -8,6 +8,7 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { TOPIC_PREFIX, type TopicKind, tryParseTopic } from '../../../shared/types/topics.js';
+import { noDelayOnConnect, operatorClientOptions } from '../broker/operator.js';
 import type { DeviceRegistry } from '../devices.js';
 import type { FleetEvents } from '../events.js';
 import { INGEST_HANDLERS, type Outcome } from './handlers/index.js';
@@ -63,14 +64,8 @@ export async function startTelemetryIngest(options: TelemetryIngestOptions): Pro
   const kinds = Object.keys(INGEST_HANDLERS) as TopicKind[];
   const filters = kinds.map((kind) => `${TOPIC_PREFIX}/+/+/${kind}`);
 
-  const client = await mqtt.connectAsync(o.url, {
-    username: o.username,
-    password: o.password,
-    clientId: o.clientId,
-    clean: !o.persistentSession,
-    connectTimeout: o.connectTimeoutMs,
-    reconnectPeriod: 1000,
-  });
+  const client = await mqtt.connectAsync(o.url, operatorClientOptions(o));
+  noDelayOnConnect(client);
   // Stored synchronously here, before mqtt.js sends the QoS 1 PUBACK (it emits 'message' and
   // then acknowledges): a message is acknowledged only once it is committed. Grouping commits
   // would need the acknowledgements held back, and mqtt.js processes the next packet only after
