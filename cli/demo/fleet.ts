@@ -650,8 +650,17 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
 
   function deviceReport(ch: DeviceChild): DeviceReport {
     const s = ch.summary;
+    /** What the cloud's registry says of the device. */
+    const registered = (fleet: string) => {
+      const rec = cloud?.registry.getDevice(fleet, ch.id) ?? null;
+      return {
+        fleet,
+        online: rec?.lastSeenMs !== null && rec?.lastSeenMs !== undefined,
+        model_version: rec?.modelVersion ?? null,
+        library_version: rec?.libraryVersion ?? null,
+      };
+    };
     if (ch.id === VOICE_ID) {
-      const rec = cloud?.registry.getDevice(VOICE_FLEET, ch.id) ?? null;
       const labels: Record<string, number> = {};
       for (const l of ch.steps) {
         const label = typeof l['label'] === 'string' ? l['label'] : '?';
@@ -660,10 +669,7 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
       return {
         id: ch.id,
         kind: 'voice',
-        fleet: VOICE_FLEET,
-        online: rec?.lastSeenMs !== null && rec?.lastSeenMs !== undefined,
-        model_version: rec?.modelVersion ?? null,
-        library_version: rec?.libraryVersion ?? null,
+        ...registered(VOICE_FLEET),
         steps: ch.steps.length,
         shift_step: 0,
         drift_events: ((s?.['drift_events'] as unknown[] | undefined) ?? []).length,
@@ -674,7 +680,6 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
         exit: ch.exit ? { code: ch.exit.code, signal: ch.exit.signal } : null,
       };
     }
-    const rec = cloud?.registry.getDevice(FLEET, ch.id) ?? null;
     const info = shifts.get(ch.id)!;
     const selections = ((s?.['selections'] as Record<string, unknown>[] | undefined) ?? []).map((x) => ({
       step: Number(x['step']),
@@ -690,10 +695,7 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
     return {
       id: ch.id,
       kind: 'sensor',
-      fleet: FLEET,
-      online: rec?.lastSeenMs !== null && rec?.lastSeenMs !== undefined,
-      model_version: rec?.modelVersion ?? null,
-      library_version: rec?.libraryVersion ?? null,
+      ...registered(FLEET),
       steps: n,
       shift_step: info.shift,
       drift_events: drift.length,
