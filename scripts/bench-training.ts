@@ -1,12 +1,14 @@
 /**
  * Training cost of the selector, side by side on one data set and model size: seconds per epoch
  * of a fixed-tanh liquid model, of the hybrid while its selectors mix every library entry, and of
- * the hybrid once the choice is hard; plus the exported step latency of the hard hybrid next to
+ * the hybrid once the choice is hard; the whole training (search and race) against the tanh
+ * model's; plus the exported step latency of the hard hybrid next to
  * the tanh model's (onnxruntime-node, one thread).
  */
 import { performance } from 'node:perf_hooks';
 import { stepLatencyUs } from '../cloud/train/compare.js';
-import { trainHybrid } from '../cloud/train/trainer.js';
+import { type TrainData, TrainingRun } from '../cloud/train/run.js';
+import { TRAIN_DEFAULTS, trainHybrid } from '../cloud/train/trainer.js';
 import { forecastWindows } from '../cloud/train/windows.js';
 import { parseNumericCsv, selectColumns } from '../shared/io/csv.js';
 import { classicLibrary } from '../shared/library/library.js';
@@ -23,15 +25,19 @@ function series(n: number): Float64Array {
   );
 }
 
-function secondsPerEpoch(
-  model: HybridModel,
-  data: ReturnType<typeof forecastWindows>,
-  epochs: number,
-  hardenAt: number,
-) {
+/** Seconds per epoch of one run (soft selectors stay soft: no search, no race). */
+function secondsPerEpoch(model: HybridModel, data: TrainData, epochs: number) {
+  const run = new TrainingRun(model, 'bench', { ...TRAIN_DEFAULTS, seed: 1, epochs, patience: 1000 });
   const t0 = performance.now();
-  const r = trainHybrid(model, data, { seed: 1, epochs, hardenAt, patience: 1000 });
-  return { s: (performance.now() - t0) / 1000 / r.history.length, model: r.model };
+  run.advance(epochs, data, () => {});
+  return { s: (performance.now() - t0) / 1000 / run.ran, model: run.best.model };
+}
+
+/** Wall seconds of a whole training: for the hybrid the search and the race. */
+function secondsToTrain(model: HybridModel, data: TrainData, epochs: number) {
+  const t0 = performance.now();
+  const r = trainHybrid(model, data, { seed: 1, epochs, patience: 1000 });
+  return { s: (performance.now() - t0) / 1000, epochs: r.history.length };
 }
 
 export async function benchTraining(): Promise<Record<string, unknown>> {
@@ -53,9 +59,12 @@ export async function benchTraining(): Promise<Record<string, unknown>> {
       ...(activation ? { activation } : {}),
     });
   const epochs = 4;
-  const tanh = secondsPerEpoch(make('tanh'), data, epochs, 1);
-  const soft = secondsPerEpoch(make(), data, epochs, 1); // every epoch soft
-  const hard = secondsPerEpoch(make('gelu'), data, epochs, 1); // a hard non-tanh choice
+  const tanh = secondsPerEpoch(make('tanh'), data, epochs);
+  const soft = secondsPerEpoch(make(), data, epochs); // selectors mixing every entry
+  const hard = secondsPerEpoch(make('gelu'), data, epochs); // a hard non-tanh choice
+  const wholeEpochs = 8;
+  const wholeTanh = secondsToTrain(make('tanh'), data, wholeEpochs);
+  const wholeHybrid = secondsToTrain(make(), data, wholeEpochs);
   const tanhUs = await stepLatencyUs(tanh.model);
   const hybridUs = await stepLatencyUs(hard.model);
   const r = (v: number) => Math.round(v * 1000) / 1000;
@@ -66,6 +75,12 @@ export async function benchTraining(): Promise<Record<string, unknown>> {
       soft_over_tanh: r(soft.s / tanh.s),
       hard_over_tanh: r(hard.s / tanh.s),
       step_latency_hybrid_over_tanh: r(hybridUs / tanhUs),
+      whole_training_hybrid_over_tanh: r(wholeHybrid.s / wholeTanh.s),
+    },
+    whole_training: {
+      epochs: wholeEpochs,
+      liquid_tanh: { s: r(wholeTanh.s), epochs_run: wholeTanh.epochs },
+      hybrid_search_and_race: { s: r(wholeHybrid.s), epochs_run: wholeHybrid.epochs },
     },
     step_us: { liquid_tanh: tanhUs, hybrid_hard: hybridUs },
     targets: {

@@ -63,8 +63,7 @@ export const trainCommand: Command = {
     const task = choiceFlag(ctx.flags, 'task', ['forecast', 'voice'] as const);
     const epochs = intFlag(ctx.flags, 'epochs', 1);
     const bar = progressBar(!ctx.json);
-    const onEpoch = (e: EpochRecord) =>
-      bar.update((e.epoch + 1) / epochs, `epoch ${e.epoch + 1} ${e.phase} val ${e.valLoss.toFixed(4)}`);
+    const onEpoch = (e: EpochRecord) => bar.update(e.progress, `${e.run} val ${e.valLoss.toFixed(4)}`);
     const common = {
       library: loadLibrary(stringFlag(ctx.flags, 'library')),
       hidden: intFlag(ctx.flags, 'hidden', 1),
@@ -110,6 +109,7 @@ export const trainCommand: Command = {
         hungry: h.hungry,
       })),
       discovery_jobs: jobs,
+      race: r.standings.map((c) => ({ configuration: c.label, val_loss: c.valLoss, epochs: c.epochs })),
       epochs_run: r.history.length,
       library_version: r.model.library.version,
     };
@@ -120,6 +120,8 @@ export const trainCommand: Command = {
     ctx.info(`wrote ${out}`);
     ctx.info(trained.headline);
     ctx.info(`selection: ${r.selection.map((s) => `L${s.layer} ${s.kind} ${s.name}`).join(', ')}`);
+    const [winner] = r.standings;
+    if (winner) ctx.info(`race: ${winner.label} won among ${r.standings.length} configurations`);
     for (const h of r.hunger) {
       ctx.info(
         `hunger L${h.layer}: entropy ${h.entropy.toFixed(2)}, gap ${h.gap.toFixed(3)}${h.hungry ? ' → discovery job' : ''}`,

@@ -11,6 +11,7 @@ import { initModel } from '../../shared/model/init.js';
 import { type HybridModel, layerCandidates } from '../../shared/model/model.js';
 import { evaluateMse, persistenceMse } from './evaluate.js';
 import type { LayerHunger } from './hunger.js';
+import type { Standing } from './race.js';
 import { type EpochRecord, type TrainOptions, trainHybrid } from './trainer.js';
 import { forecastWindows } from './windows.js';
 
@@ -44,6 +45,8 @@ export interface ForecastResult {
   readonly persistenceMse: number;
   readonly selection: LayerSelection[];
   readonly hunger: LayerHunger[];
+  /** The race's contestants, best first. */
+  readonly standings: Standing[];
   readonly history: EpochRecord[];
   readonly softModel: HybridModel | null;
   readonly data: ReturnType<typeof forecastWindows>;
@@ -121,6 +124,7 @@ export function trainForecast(o: ForecastTrainOptions, onEpoch?: (r: EpochRecord
     persistenceMse: persistenceMse(data.test) * s2,
     selection: selectionOf(r.model),
     hunger: r.hunger,
+    standings: r.standings,
     history: r.history,
     softModel: r.softModel,
     data,

@@ -11,6 +11,7 @@ import { type VoiceData, type VoiceTaskOptions, voiceDataset } from '../tasks/vo
 import { accuracy } from './evaluate.js';
 import { type LayerSelection, recordUsage, selectionOf } from './forecast.js';
 import type { LayerHunger } from './hunger.js';
+import type { Standing } from './race.js';
 import { type EpochRecord, type TrainOptions, trainHybrid } from './trainer.js';
 
 export interface VoiceTrainOptions {
@@ -34,6 +35,8 @@ export interface VoiceTrainResult {
   readonly testErrorRate: number;
   readonly selection: LayerSelection[];
   readonly hunger: LayerHunger[];
+  /** The race's contestants, best first. */
+  readonly standings: Standing[];
   readonly history: EpochRecord[];
   readonly softModel: HybridModel | null;
   readonly data: VoiceData;
@@ -87,6 +90,7 @@ export function trainVoice(o: VoiceTrainOptions, onEpoch?: (r: EpochRecord) => v
     testErrorRate: 1 - testAccuracy,
     selection: selectionOf(r.model),
     hunger: r.hunger,
+    standings: r.standings,
     history: r.history,
     softModel: r.softModel,
     data,

@@ -1,0 +1,64 @@
+/** The race of hard configurations that ends a hybrid's training (cloud/train/race.ts). */
+import { describe, expect, it } from 'vitest';
+import { evaluateLoss } from '../../../cloud/train/evaluate.js';
+import { plannedRaceEpochs, race, rungs, sharedCandidates } from '../../../cloud/train/race.js';
+import { TRAIN_DEFAULTS, trainHybrid } from '../../../cloud/train/trainer.js';
+import { forecastWindows } from '../../../cloud/train/windows.js';
+import { readNumericCsv, selectColumns } from '../../../shared/io/csv.js';
+import { classicLibrary } from '../../../shared/library/library.js';
+import { initModel } from '../../../shared/model/init.js';
+
+const FILE = 'tests/fixtures/nottingham_temp.csv';
+const data = forecastWindows(
+  selectColumns(readNumericCsv(FILE), ['value'], FILE),
+  1,
+  0,
+  { window: 12, horizon: 1 },
+  FILE,
+);
+const library = classicLibrary();
+const make = (activation?: string) =>
+  initModel({ library, inputs: 1, hidden: 6, outputs: 1, seed: 3, ...(activation ? { activation } : {}) });
+
+describe('race schedule', () => {
+  it('halves the field at epochs/8, /4 and /2', () => {
+    expect(rungs(40)).toEqual([5, 10, 20, 40]);
+    expect(rungs(3)).toEqual([1, 2, 3]);
+    // 12 × 5 + 6 × 5 + 3 × 10 + 2 × 20
+    expect(plannedRaceEpochs(12, 40)).toBe(160);
+    expect(plannedRaceEpochs(1, 40)).toBe(40);
+  });
+
+  it('races every library entry when all soft layers share the candidates', () => {
+    expect(sharedCandidates(make(), [0, 1])).toEqual(library.entries.map((_, k) => k));
+  });
+});
+
+describe('race', () => {
+  it('trains a configuration paused between rungs exactly as the fixed model trains alone', () => {
+    const tanh = library.entries.findIndex((e) => e.name === 'tanh');
+    const o = { ...TRAIN_DEFAULTS, seed: 4, epochs: 8 };
+    const raced = race(make(), [{ label: 'tanh', layers: [0, 1], choice: [tanh, tanh] }], data, o, () => {});
+    const alone = trainHybrid(make('tanh'), data, { seed: 4, epochs: 8 });
+    expect(raced.valLoss).toBe(alone.bestValLoss);
+    for (const [k, v] of alone.model.params)
+      expect(Array.from(raced.model.params.get(k)!), k).toEqual(Array.from(v));
+  });
+
+  it('ships the contestant with the best validation loss, trained the longest', () => {
+    const r = trainHybrid(make(), data, { seed: 5, epochs: 8 });
+    const { standings } = r;
+    expect(standings.length).toBeGreaterThanOrEqual(library.entries.length);
+    expect(standings.some((s) => s.label.startsWith('search:'))).toBe(true);
+    for (let i = 1; i < standings.length; i++)
+      expect(standings[i]!.valLoss).toBeGreaterThanOrEqual(standings[i - 1]!.valLoss);
+    expect(r.bestValLoss).toBe(standings[0]!.valLoss);
+    expect(evaluateLoss(r.model, data.val, 'mse')).toBeCloseTo(r.bestValLoss, 12);
+    // the first rung cut the field: someone trained one epoch, the winner trained them all
+    expect(Math.min(...standings.map((s) => s.epochs))).toBe(1);
+    expect(standings[0]!.epochs).toBe(8);
+    const phases = new Set(r.history.map((h) => h.phase));
+    expect([...phases]).toEqual(['soft', 'hard']);
+    expect(r.history.at(-1)!.progress).toBeLessThanOrEqual(1);
+  });
+});
