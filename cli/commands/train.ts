@@ -110,6 +110,11 @@ export const trainCommand: Command = {
       })),
       discovery_jobs: jobs,
       race: r.standings.map((c) => ({ configuration: c.label, val_loss: c.valLoss, epochs: c.epochs })),
+      race_decision: r.decision && {
+        challenger: r.decision.challenger,
+        z_score: r.decision.zScore,
+        shipped: r.decision.shipped,
+      },
       epochs_run: r.history.length,
       library_version: r.model.library.version,
     };
@@ -121,7 +126,10 @@ export const trainCommand: Command = {
     ctx.info(trained.headline);
     ctx.info(`selection: ${r.selection.map((s) => `L${s.layer} ${s.kind} ${s.name}`).join(', ')}`);
     const [winner] = r.standings;
-    if (winner) ctx.info(`race: ${winner.label} won among ${r.standings.length} configurations`);
+    if (winner) ctx.info(`race: ${winner.label} led ${r.standings.length} configurations`);
+    if (r.decision && !r.decision.shipped) {
+      ctx.info(`  it beat tanh by ${r.decision.zScore.toFixed(1)} standard errors, not enough: tanh ships`);
+    }
     for (const h of r.hunger) {
       ctx.info(
         `hunger L${h.layer}: entropy ${h.entropy.toFixed(2)}, gap ${h.gap.toFixed(3)}${h.hungry ? ' → discovery job' : ''}`,

@@ -56,6 +56,19 @@ export function evaluateLoss(model: HybridModel, set: WindowSet, loss: LossKind)
   return loss === 'mse' ? mse(pred, set.y) : crossEntropy(pred, set.y, set.outputs);
 }
 
+/** The loss of each window on its own, [n] (their mean is evaluateLoss). */
+export function windowLosses(model: HybridModel, set: WindowSet, loss: LossKind): Float64Array {
+  const pred = predictWindows(model, set);
+  const C = set.outputs;
+  const out = new Float64Array(set.n);
+  for (let r = 0; r < set.n; r++) {
+    const p = pred.subarray(r * C, (r + 1) * C);
+    const y = set.y.subarray(r * C, (r + 1) * C);
+    out[r] = loss === 'mse' ? mse(p, y) : crossEntropy(p, y, C);
+  }
+  return out;
+}
+
 /** Fraction of windows whose largest output is the labelled class (one-hot targets). */
 export function accuracy(model: HybridModel, set: WindowSet): number {
   const pred = predictWindows(model, set);

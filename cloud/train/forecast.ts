@@ -12,7 +12,7 @@ import { type HybridModel, layerCandidates } from '../../shared/model/model.js';
 import { evaluateMse, persistenceMse } from './evaluate.js';
 import type { LayerHunger } from './hunger.js';
 import type { Standing } from './race.js';
-import { type EpochRecord, type TrainOptions, trainHybrid } from './trainer.js';
+import { type EpochRecord, type TrainOptions, type TrainResult, trainHybrid } from './trainer.js';
 import { forecastWindows } from './windows.js';
 
 export interface ForecastTrainOptions {
@@ -47,6 +47,7 @@ export interface ForecastResult {
   readonly hunger: LayerHunger[];
   /** The race's contestants, best first. */
   readonly standings: Standing[];
+  readonly decision: TrainResult['decision'];
   readonly history: EpochRecord[];
   readonly softModel: HybridModel | null;
   readonly data: ReturnType<typeof forecastWindows>;
@@ -125,6 +126,7 @@ export function trainForecast(o: ForecastTrainOptions, onEpoch?: (r: EpochRecord
     selection: selectionOf(r.model),
     hunger: r.hunger,
     standings: r.standings,
+    decision: r.decision,
     history: r.history,
     softModel: r.softModel,
     data,

@@ -25,6 +25,13 @@ export interface TrainOptions {
    * proposals; false races the proposals alone. @defaultValue true
    */
   readonly raceLibrary: boolean;
+  /**
+   * Entry (name or id) on every layer that the race never cuts and a challenger must beat on
+   * validation by `selectionZ` standard errors; null: the race's best ships. @defaultValue 'tanh'
+   */
+  readonly reference: string | null;
+  /** @defaultValue 2 */
+  readonly selectionZ: number;
   /** Relative loss gap above which a layer counts as hungry. @defaultValue 0.05 */
   readonly hungerGap: number;
   /** 'mse' for regression, 'cross-entropy' for classification (one-hot targets). @defaultValue 'mse' */
@@ -45,6 +52,8 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainOptions, 'seed'>> = Object.freez
   temperatureEnd: 0.1,
   hardenAt: 0.6,
   raceLibrary: true,
+  reference: 'tanh',
+  selectionZ: 2,
   hungerGap: 0.05,
   loss: 'mse',
   selectorLrScale: 10,

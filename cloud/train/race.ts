@@ -9,6 +9,9 @@
  * model's training while every contestant gets a fair start. A survivor trains exactly as it
  * would alone: its own Adam state and its own seeded shuffling, paused between rungs.
  *
+ * The reference entry (tanh, the liquid cell's classic nonlinearity) is the incumbent: it is
+ * never cut and a challenger must beat it on validation by more than noise (race()).
+ *
  * Why race at all: neither signal available at the end of the search predicts which hard
  * configuration trains best. The mixture weights describe a blend no single entry reproduces,
  * and a layer switched hard without retraining mostly measures how far the entry's curve is
@@ -16,6 +19,7 @@
  */
 
 import type { HybridModel } from '../../shared/model/model.js';
+import { windowLosses } from './evaluate.js';
 import { withHardChoice } from './hunger.js';
 import type { TrainOptions } from './options.js';
 import { type EpochStats, type TrainData, TrainingRun } from './run.js';
@@ -91,38 +95,90 @@ export function plannedRaceEpochs(count: number, epochs: number): number {
   return total;
 }
 
+/**
+ * How many standard errors the mean of paired differences d lies above zero. Neighbouring
+ * forecast windows share most of their samples, so d is autocorrelated: the effective sample
+ * size is n·(1 − ρ₁)/(1 + ρ₁) for the lag-one autocorrelation ρ₁ (an AR(1) approximation).
+ */
+export function pairedZ(d: Float64Array): number {
+  const n = d.length;
+  let m = 0;
+  for (const v of d) m += v / n;
+  let v = 0;
+  let c = 0;
+  for (let j = 0; j < n; j++) {
+    v += (d[j]! - m) ** 2;
+    if (j > 0) c += (d[j]! - m) * (d[j - 1]! - m);
+  }
+  if (n < 2 || v === 0) return m > 0 ? Infinity : m < 0 ? -Infinity : 0;
+  const rho = Math.min(0.99, Math.max(0, c / v));
+  const nEff = Math.max(1, (n * (1 - rho)) / (1 + rho));
+  return m / Math.sqrt(v / (n - 1) / nEff);
+}
+
 export interface RaceResult {
+  /** The configuration that ships. */
   readonly winner: Configuration;
   readonly model: HybridModel;
   readonly valLoss: number;
   /** Every contestant's best validation loss and epochs trained, best first. */
   readonly standings: Standing[];
+  /**
+   * With an incumbent: the best challenger's validation advantage over it in standard errors,
+   * and whether that was enough to ship the challenger.
+   */
+  readonly decision: {
+    readonly challenger: string;
+    readonly zScore: number;
+    readonly shipped: boolean;
+  } | null;
 }
 
+/**
+ * Races the field; `incumbent` (a label in the field) is never cut, and a challenger that
+ * finishes ahead of it ships only if its per-window validation losses beat the incumbent's by
+ * more than `selectionZ` standard errors. Small validation sets otherwise hand the race to
+ * whichever entry got lucky on them, and a non-monotone entry that wins by noise (sin,
+ * gaussian) extrapolates worse under drift than the incumbent would.
+ */
 export function race(
   initial: HybridModel,
   field: readonly Configuration[],
   data: TrainData,
   o: TrainOptions,
   log: (run: string, e: EpochStats) => void,
+  incumbent?: string,
 ): RaceResult {
   const runs = field.map((c) => ({ c, run: new TrainingRun(configure(initial, c), c.label, o) }));
   // stable: equal losses keep the field's order of precedence
   const byLoss = (xs: typeof runs) => [...xs].sort((a, b) => a.run.best.loss - b.run.best.loss);
+  const held = runs.find((r) => r.c.label === incumbent);
   let alive = runs;
   for (const until of rungs(o.epochs)) {
     for (const { c, run } of alive) run.advance(until, data, (e) => log(c.label, e));
-    alive = byLoss(alive).slice(0, Math.max(1, Math.ceil(alive.length / 2)));
+    const next = byLoss(alive).slice(0, Math.max(1, Math.ceil(alive.length / 2)));
+    alive = held && !next.includes(held) ? [...next, held] : next;
   }
   const [first] = byLoss(alive);
+  let shipped = first!;
+  let decision: RaceResult['decision'] = null;
+  if (held && first !== held) {
+    const d = windowLosses(held.run.best.model, data.val, o.loss);
+    const challenger = windowLosses(first!.run.best.model, data.val, o.loss);
+    for (let j = 0; j < d.length; j++) d[j]! -= challenger[j]!;
+    const zScore = pairedZ(d);
+    decision = { challenger: first!.c.label, zScore, shipped: zScore > o.selectionZ };
+    if (!decision.shipped) shipped = held;
+  }
   return {
-    winner: first!.c,
-    model: first!.run.best.model,
-    valLoss: first!.run.best.loss,
+    winner: shipped.c,
+    model: shipped.run.best.model,
+    valLoss: shipped.run.best.loss,
     standings: byLoss(runs).map(({ c, run }) => ({
       label: c.label,
       valLoss: run.best.loss,
       epochs: run.ran,
     })),
+    decision,
   };
 }

@@ -9,7 +9,8 @@
  *    between the mixture and its best single entry (hunger.ts).
  * 3. Race (race.ts): the search's proposals and every library entry on all layers, each trained
  *    from the initial weights on the full schedule of `epochs` under successive halving; the
- *    best validation checkpoint of the winner is the model. A configuration that wins trains
+ *    best validation checkpoint of the winner is the model, where the winner is the reference
+ *    entry (tanh) unless a challenger beats it on validation by more than noise. A configuration that wins trains
  *    exactly as it would alone, so the hybrid is a fixed-activation model whenever one of
  *    those is best on validation, and a mixed selection when that is better.
  * A model with no soft layer (a fixed-activation baseline) is one run of `epochs`.
@@ -22,6 +23,7 @@ import {
   type Configuration,
   contestants,
   plannedRaceEpochs,
+  type RaceResult,
   race,
   type Standing,
   sharedCandidates,
@@ -39,6 +41,8 @@ export interface TrainResult {
   readonly softModel: HybridModel | null;
   /** The race's contestants, best first (empty for a fixed-activation model). */
   readonly standings: Standing[];
+  /** The best challenger against the reference entry (race.ts), when it finished ahead. */
+  readonly decision: RaceResult['decision'];
   readonly bestValLoss: number;
 }
 
@@ -61,9 +65,9 @@ export function trainHybrid(
   const history: EpochRecord[] = [];
   const softLayers = initial.layers.flatMap((l, i) => (l.selector.mode === 'soft' ? [i] : []));
   const searchEpochs = softLayers.length ? Math.round(o.epochs * o.hardenAt) : 0;
-  const shapes = softLayers.length && o.raceLibrary ? sharedCandidates(initial, softLayers) : [];
+  const shared = softLayers.length ? sharedCandidates(initial, softLayers) : [];
   const planned = softLayers.length
-    ? searchEpochs + plannedRaceEpochs(shapes.length + 2, o.epochs)
+    ? searchEpochs + plannedRaceEpochs((o.raceLibrary ? shared.length : 1) + 2, o.epochs) + o.epochs
     : o.epochs;
   const log = (phase: EpochRecord['phase'], run: string) => (e: EpochStats) => {
     const record = {
@@ -86,6 +90,7 @@ export function trainHybrid(
       hunger: [],
       softModel: null,
       standings: [],
+      decision: null,
       bestValLoss: run.best.loss,
     };
   }
@@ -116,19 +121,26 @@ export function trainHybrid(
     ),
   ];
   const entries = layerCandidates(initial, initial.layers[softLayers[0]!]!);
-  const uniform = shapes.map((k) =>
+  const uniform = (k: number) =>
     proposal(
       `uniform:${entries[k]!.name}`,
       softLayers.map(() => k),
-    ),
+    );
+  const ref =
+    o.reference === null ? -1 : entries.findIndex((e) => e.id === o.reference || e.name === o.reference);
+  const incumbent = ref >= 0 && shared.includes(ref) ? uniform(ref) : null;
+  const field = contestants(
+    incumbent ? [incumbent, ...proposals] : proposals,
+    (o.raceLibrary ? shared : []).map(uniform),
   );
-  const result = race(initial, contestants(proposals, uniform), data, o, (run, e) => log('hard', run)(e));
+  const result = race(initial, field, data, o, (run, e) => log('hard', run)(e), incumbent?.label);
   return {
     model: result.model,
     history,
     hunger,
     softModel,
     standings: result.standings,
+    decision: result.decision,
     bestValLoss: result.valLoss,
   };
 }

@@ -12,7 +12,7 @@ import { accuracy } from './evaluate.js';
 import { type LayerSelection, recordUsage, selectionOf } from './forecast.js';
 import type { LayerHunger } from './hunger.js';
 import type { Standing } from './race.js';
-import { type EpochRecord, type TrainOptions, trainHybrid } from './trainer.js';
+import { type EpochRecord, type TrainOptions, type TrainResult, trainHybrid } from './trainer.js';
 
 export interface VoiceTrainOptions {
   readonly library: ActivationLibrary;
@@ -37,6 +37,7 @@ export interface VoiceTrainResult {
   readonly hunger: LayerHunger[];
   /** The race's contestants, best first. */
   readonly standings: Standing[];
+  readonly decision: TrainResult['decision'];
   readonly history: EpochRecord[];
   readonly softModel: HybridModel | null;
   readonly data: VoiceData;
@@ -91,6 +92,7 @@ export function trainVoice(o: VoiceTrainOptions, onEpoch?: (r: EpochRecord) => v
     selection: selectionOf(r.model),
     hunger: r.hunger,
     standings: r.standings,
+    decision: r.decision,
     history: r.history,
     softModel: r.softModel,
     data,

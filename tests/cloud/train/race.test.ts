@@ -1,7 +1,7 @@
 /** The race of hard configurations that ends a hybrid's training (cloud/train/race.ts). */
 import { describe, expect, it } from 'vitest';
 import { evaluateLoss } from '../../../cloud/train/evaluate.js';
-import { plannedRaceEpochs, race, rungs, sharedCandidates } from '../../../cloud/train/race.js';
+import { pairedZ, plannedRaceEpochs, race, rungs, sharedCandidates } from '../../../cloud/train/race.js';
 import { TRAIN_DEFAULTS, trainHybrid } from '../../../cloud/train/trainer.js';
 import { forecastWindows } from '../../../cloud/train/windows.js';
 import { readNumericCsv, selectColumns } from '../../../shared/io/csv.js';
@@ -29,6 +29,15 @@ describe('race schedule', () => {
     expect(plannedRaceEpochs(1, 40)).toBe(40);
   });
 
+  it('counts overlapping windows as fewer observations when judging a challenger', () => {
+    const independent = Float64Array.from({ length: 40 }, (_, j) => 1 + (j % 2 ? 1 : -1));
+    expect(pairedZ(independent)).toBeCloseTo(Math.sqrt(40) / Math.sqrt(40 / 39), 6);
+    // the same differences in runs of four (as neighbouring windows give): a smaller z
+    const runsOfFour = Float64Array.from({ length: 40 }, (_, j) => 1 + (Math.floor(j / 4) % 2 ? 1 : -1));
+    expect(pairedZ(runsOfFour)).toBeLessThan(0.6 * pairedZ(independent));
+    expect(pairedZ(Float64Array.from([-1, -2, -1.5]))).toBeLessThan(0);
+  });
+
   it('races every library entry when all soft layers share the candidates', () => {
     expect(sharedCandidates(make(), [0, 1])).toEqual(library.entries.map((_, k) => k));
   });
@@ -45,20 +54,44 @@ describe('race', () => {
       expect(Array.from(raced.model.params.get(k)!), k).toEqual(Array.from(v));
   });
 
-  it('ships the contestant with the best validation loss, trained the longest', () => {
+  it('ships the best contestant only when it beats the tanh incumbent by more than noise', () => {
     const r = trainHybrid(make(), data, { seed: 5, epochs: 8 });
     const { standings } = r;
     expect(standings.length).toBeGreaterThanOrEqual(library.entries.length);
     expect(standings.some((s) => s.label.startsWith('search:'))).toBe(true);
     for (let i = 1; i < standings.length; i++)
       expect(standings[i]!.valLoss).toBeGreaterThanOrEqual(standings[i - 1]!.valLoss);
-    expect(r.bestValLoss).toBe(standings[0]!.valLoss);
     expect(evaluateLoss(r.model, data.val, 'mse')).toBeCloseTo(r.bestValLoss, 12);
-    // the first rung cut the field: someone trained one epoch, the winner trained them all
+    // the first rung cut the field; the incumbent was never cut
     expect(Math.min(...standings.map((s) => s.epochs))).toBe(1);
-    expect(standings[0]!.epochs).toBe(8);
-    const phases = new Set(r.history.map((h) => h.phase));
-    expect([...phases]).toEqual(['soft', 'hard']);
+    expect(standings.find((s) => s.label === 'uniform:tanh')!.epochs).toBe(8);
+    const tanh = standings.find((s) => s.label === 'uniform:tanh')!;
+    if (standings[0]!.label === 'uniform:tanh') {
+      expect(r.decision).toBeNull();
+    } else {
+      expect(r.decision!.challenger).toBe(standings[0]!.label);
+      const shipped = r.decision!.shipped ? standings[0]! : tanh;
+      expect(r.bestValLoss).toBe(shipped.valLoss);
+      expect(r.decision!.shipped).toBe(r.decision!.zScore > 2);
+    }
+    expect([...new Set(r.history.map((h) => h.phase))]).toEqual(['soft', 'hard']);
     expect(r.history.at(-1)!.progress).toBeLessThanOrEqual(1);
+  });
+
+  it('ships a challenger that clearly beats tanh (CO2: a trend tanh saturates on)', () => {
+    const CO2 = 'tests/fixtures/co2_mauna_loa.csv';
+    const d = forecastWindows(
+      selectColumns(readNumericCsv(CO2), ['value'], CO2),
+      1,
+      0,
+      { window: 12, horizon: 1 },
+      CO2,
+    );
+    const r = trainHybrid({ ...make(), residualInput: 0 }, d, { seed: 1, epochs: 12 });
+    expect(r.decision!.shipped).toBe(true);
+    expect(r.decision!.zScore).toBeGreaterThan(2);
+    const tanh = library.entries.find((e) => e.name === 'tanh')!.id;
+    expect(r.model.layers.map((l) => l.selector.candidates[l.selector.chosen])).not.toContain(tanh);
+    expect(r.bestValLoss).toBeLessThan(0.5 * r.standings.find((s) => s.label === 'uniform:tanh')!.valLoss);
   });
 });
