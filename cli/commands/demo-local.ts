@@ -15,7 +15,12 @@ import { discover } from '../../cloud/discovery/discover.js';
 import { FAMILIES } from '../../cloud/discovery/families.js';
 import { oscillatorStream } from '../../cloud/tasks/physics.js';
 import { trainForecast } from '../../cloud/train/forecast.js';
-import { forecastTestError, TRAINING_FILE, trainingRecordJson } from '../../cloud/train/training-record.js';
+import {
+  forecastTestError,
+  forecastValidationLoss,
+  TRAINING_FILE,
+  trainingRecordJson,
+} from '../../cloud/train/training-record.js';
 import { runDevice } from '../../device/runtime/run.js';
 import { exportModel, writeBundle } from '../../shared/export/export.js';
 import { classicLibrary, saveLibrary } from '../../shared/library/library.js';
@@ -104,6 +109,7 @@ export async function runLocalDemo(ctx: CommandContext): Promise<void> {
     profile,
     quant: 'int8',
     testError: { metric: 'test_mse', evaluate: forecastTestError(trained.data) },
+    precisionBudget: { validationLoss: forecastValidationLoss(trained.data) },
   });
   const bundleDir = join(work, 'pi4-int8');
   writeBundle(bundleDir, bundle);

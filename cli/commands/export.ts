@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import {
   forecastTestError,
+  forecastValidationLoss,
   readTrainingRecord,
   rebuildForecastData,
   type TrainingRecord,
@@ -11,19 +12,29 @@ import { loadProfile } from '../../shared/profiles.js';
 import { QUANTIZATIONS } from '../../shared/types/profile.js';
 import { type Command, choiceFlag, JSON_FLAG, stringFlag } from '../command.js';
 
-/** How the manifest measures test error: on the windows or clips the model never trained on. */
-async function testErrorOf(record: TrainingRecord | null) {
+/**
+ * How the manifest measures test error (on the windows or clips the model never trained on),
+ * and the validation loss an int8 export's mixed precision is chosen on.
+ */
+async function heldOutOf(record: TrainingRecord | null) {
   if (record?.task === 'forecast' && existsSync(record.data)) {
-    return { metric: 'test_mse', evaluate: forecastTestError(rebuildForecastData(record)) };
+    const data = rebuildForecastData(record);
+    return {
+      testError: { metric: 'test_mse', evaluate: forecastTestError(data) },
+      precisionBudget: { validationLoss: forecastValidationLoss(data) },
+    };
   }
   if (record?.task === 'classify') {
     // re-rendering is cheap: espeak-ng output is cached by its parameters
     const { voiceDataset } = await import('../../cloud/tasks/voice.js');
-    const { voiceTestError } = await import('../../cloud/train/voice-train.js');
+    const { voiceTestError, voiceValidationLoss } = await import('../../cloud/train/voice-train.js');
     const data = voiceDataset({ seed: record.seed, keywords: record.keywords, perClass: record.perClass });
-    return { metric: 'test_error_rate', evaluate: voiceTestError(data) };
+    return {
+      testError: { metric: 'test_error_rate', evaluate: voiceTestError(data) },
+      precisionBudget: { validationLoss: voiceValidationLoss(data) },
+    };
   }
-  return undefined;
+  return {};
 }
 
 export const exportCommand: Command = {
@@ -49,12 +60,11 @@ export const exportCommand: Command = {
     const model = loadModelDir(dir);
     // a trained model's test windows, when its data is still where training found it
     const record = readTrainingRecord(dir);
-    const testError = await testErrorOf(record);
     const bundle = exportModel(model, {
       profile,
       quant,
       createdBy: 'liquidkan export',
-      ...(testError ? { testError } : {}),
+      ...(await heldOutOf(record)),
     });
     const out = stringFlag(ctx.flags, 'out');
     writeBundle(out, bundle);
@@ -70,6 +80,12 @@ export const exportCommand: Command = {
     if (t) {
       ctx.info(
         `  ${t.metric === 'test_mse' ? 'test MSE' : t.metric} ${t.value.toPrecision(5)} (fp32 ${t.fp32.toPrecision(5)}, ${(100 * t.relativeIncrease).toFixed(2)}%)`,
+      );
+    }
+    const kept = Object.entries(m.weightPrecision ?? {}).filter(([, p]) => p === 'fp16' && quant === 'int8');
+    if (kept.length) {
+      ctx.info(
+        `  kept at fp16: ${kept.map(([name]) => name).join(', ')} (int8 cost them over 1% of validation loss)`,
       );
     }
     ctx.info(

@@ -68,6 +68,17 @@ export function rebuildForecastData(r: ForecastRecord): ForecastData {
 }
 
 /**
+ * Validation MSE (standardised) of any variant of the model: what an int8 export's mixed
+ * precision is chosen on, so the test error stays untouched by that choice.
+ */
+export function forecastValidationLoss(data: ForecastData): (model: HybridModel) => number {
+  return (model) => {
+    const { scaling: _raw, ...standardised } = model;
+    return evaluateMse(standardised, data.val);
+  };
+}
+
+/**
  * Test MSE in the target's units of any variant of the model (e.g. its quantised copy): the
  * network runs on the standardised windows and the error is scaled back.
  */

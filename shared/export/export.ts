@@ -17,6 +17,7 @@ import { ONNX_IR_VERSION, ONNX_OPSET } from '../onnx/model-builder.js';
 import { EXPORT_FORMAT, type ExportManifest } from '../types/manifest.js';
 import type { FirmwareProfile, Quantization } from '../types/profile.js';
 import { buildSequenceGraph, buildStepGraph, defaultTau } from './graph.js';
+import { fp16Exceptions, type PrecisionBudget } from './mixed-precision.js';
 import { quantizationBound } from './quant-bound.js';
 import { quantizeWeights } from './quantize-model.js';
 
@@ -33,6 +34,8 @@ export interface ExportOptions {
   readonly probeSteps?: number;
   /** Test error of a model variant (the reference run on the weights a file holds), e.g. test MSE. */
   readonly testError?: { readonly metric: string; readonly evaluate: (model: HybridModel) => number };
+  /** int8: keep the matrices at fp16 that int8 would cost this much validation loss (mixed-precision.ts). */
+  readonly precisionBudget?: PrecisionBudget;
 }
 
 export interface ExportBundle {
@@ -73,7 +76,11 @@ function probeInputs(model: HybridModel, steps: number): Float64Array {
 }
 
 export function exportModel(model: HybridModel, opts: ExportOptions): ExportBundle {
-  const qw = quantizeWeights(model, opts.quant);
+  const fp16 =
+    opts.quant === 'int8' && opts.precisionBudget
+      ? fp16Exceptions(model, opts.precisionBudget)
+      : new Set<string>();
+  const qw = quantizeWeights(model, opts.quant, fp16);
   const step = buildStepGraph(model, qw);
   const sequence = buildSequenceGraph(model, qw);
   checkBudgets(model, opts, step.bytes.length);
@@ -94,6 +101,7 @@ export function exportModel(model: HybridModel, opts: ExportOptions): ExportBund
     createdBy: opts.createdBy ?? 'liquidkan',
     profile: opts.profile.name,
     quant: opts.quant,
+    weightPrecision: Object.fromEntries(qw.precision),
     onnx: { irVersion: ONNX_IR_VERSION, opset: ONNX_OPSET },
     model: {
       inputs: model.inputs,

@@ -55,8 +55,9 @@ function emitMatrix(g: GraphScope, qw: QuantizedWeights, name: string, rows: num
     .replace('readout.', 'r')
     .replace(/^L(\d+)\./, 'l$1')
     .toLowerCase();
-  if (qw.quant === 'int8') return emitInt8Weight(g, qw.int8.get(name)!, hint);
-  if (qw.quant === 'fp16') return emitFloat16Weight(g, toFloat16(w), [rows, cols], hint);
+  const precision = qw.precision.get(name);
+  if (precision === 'int8') return emitInt8Weight(g, qw.int8.get(name)!, hint);
+  if (precision === 'fp16') return emitFloat16Weight(g, toFloat16(w), [rows, cols], hint);
   return g.initializerF32(w, [rows, cols], hint);
 }
 

@@ -25,6 +25,8 @@ export const ExportManifestSchema = z
     createdBy: z.string(),
     profile: z.string(),
     quant: z.enum(QUANTIZATIONS),
+    /** Each weight matrix's stored precision: an int8 export keeps some at fp16 when int8 costs too much. */
+    weightPrecision: z.record(z.string(), z.enum(QUANTIZATIONS)).optional(),
     onnx: z.object({ irVersion: z.number().int(), opset: z.number().int() }).strict(),
     model: z
       .object({

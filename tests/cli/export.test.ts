@@ -76,6 +76,46 @@ describe.concurrent('liquidkan export', () => {
     });
   }
 
+  it('int8 of a trained CO2 forecaster costs at most 2% test MSE (mixed precision where int8 would not)', async () => {
+    const train = await runCli(
+      [
+        'train',
+        '--data',
+        join(process.cwd(), 'tests/fixtures/co2_mauna_loa.csv'),
+        '--target',
+        'value',
+        '--window',
+        '12',
+        '--horizon',
+        '1',
+        '--library',
+        'classic',
+        '--hidden',
+        '8',
+        '--epochs',
+        '12',
+        '--seed',
+        '1',
+        '--out',
+        'co2',
+        '--json',
+      ],
+      work,
+    );
+    expect(train.code, train.stderr).toBe(0);
+    const r = await runCli(
+      ['export', '--model', 'co2', '--profile', 'pi4', '--quant', 'int8', '--out', 'co2-int8', '--json'],
+      work,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const manifest = ExportManifestSchema.parse(JSON.parse(r.stdout).manifest);
+    const test = manifest.accuracy.test!;
+    expect(test.metric).toBe('test_mse');
+    expect(test.relativeIncrease).toBeLessThanOrEqual(0.02);
+    expect(Object.keys(manifest.weightPrecision!).sort()).toEqual(['L0.W', 'L1.U', 'L1.W', 'readout.W']);
+    expect(Object.values(manifest.weightPrecision!)).toContain('int8');
+  });
+
   it('--json prints the output directory and the manifest', async () => {
     const r = await runCli(
       ['export', '--model', 'm', '--profile', 'pi5', '--quant', 'int8', '--out', 'bj', '--json'],

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EngineName, type EngineSession, getEngine } from '../../../device/engines/index.js';
 import { exportModel } from '../../../shared/export/export.js';
+import type { PrecisionBudget } from '../../../shared/export/mixed-precision.js';
 import { quantizationBound } from '../../../shared/export/quant-bound.js';
 import { quantizeWeights } from '../../../shared/export/quantize-model.js';
 import { makeLibrary } from '../../../shared/library/library.js';
@@ -128,52 +129,89 @@ describe('ONNX export parity', () => {
     for (const s of sessions) await s.release();
   });
 
+  /** Both engines, step and sequence graphs, against the reference on the file's weights. */
+  async function expectParity(
+    label: string,
+    model: HybridModel,
+    quant: Quantization,
+    budget?: PrecisionBudget,
+  ) {
+    const bundle = exportModel(model, { profile, quant, ...(budget ? { precisionBudget: budget } : {}) });
+    const stem = join(dir, `${label.replace(/\W+/g, '_')}_${quant}`);
+    for (const f of ['model.onnx', 'sequence.onnx']) {
+      writeFileSync(`${stem}_${f}`, bundle.files[f]!);
+      files.push(`${stem}_${f}`);
+    }
+    const H = bundle.manifest.model.stateWidth;
+    const fp16 = new Set(
+      Object.entries(bundle.manifest.weightPrecision ?? {}).flatMap(([n, p]) =>
+        p === 'fp16' && quant === 'int8' ? [n] : [],
+      ),
+    );
+    const qw = quantizeWeights(model, quant, fp16);
+    const exact = reference(quant === 'fp32' ? model : qw.model, x, dts);
+    const full = reference(model, x, dts);
+    const xin = x;
+    const bound = quantizationBound(model, qw, xin, dts);
+    for (const engine of ENGINES) {
+      const eng = await getEngine(engine);
+      const seq = await eng.load(bundle.files['sequence.onnx'] as Uint8Array, { threads: 1 });
+      const step = await eng.load(bundle.files['model.onnx'] as Uint8Array, { threads: 1 });
+      sessions.push(seq, step);
+      const so = await runSequenceGraph(seq, model, x, dts, H);
+      const st = await runStepGraph(step, model, x, dts, H);
+      // same arithmetic as the reference on the weights the file holds: float32 rounding,
+      // so the tolerance is 1e-5 relative to the outputs' size (absolute below 1)
+      const tol = 1e-5 * Math.max(1, ...Array.from(exact.y, Math.abs), ...Array.from(exact.state, Math.abs));
+      expect(maxAbsDiff(so['output']!.data, exact.y), `${engine} sequence`).toBeLessThan(tol);
+      expect(maxAbsDiff(so['state_out']!.data, exact.state), `${engine} sequence state`).toBeLessThan(tol);
+      expect(maxAbsDiff(st.y, exact.y), `${engine} step`).toBeLessThan(tol);
+      expect(maxAbsDiff(st.state, exact.state), `${engine} step state`).toBeLessThan(tol);
+      // against full precision: within the bound derived from the quantisation step
+      for (let t = 0; t < T; t++) {
+        for (let j = 0; j < model.outputs; j++) {
+          const err = Math.abs(so['output']!.data[t * model.outputs + j]! - full.y[t * model.outputs + j]!);
+          expect(err, `${engine} t=${t}`).toBeLessThanOrEqual(bound[t]! * 1.01 + 1e-5);
+        }
+      }
+    }
+    if (quant !== 'fp32') expect(maxAbsDiff(exact.y, full.y)).toBeGreaterThan(0);
+    return bundle;
+  }
+
   for (const [label, model] of Object.entries(models())) {
     for (const quant of QUANTS) {
-      it(`${label}, ${quant}: both engines match the reference, step and sequence graphs`, async () => {
-        const bundle = exportModel(model, { profile, quant });
-        const stem = join(dir, `${label.replace(/\W+/g, '_')}_${quant}`);
-        for (const f of ['model.onnx', 'sequence.onnx']) {
-          writeFileSync(`${stem}_${f}`, bundle.files[f]!);
-          files.push(`${stem}_${f}`);
-        }
-        const H = bundle.manifest.model.stateWidth;
-        const qw = quantizeWeights(model, quant);
-        const exact = reference(quant === 'fp32' ? model : qw.model, x, dts);
-        const full = reference(model, x, dts);
-        const xin = x;
-        const bound = quantizationBound(model, qw, xin, dts);
-        for (const engine of ENGINES) {
-          const eng = await getEngine(engine);
-          const seq = await eng.load(bundle.files['sequence.onnx'] as Uint8Array, { threads: 1 });
-          const step = await eng.load(bundle.files['model.onnx'] as Uint8Array, { threads: 1 });
-          sessions.push(seq, step);
-          const so = await runSequenceGraph(seq, model, x, dts, H);
-          const st = await runStepGraph(step, model, x, dts, H);
-          // same arithmetic as the reference on the weights the file holds: float32 rounding,
-          // so the tolerance is 1e-5 relative to the outputs' size (absolute below 1)
-          const tol =
-            1e-5 * Math.max(1, ...Array.from(exact.y, Math.abs), ...Array.from(exact.state, Math.abs));
-          expect(maxAbsDiff(so['output']!.data, exact.y), `${engine} sequence`).toBeLessThan(tol);
-          expect(maxAbsDiff(so['state_out']!.data, exact.state), `${engine} sequence state`).toBeLessThan(
-            tol,
-          );
-          expect(maxAbsDiff(st.y, exact.y), `${engine} step`).toBeLessThan(tol);
-          expect(maxAbsDiff(st.state, exact.state), `${engine} step state`).toBeLessThan(tol);
-          // against full precision: within the bound derived from the quantisation step
-          for (let t = 0; t < T; t++) {
-            for (let j = 0; j < model.outputs; j++) {
-              const err = Math.abs(
-                so['output']!.data[t * model.outputs + j]! - full.y[t * model.outputs + j]!,
-              );
-              expect(err, `${engine} t=${t}`).toBeLessThanOrEqual(bound[t]! * 1.01 + 1e-5);
-            }
-          }
-        }
-        if (quant !== 'fp32') expect(maxAbsDiff(exact.y, full.y)).toBeGreaterThan(0);
-      });
+      it(`${label}, ${quant}: both engines match the reference, step and sequence graphs`, () =>
+        expectParity(label, model, quant));
     }
   }
+
+  it('int8 with the readout kept at fp16 (mixed precision): both engines match the reference', async () => {
+    const model = tinyModel({ activation: 'tanh', seed: 5 });
+    const fp32Readout = Float64Array.from(model.params.get('readout.W')!, (v) => Math.fround(v));
+    // a validation loss that only the readout's rounding moves
+    const budget: PrecisionBudget = {
+      validationLoss: (m) =>
+        1 + Array.from(m.params.get('readout.W')!).reduce((a, v, i) => a + Math.abs(v - fp32Readout[i]!), 0),
+    };
+    const bundle = await expectParity('mixed readout fp16', model, 'int8', budget);
+    expect(bundle.manifest.weightPrecision).toEqual({
+      'L0.W': 'int8',
+      'L1.W': 'int8',
+      'L1.U': 'int8',
+      'readout.W': 'fp16',
+    });
+    // within budget: nothing kept
+    expect(
+      exportModel(model, { profile, quant: 'int8', precisionBudget: { ...budget, relative: 10 } }).manifest
+        .weightPrecision,
+    ).toEqual({
+      'L0.W': 'int8',
+      'L1.W': 'int8',
+      'L1.U': 'int8',
+      'readout.W': 'int8',
+    });
+  });
 
   it('lets the device override τ without rebuilding, on both engines', async () => {
     const model = tinyModel({ activation: 'tanh' });
@@ -196,7 +234,7 @@ describe('ONNX export parity', () => {
   });
 
   it('writes files that pass onnx.checker.check_model(full_check=True)', () => {
-    expect(files.length).toBe(Object.keys(models()).length * QUANTS.length * 2);
+    expect(files.length).toBe((Object.keys(models()).length * QUANTS.length + 1) * 2);
     checkOnnx(files);
   });
 });
