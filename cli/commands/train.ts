@@ -128,7 +128,9 @@ export const trainCommand: Command = {
     const [winner] = r.standings;
     if (winner) ctx.info(`race: ${winner.label} led ${r.standings.length} configurations`);
     if (r.decision && !r.decision.shipped) {
-      ctx.info(`  it beat tanh by ${r.decision.zScore.toFixed(1)} standard errors, not enough: tanh ships`);
+      ctx.info(
+        `  it beat tanh by ${r.decision.zScore.toFixed(1)} standard errors on validation, not enough: tanh ships`,
+      );
     }
     for (const h of r.hunger) {
       ctx.info(

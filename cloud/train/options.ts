@@ -30,7 +30,11 @@ export interface TrainOptions {
    * validation by `selectionZ` standard errors; null: the race's best ships. @defaultValue 'tanh'
    */
   readonly reference: string | null;
-  /** @defaultValue 2 */
+  /**
+   * The one-standard-error rule (Hastie, Tibshirani & Friedman, ESL §7.10), turned round: keep
+   * the reference unless a challenger is better by more than this many standard errors.
+   * @defaultValue 1
+   */
   readonly selectionZ: number;
   /** Relative loss gap above which a layer counts as hungry. @defaultValue 0.05 */
   readonly hungerGap: number;
@@ -53,7 +57,7 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainOptions, 'seed'>> = Object.freez
   hardenAt: 0.6,
   raceLibrary: true,
   reference: 'tanh',
-  selectionZ: 2,
+  selectionZ: 1,
   hungerGap: 0.05,
   loss: 'mse',
   selectorLrScale: 10,
