@@ -7,6 +7,13 @@ function phases(m: PhaseMse): string {
   return `${e(m.before_shift)} → shift ${e(m.after_shift)} → selection ${e(m.after_selection)} → reselection ${e(m.after_reselection)}`;
 }
 
+/** A relative loss gap (best single entry against the mixture) as people read it. */
+function mixtureAdvantage(gap: number): string {
+  return gap < 1
+    ? `its mixture ${(gap * 100).toFixed(0)}% better at training`
+    : `its mixture's training loss ${(1 + gap).toPrecision(3)}× lower`;
+}
+
 export function summaryLines(s: FleetDemoSummary): string[] {
   const out: string[] = ['', 'summary'];
   if (s.interrupted) out.push('  interrupted (Ctrl-C): figures so far');
@@ -18,7 +25,7 @@ export function summaryLines(s: FleetDemoSummary): string[] {
   }
   if (s.model) {
     out.push(
-      `  model release ${s.model.release}: runs '${s.model.entry}', its mixture ${(s.model.train_gap * 100).toFixed(0)}% better at training`,
+      `  model release ${s.model.release}: runs '${s.model.entry}', ${mixtureAdvantage(s.model.train_gap)}`,
     );
   }
   const t = s.telemetry;

@@ -10,9 +10,9 @@
  * 3. Race (race.ts): the search's proposals and every library entry on all layers, each trained
  *    from the initial weights on the full schedule of `epochs` under successive halving; the
  *    best validation checkpoint of the winner is the model, where the winner is the reference
- *    entry (tanh) unless a challenger beats it on validation by more than noise. A configuration that wins trains
- *    exactly as it would alone, so the hybrid is a fixed-activation model whenever one of
- *    those is best on validation, and a mixed selection when that is better.
+ *    entry (tanh) unless a challenger beats it on validation by more than noise. A configuration
+ *    that wins trains exactly as it would alone, so the hybrid is a fixed-activation model
+ *    whenever one of those wins, and a mixed selection when that is better.
  * A model with no soft layer (a fixed-activation baseline) is one run of `epochs`.
  */
 import { type HybridModel, layerCandidates, param } from '../../shared/model/model.js';
