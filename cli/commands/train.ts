@@ -109,7 +109,12 @@ export const trainCommand: Command = {
         hungry: h.hungry,
       })),
       discovery_jobs: jobs,
-      race: r.standings.map((c) => ({ configuration: c.label, val_loss: c.valLoss, epochs: c.epochs })),
+      race: r.standings.map((c) => ({
+        configuration: c.label,
+        val_loss: c.diverged ? null : c.valLoss,
+        epochs: c.epochs,
+        ...(c.diverged ? { diverged: true } : {}),
+      })),
       race_decision: r.decision && {
         challenger: r.decision.challenger,
         z_score: r.decision.zScore,

@@ -18,6 +18,7 @@
  * from the blend the other weights were fitted to.
  */
 
+import { NumericError } from '../../shared/errors.js';
 import type { HybridModel } from '../../shared/model/model.js';
 import { windowLosses } from './evaluate.js';
 import { withHardChoice } from './hunger.js';
@@ -33,8 +34,11 @@ export interface Configuration {
 
 export interface Standing {
   readonly label: string;
+  /** Best validation loss; Infinity for a configuration that diverged. */
   readonly valLoss: number;
   readonly epochs: number;
+  /** Set when the configuration's loss became NaN or infinite: it left the race. */
+  readonly diverged?: true;
 }
 
 /** The model with each listed layer hard on its chosen candidate. */
@@ -121,7 +125,7 @@ export interface RaceResult {
   readonly winner: Configuration;
   readonly model: HybridModel;
   readonly valLoss: number;
-  /** Every contestant's best validation loss and epochs trained, best first. */
+  /** Every contestant's best validation loss and epochs trained, best first, diverged last. */
   readonly standings: Standing[];
   /**
    * With an incumbent: the best challenger's validation advantage over it in standard errors,
@@ -152,13 +156,28 @@ export function race(
   const runs = field.map((c) => ({ c, run: new TrainingRun(configure(initial, c), c.label, o) }));
   // stable: equal losses keep the field's order of precedence
   const byLoss = (xs: typeof runs) => [...xs].sort((a, b) => a.run.best.loss - b.run.best.loss);
-  const held = runs.find((r) => r.c.label === incumbent);
+  // a configuration that diverges leaves the race (and one that diverged is no incumbent)
+  const diverged = new Map<(typeof runs)[number], NumericError>();
   let alive = runs;
   for (const until of rungs(o.epochs)) {
-    for (const { c, run } of alive) run.advance(until, data, (e) => log(c.label, e));
+    for (const r of alive) {
+      try {
+        r.run.advance(until, data, (e) => log(r.c.label, e));
+      } catch (err) {
+        if (!(err instanceof NumericError)) throw err;
+        diverged.set(r, err);
+      }
+    }
+    alive = alive.filter((r) => !diverged.has(r));
+    if (!alive.length) {
+      const [firstError] = diverged.values();
+      throw new NumericError(`every configuration in the race diverged (${firstError!.message})`);
+    }
+    const defender = alive.find((r) => r.c.label === incumbent);
     const next = byLoss(alive).slice(0, Math.max(1, Math.ceil(alive.length / 2)));
-    alive = held && !next.includes(held) ? [...next, held] : next;
+    alive = defender && !next.includes(defender) ? [...next, defender] : next;
   }
+  const held = alive.find((r) => r.c.label === incumbent);
   const [first] = byLoss(alive);
   let shipped = first!;
   let decision: RaceResult['decision'] = null;
@@ -174,10 +193,11 @@ export function race(
     winner: shipped.c,
     model: shipped.run.best.model,
     valLoss: shipped.run.best.loss,
-    standings: byLoss(runs).map(({ c, run }) => ({
-      label: c.label,
-      valLoss: run.best.loss,
-      epochs: run.ran,
+    standings: [...byLoss(runs.filter((r) => !diverged.has(r))), ...diverged.keys()].map((r) => ({
+      label: r.c.label,
+      valLoss: diverged.has(r) ? Infinity : r.run.best.loss,
+      epochs: r.run.ran,
+      ...(diverged.has(r) ? { diverged: true } : {}),
     })),
     decision,
   };

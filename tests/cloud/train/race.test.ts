@@ -4,8 +4,9 @@ import { evaluateLoss } from '../../../cloud/train/evaluate.js';
 import { pairedZ, plannedRaceEpochs, race, rungs, sharedCandidates } from '../../../cloud/train/race.js';
 import { TRAIN_DEFAULTS, trainHybrid } from '../../../cloud/train/trainer.js';
 import { forecastWindows } from '../../../cloud/train/windows.js';
+import { buildEntry } from '../../../shared/activations/index.js';
 import { readNumericCsv, selectColumns } from '../../../shared/io/csv.js';
-import { classicLibrary } from '../../../shared/library/library.js';
+import { classicLibrary, makeLibrary } from '../../../shared/library/library.js';
 import { initModel } from '../../../shared/model/init.js';
 
 const FILE = 'tests/fixtures/nottingham_temp.csv';
@@ -76,6 +77,31 @@ describe('race', () => {
     }
     expect([...new Set(r.history.map((h) => h.phase))]).toEqual(['soft', 'hard']);
     expect(r.history.at(-1)!.progress).toBeLessThanOrEqual(1);
+  });
+
+  it('drops a configuration that diverges, and stops with a clear error when all of them do', () => {
+    // ψ(z) = 1e300·z: the first batch overflows
+    const exploding = buildEntry({
+      name: 'exploding',
+      form: 'symbolic',
+      params: { fn: 'x', alpha: 1, beta: 0, gamma: 1e300, delta: 0 },
+      tail: 'linear',
+      natural: { a: 1, b: 0, c: 1, d: 0 },
+      provenance: { source: 'user' },
+    });
+    const lib = makeLibrary([...library.entries, exploding], 2);
+    const initial = initModel({ library: lib, inputs: 1, hidden: 6, outputs: 1, seed: 3 });
+    const k = (name: string) => lib.entries.findIndex((e) => e.name === name);
+    const config = (name: string) => ({ label: name, layers: [0, 1], choice: [k(name), k(name)] });
+    const o = { ...TRAIN_DEFAULTS, seed: 4, epochs: 4 };
+    const r = race(initial, [config('exploding'), config('tanh')], data, o, () => {}, 'exploding');
+    expect(r.winner.label).toBe('tanh');
+    expect(r.decision).toBeNull();
+    expect(r.standings.at(-1)).toMatchObject({ label: 'exploding', valLoss: Infinity, diverged: true });
+    expect(Number.isFinite(r.valLoss)).toBe(true);
+    expect(() => race(initial, [config('exploding')], data, o, () => {})).toThrow(
+      /every configuration in the race diverged \(training diverged/,
+    );
   });
 
   it('ships a challenger that clearly beats tanh (CO2: a trend tanh saturates on)', () => {
