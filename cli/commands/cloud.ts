@@ -104,6 +104,17 @@ export const cloudCommand: Command = {
       stageTimeoutMs: intFlag(ctx.flags, 'stage-timeout', 1) * 1000,
       policies,
     });
+    // listen for the stop signal before saying where we are: whoever reads the addresses may
+    // signal at once, and a signal with no listener kills the process uncleanly
+    const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+      const stop = (s: NodeJS.Signals) => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve(s);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
     const err = (line: string) => process.stderr.write(`${line}\n`);
     err(`liquidkan cloud: broker ${cloud.brokerUrl}, HTTP ${cloud.httpUrl}`);
     err(`liquidkan cloud: operator token in ${cloud.tokenFile}; Ctrl-C to stop`);
@@ -117,15 +128,7 @@ export const cloudCommand: Command = {
         JSON.stringify({ brokerUrl: cloud.brokerUrl, httpUrl: cloud.httpUrl, tokenFile: cloud.tokenFile }),
       );
     }
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      const stop = (s: NodeJS.Signals) => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve(s);
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    const signal = await stopSignal;
     // A second signal while closing means the person wants out now.
     const force = () => process.exit(130);
     process.once('SIGINT', force);
