@@ -1,16 +1,12 @@
 import { join } from 'node:path';
 import { type ForecastResult, trainForecast } from '../../cloud/train/forecast.js';
-import {
-  JOB_FORMAT,
-  mixtureCurve,
-  preActivationSamples,
-  writeDiscoveryJob,
-} from '../../cloud/train/hunger.js';
+import { JOB_FORMAT, preActivationSamples, writeDiscoveryJob } from '../../cloud/train/hunger.js';
 import type { EpochRecord } from '../../cloud/train/trainer.js';
 import { TRAINING_FILE, type TrainingRecord, trainingRecordJson } from '../../cloud/train/training-record.js';
 import { trainVoice, type VoiceTrainResult } from '../../cloud/train/voice-train.js';
 import { InputError } from '../../shared/errors.js';
 import { type ActivationLibrary, loadLibrary } from '../../shared/library/library.js';
+import { mixtureCurve } from '../../shared/model/mixture.js';
 import type { HybridModel } from '../../shared/model/model.js';
 import { saveModelDir } from '../../shared/model/store.js';
 import {

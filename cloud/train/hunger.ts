@@ -7,11 +7,10 @@
  * them, i.e. the shape the layer is missing.
  */
 
-import { compileActivation } from '../../shared/activations/index.js';
 import { writeFileAtomic } from '../../shared/io/atomic.js';
-import { type HybridModel, layerCandidates, param } from '../../shared/model/model.js';
+import { mixtureWeights, normalisedEntropy } from '../../shared/model/mixture.js';
+import { type HybridModel, layerCandidates } from '../../shared/model/model.js';
 import { ReferenceRunner } from '../../shared/model/reference.js';
-import { SelectorKernel, selectorWeightsInto } from '../../shared/model/selector.js';
 import { evaluateLoss, type LossKind } from './evaluate.js';
 import type { WindowSet } from './windows.js';
 
@@ -35,15 +34,9 @@ export const HUNGER_DEFAULTS: Readonly<{ gap: number; samples: number }> = Objec
   samples: 512,
 });
 
+/** Normalised entropy of a soft layer's mixture; 0 for a hard layer. */
 export function mixtureEntropy(model: HybridModel, i: number): number {
-  const s = model.layers[i]!.selector;
-  const K = s.candidates.length;
-  if (s.mode === 'hard' || K < 2) return 0;
-  const w = new Float64Array(K);
-  selectorWeightsInto(param(model, `L${i}.logits`), s.temperature, s.mode, s.chosen, w);
-  let h = 0;
-  for (const p of w) if (p > 0) h -= p * Math.log(p);
-  return h / Math.log(K);
+  return model.layers[i]!.selector.mode === 'soft' ? normalisedEntropy(mixtureWeights(model, i)) : 0;
 }
 
 /** The model with layer i hard on candidate k (every other layer unchanged). */
@@ -123,19 +116,6 @@ export function preActivationSamples(
     }
   }
   return Float64Array.from(picked);
-}
-
-/** The mixture's φ at the given pre-activations. */
-export function mixtureCurve(model: HybridModel, i: number, u: Float64Array): Float64Array {
-  const layer = model.layers[i]!;
-  const entries = layerCandidates(model, layer);
-  const kernel = new SelectorKernel(entries.map((e) => compileActivation(e)));
-  const w = new Float64Array(entries.length);
-  const s = layer.selector;
-  selectorWeightsInto(param(model, `L${i}.logits`), s.temperature, s.mode, s.chosen, w);
-  const y = new Float64Array(u.length);
-  kernel.forwardInto(u, param(model, `L${i}.affine`), w, y);
-  return y;
 }
 
 export function writeDiscoveryJob(file: string, job: DiscoveryJob): void {

@@ -15,8 +15,8 @@
  *    whenever one of those wins, and a mixed selection when that is better.
  * A model with no soft layer (a fixed-activation baseline) is one run of `epochs`.
  */
-import { type HybridModel, layerCandidates, param } from '../../shared/model/model.js';
-import { selectorWeightsInto } from '../../shared/model/selector.js';
+import { heaviestEntry } from '../../shared/model/mixture.js';
+import { type HybridModel, layerCandidates } from '../../shared/model/model.js';
 import { type LayerHunger, layerHunger } from './hunger.js';
 import { type EpochRecord, TRAIN_DEFAULTS, type TrainOptions } from './options.js';
 import {
@@ -44,15 +44,6 @@ export interface TrainResult {
   /** The best challenger against the reference entry (race.ts), when it finished ahead. */
   readonly decision: RaceResult['decision'];
   readonly bestValLoss: number;
-}
-
-function heaviestEntry(model: HybridModel, i: number): number {
-  const s = model.layers[i]!.selector;
-  const w = new Float64Array(s.candidates.length);
-  selectorWeightsInto(param(model, `L${i}.logits`), s.temperature, s.mode, s.chosen, w);
-  let k = 0;
-  for (let j = 1; j < w.length; j++) if (w[j]! > w[k]!) k = j;
-  return k;
 }
 
 export function trainHybrid(

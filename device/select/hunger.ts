@@ -13,10 +13,9 @@
  * at held-out rows, with the layers before it as selected and the layer itself on its mixture,
  * and φ, the trained mixture at those u (its mixtureCurve in soft mode). That is a discovery job's input (cloud/discovery/job-task.ts) as it is.
  */
-import { compileActivation } from '../../shared/activations/index.js';
+import { mixtureCurve } from '../../shared/model/mixture.js';
 import { type HybridModel, layerCandidates, param } from '../../shared/model/model.js';
 import { ReferenceRunner } from '../../shared/model/reference.js';
-import { SelectorKernel, selectorWeightsInto } from '../../shared/model/selector.js';
 import { ROLE_HELD_OUT } from './buffer.js';
 import type { SelectionSearch } from './search.js';
 import { type LayerChoice, sliceModel } from './submodel.js';
@@ -149,18 +148,5 @@ export function hungerSamples(search: SelectionSearch, i: number, max: number): 
     }
   }
   const uu = Float64Array.from(u);
-  return { u: uu, phi: mixtureAt(model, i, uu) };
-}
-
-/** The trained mixture of layer i (soft weights from its logits) at pre-activations u. */
-export function mixtureAt(model: HybridModel, i: number, u: Float64Array): Float64Array {
-  const layer = model.layers[i]!;
-  const entries = layerCandidates(model, layer);
-  const kernel = new SelectorKernel(entries.map((e) => compileActivation(e)));
-  const w = new Float64Array(entries.length);
-  const s = layer.selector;
-  selectorWeightsInto(param(model, `L${i}.logits`), s.temperature, 'soft', s.chosen, w);
-  const phi = new Float64Array(u.length);
-  kernel.forwardInto(u, param(model, `L${i}.affine`), w, phi);
-  return phi;
+  return { u: uu, phi: mixtureCurve(model, i, uu) };
 }

@@ -12,8 +12,8 @@
  * JSON has no NaN or infinity, and the cloud validates every record, so values are made finite
  * (or left out) here rather than dropped there with the whole batch.
  */
-import { type HybridModel, param } from '../../shared/model/model.js';
-import { selectorWeightsInto } from '../../shared/model/selector.js';
+import { mixtureWeights, normalisedEntropy } from '../../shared/model/mixture.js';
+import type { HybridModel } from '../../shared/model/model.js';
 import type { DriftRecord, HungerRecord, PerfRecord } from '../../shared/types/telemetry.js';
 import type { DriftEvent } from '../drift/types.js';
 import type { PerfWindow } from '../runtime/loop.js';
@@ -58,19 +58,7 @@ export function perfTelemetry(
  * weight; 0 for a layer whose logits carry no mixture (cloud/train/hunger.ts defines the signal).
  */
 export function layerEntropy(model: HybridModel, i: number): number {
-  if (!carriesMixture(model, i)) return 0;
-  const s = model.layers[i]!.selector;
-  const logits = param(model, `L${i}.logits`);
-  const w = new Float64Array(logits.length);
-  selectorWeightsInto(logits, s.temperature, 'soft', s.chosen, w);
-  let h = 0;
-  let k = 0;
-  for (const p of w) {
-    if (p <= 1e-12) continue;
-    h -= p * Math.log(p);
-    k++;
-  }
-  return k < 2 ? 0 : h / Math.log(k);
+  return carriesMixture(model, i) ? normalisedEntropy(mixtureWeights(model, i)) : 0;
 }
 
 export function hungerTelemetry(

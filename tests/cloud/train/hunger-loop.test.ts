@@ -12,16 +12,12 @@ import { discover } from '../../../cloud/discovery/discover.js';
 import { jobTask } from '../../../cloud/discovery/job-task.js';
 import { besselJ0 } from '../../../cloud/discovery/special.js';
 import { evaluateMse } from '../../../cloud/train/evaluate.js';
-import {
-  JOB_FORMAT,
-  mixtureCurve,
-  preActivationSamples,
-  writeDiscoveryJob,
-} from '../../../cloud/train/hunger.js';
+import { JOB_FORMAT, preActivationSamples, writeDiscoveryJob } from '../../../cloud/train/hunger.js';
 import { trainHybrid } from '../../../cloud/train/trainer.js';
 import type { WindowSet } from '../../../cloud/train/windows.js';
 import { classicLibrary } from '../../../shared/library/library.js';
 import { initModel } from '../../../shared/model/init.js';
+import { mixtureCurve } from '../../../shared/model/mixture.js';
 import { Rng } from '../../../shared/numeric/rng.js';
 
 function besselSet(seed: number, n: number): WindowSet {

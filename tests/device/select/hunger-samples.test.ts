@@ -4,13 +4,13 @@
  * the tel/hunger record.
  */
 import { describe, expect, it } from 'vitest';
-import { mixtureCurve } from '../../../cloud/train/hunger.js';
 import { SampleBuffer } from '../../../device/select/buffer.js';
 import { selectOnDevice } from '../../../device/select/select.js';
 import { hungerTelemetry, samplePairs } from '../../../device/sync/telemetry.js';
 import { driveInputs, teacherBuffer } from '../../../scripts/bench-select.js';
 import { classicLibrary } from '../../../shared/library/library.js';
 import { initModel } from '../../../shared/model/init.js';
+import { mixtureCurve } from '../../../shared/model/mixture.js';
 import type { HybridModel } from '../../../shared/model/model.js';
 import { ReferenceRunner } from '../../../shared/model/reference.js';
 import { Rng } from '../../../shared/numeric/rng.js';
