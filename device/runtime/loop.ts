@@ -16,6 +16,7 @@ import type { InputAdapter, InputCounters, LogLine, Sample } from '../adapters/t
 import { DriftMonitor } from '../drift/monitor.js';
 import type { DriftEvent } from '../drift/types.js';
 import type { LayerHungerSignal } from '../select/hunger.js';
+import { ABORTED, raceAbort } from './abort.js';
 import type { LoadedModel } from './bundle.js';
 import type { EngineInfo, LatencyFigures } from './engine-start.js';
 import { SelectionPlan, type SelectionPlanOptions, type SelectionRecord } from './selection.js';
@@ -89,17 +90,11 @@ export interface LoopControl {
   readonly bufferRows?: number;
 }
 
-const ABORTED = Symbol('aborted');
-
 /** The items of `source` until `signal` fires; the source's iterator is never closed here. */
 export async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
   const it = source[Symbol.asyncIterator]();
-  const aborted = new Promise<typeof ABORTED>((resolve) => {
-    if (signal.aborted) resolve(ABORTED);
-    else signal.addEventListener('abort', () => resolve(ABORTED), { once: true });
-  });
   while (!signal.aborted) {
-    const r = await Promise.race([it.next(), aborted]);
+    const r = await raceAbort(it.next(), signal);
     if (r === ABORTED || r.done) return;
     yield r.value;
   }

@@ -7,14 +7,14 @@
  * Pulling also gives the event loop a turn every few milliseconds, so MQTT traffic (chunks,
  * commands, acknowledgements) is served while a file replays as fast as it can be read.
  */
+import { ABORTED, raceAbort } from '../runtime/abort.js';
+
 export interface SharedStreamOptions<T> {
   /** Called with every item as it is handed out (e.g. to keep recent samples). */
   readonly tap?: (item: T) => void;
   /** Longest run of pulls without yielding to the event loop, ms. @defaultValue 10 */
   readonly yieldEveryMs?: number;
 }
-
-const ABORTED = Symbol('aborted');
 
 export class SharedStream<T> {
   private it: AsyncIterator<T> | null = null;
@@ -40,14 +40,10 @@ export class SharedStream<T> {
 
   /** Items until the source ends or `signal` fires. Breaking out of it does not close the source. */
   view(signal?: AbortSignal): AsyncIterable<T> {
-    const aborted = new Promise<typeof ABORTED>((resolve) => {
-      if (signal?.aborted) resolve(ABORTED);
-      else signal?.addEventListener('abort', () => resolve(ABORTED), { once: true });
-    });
     const next = async (): Promise<IteratorResult<T>> => {
       if (this.ended || signal?.aborted) return { done: true, value: undefined };
       this.pull ??= this.pullOne();
-      const r = await Promise.race([this.pull, aborted]);
+      const r = await raceAbort(this.pull, signal);
       // decided in this same turn: either the pull is delivered here, or it stays for the next view
       if (r === ABORTED) return { done: true, value: undefined };
       this.pull = null;
