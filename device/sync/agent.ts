@@ -214,6 +214,7 @@ export class DeviceAgent {
           : modelHealthCheck({
               ...this.o.health,
               profile: run.profile,
+              ...(run.quant ? { quant: run.quant } : {}),
               ...(run.engine ? { engine: run.engine } : {}),
               ...(run.threads !== undefined ? { threads: run.threads } : {}),
               ...(run.latencyCheck !== undefined ? { latencyCheck: run.latencyCheck } : {}),

@@ -13,12 +13,12 @@
  */
 import { join } from 'node:path';
 import { compileActivation } from '../../shared/activations/index.js';
+import { ShapeError } from '../../shared/errors.js';
 import { readJsonFile } from '../../shared/io/json-file.js';
 import { LIBRARY_FILE, parseLibrary } from '../../shared/library/library.js';
-import type { FirmwareProfile } from '../../shared/types/profile.js';
-import { checkSizeBudget, loadForDevice } from '../runtime/bundle.js';
-import { calibrate, checkLatencyBudget, type EngineChoice, startEngine } from '../runtime/engine-start.js';
-import { StepSession } from '../runtime/step-session.js';
+import type { FirmwareProfile, Quantization } from '../../shared/types/profile.js';
+import type { EngineChoice } from '../runtime/engine-start.js';
+import { startModel } from '../runtime/run.js';
 import type { SampleBuffer } from '../select/buffer.js';
 import type { HealthCheck, HealthResult } from './slots.js';
 
@@ -28,6 +28,8 @@ export interface ModelHealthOptions {
   readonly engine?: EngineChoice;
   /** @defaultValue the profile's */
   readonly threads?: number;
+  /** Precision to run at, as the runner does. @defaultValue the bundle's, or the profile's */
+  readonly quant?: Quantization;
   /** Check the calibrated p50 against the profile's budget. @defaultValue true */
   readonly latencyCheck?: boolean;
   /** Recent samples to run; null or empty = a zero input sequence. */
@@ -55,23 +57,24 @@ interface BufferRun {
 
 /** Run the model in `dir` from a fresh state over the samples (or zeros). */
 async function runOnSamples(dir: string, o: ModelHealthOptions, latency: boolean): Promise<BufferRun> {
-  const loaded = loadForDevice(dir, { profile: o.profile });
-  checkSizeBudget(loaded.stepBytes.length, o.profile, loaded.quant);
-  const m = loaded.manifest.model;
-  const shape = o.shape?.() ?? null;
-  if (shape && (shape.inputs !== m.inputs || shape.outputs !== m.outputs)) {
-    throw new Error(
-      `the model takes ${m.inputs} inputs and gives ${m.outputs} outputs; the device's input has ${shape.inputs} and ${shape.outputs}`,
-    );
-  }
-  const { session: es, info } = await startEngine(loaded.stepBytes, {
-    engine: o.engine ?? 'auto',
+  // started exactly as the runner will start it (same quantisation, engine, threads, budgets)
+  const { loaded, session } = await startModel({
+    model: dir,
     profile: o.profile,
+    ...(o.quant ? { quant: o.quant } : {}),
+    ...(o.engine ? { engine: o.engine } : {}),
     ...(o.threads !== undefined ? { threads: o.threads } : {}),
+    latencyCheck: latency,
+    log: () => {},
   });
-  const session = new StepSession(es, m, loaded.manifest.tau.default);
+  const m = loaded.manifest.model;
   try {
-    if (latency) checkLatencyBudget(await calibrate(session, loaded.model.dtDefault), o.profile, info.name);
+    const shape = o.shape?.() ?? null;
+    if (shape && (shape.inputs !== m.inputs || shape.outputs !== m.outputs)) {
+      throw new ShapeError(
+        `the model takes ${m.inputs} inputs and gives ${m.outputs} outputs; the device's input has ${shape.inputs} and ${shape.outputs}`,
+      );
+    }
     const buf = o.samples();
     const H = o.horizon?.() ?? 0;
     const n = buf && buf.size > 0 ? buf.size : (o.zeroSteps ?? 32);
