@@ -114,6 +114,8 @@ describe.concurrent('liquidkan export', () => {
     expect(test.relativeIncrease).toBeLessThanOrEqual(0.02);
     expect(Object.keys(manifest.weightPrecision!).sort()).toEqual(['L0.W', 'L1.U', 'L1.W', 'readout.W']);
     expect(Object.values(manifest.weightPrecision!)).toContain('int8');
+    // plain int8 costs this model 8.8% (measured): mixed precision is what keeps it within 2%
+    expect(Object.values(manifest.weightPrecision!)).toContain('fp16');
   });
 
   it('--json prints the output directory and the manifest', async () => {

@@ -77,6 +77,34 @@ describe('race', () => {
     }
     expect([...new Set(r.history.map((h) => h.phase))]).toEqual(['soft', 'hard']);
     expect(r.history.at(-1)!.progress).toBeLessThanOrEqual(1);
+    // the progress the CLI shows rises and ends near the plan, not far short of it
+    for (let i = 1; i < r.history.length; i++)
+      expect(r.history[i]!.progress).toBeGreaterThan(r.history[i - 1]!.progress);
+    expect(r.history.at(-1)!.progress).toBeGreaterThan(0.5);
+  });
+
+  it('ships the leader over the incumbent only past the selectionZ bar', () => {
+    const k = (name: string) => library.entries.findIndex((e) => e.name === name);
+    const field = ['tanh', 'identity', 'sin'].map((name) => ({
+      label: name,
+      layers: [0, 1],
+      choice: [k(name), k(name)],
+    }));
+    const run = (selectionZ: number) =>
+      race(make(), field, data, { ...TRAIN_DEFAULTS, seed: 6, epochs: 6, selectionZ }, () => {}, 'tanh');
+    const strict = run(Infinity);
+    const lax = run(-Infinity);
+    // the same race either way: only the decision differs
+    expect(strict.standings).toEqual(lax.standings);
+    const leader = lax.standings[0]!;
+    expect(lax.winner.label).toBe(leader.label);
+    expect(lax.valLoss).toBe(leader.valLoss);
+    expect(strict.winner.label).toBe('tanh');
+    // (seed 6: a challenger leads)
+    expect(leader.label).not.toBe('tanh');
+    expect(strict.decision).toMatchObject({ challenger: leader.label, shipped: false });
+    expect(lax.decision).toMatchObject({ challenger: leader.label, shipped: true });
+    expect(Number.isFinite(lax.decision!.zScore)).toBe(true);
   });
 
   it('drops a configuration that diverges, and stops with a clear error when all of them do', () => {
