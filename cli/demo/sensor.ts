@@ -13,7 +13,7 @@
 import { besselJ0 } from '../../cloud/discovery/special.js';
 import { evaluateMse } from '../../cloud/train/evaluate.js';
 import { type LayerHunger, withHardChoice } from '../../cloud/train/hunger.js';
-import { trainHybrid } from '../../cloud/train/trainer.js';
+import { searchSelectors } from '../../cloud/train/trainer.js';
 import type { WindowSet } from '../../cloud/train/windows.js';
 import type { ActivationLibrary } from '../../shared/library/library.js';
 import { initModel } from '../../shared/model/init.js';
@@ -75,10 +75,13 @@ function refitReadout(model: HybridModel, set: WindowSet): void {
 export function trainSensorModel(library: ActivationLibrary, seed: number): SensorModel {
   const data = { train: uniformSet(seed, 600, WIDE), val: uniformSet(seed + 1, 200, WIDE) };
   const initial = initModel({ library, inputs: 1, hidden: 1, outputs: 1, seed, liquidLayers: 0 });
-  const r = trainHybrid(initial, data, { seed, epochs: 60, lr: 1e-2 });
-  const soft = r.softModel;
-  const hunger = r.hunger[0];
-  if (!soft || !hunger) throw new Error('the sensor model did not train a soft mixture');
+  // the search's 36 epochs as trainHybrid's 60-epoch schedule would run them; no race: the
+  // demo hardens the mixture's own weights below
+  const {
+    softModel: soft,
+    hunger: [hunger],
+  } = searchSelectors(initial, data, { seed, epochs: 36, lr: 1e-2 });
+  if (!hunger) throw new Error('the sensor model did not train a soft mixture');
   // hard on the best entry from the mixture's own weights: fine-tuning after hardening would move
   // the shared weights away from the ones the mixture was trained with
   const k = soft.layers[0]!.selector.candidates.indexOf(hunger.bestSingle.id);

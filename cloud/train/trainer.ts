@@ -46,6 +46,37 @@ export interface TrainResult {
   readonly bestValLoss: number;
 }
 
+/** The soft search and each soft layer's hunger on its best checkpoint. */
+function searchRun(
+  initial: HybridModel,
+  data: TrainData,
+  o: TrainOptions,
+  epochs: number,
+  log: (e: EpochStats) => void,
+): Pick<TrainResult, 'hunger'> & { readonly softModel: HybridModel } {
+  const run = new TrainingRun(initial, 'search', o);
+  const ratio = o.temperatureEnd / o.temperatureStart;
+  run.advance(epochs, data, log, (e) => o.temperatureStart * ratio ** (epochs > 1 ? e / (epochs - 1) : 1));
+  const softModel = run.ran > 0 ? run.best.model : initial;
+  const hunger = softModel.layers.flatMap((l, i) =>
+    l.selector.mode === 'soft' ? [layerHunger(softModel, i, data.val, o.hungerGap, o.loss)] : [],
+  );
+  return { softModel, hunger };
+}
+
+/**
+ * Only the selector's search: `epochs` soft epochs and the hunger of each soft layer, no race.
+ * For callers that want the mixture itself (a deliberately hungry demo model, a hunger job).
+ */
+export function searchSelectors(
+  initial: HybridModel,
+  data: TrainData,
+  options: Partial<TrainOptions> & { seed: number },
+): Pick<TrainResult, 'hunger'> & { readonly softModel: HybridModel } {
+  const o: TrainOptions = { ...TRAIN_DEFAULTS, ...options };
+  return searchRun(initial, data, o, o.epochs, () => {});
+}
+
 export function trainHybrid(
   initial: HybridModel,
   data: TrainData,
@@ -86,16 +117,7 @@ export function trainHybrid(
     };
   }
 
-  const search = new TrainingRun(initial, 'search', o);
-  const ratio = o.temperatureEnd / o.temperatureStart;
-  search.advance(
-    searchEpochs,
-    data,
-    log('soft', 'search'),
-    (e) => o.temperatureStart * ratio ** (searchEpochs > 1 ? e / (searchEpochs - 1) : 1),
-  );
-  const softModel = search.ran > 0 ? search.best.model : initial;
-  const hunger = softLayers.map((i) => layerHunger(softModel, i, data.val, o.hungerGap, o.loss));
+  const { softModel, hunger } = searchRun(initial, data, o, searchEpochs, log('soft', 'search'));
   const proposal = (label: string, choice: number[]): Configuration => ({
     label,
     layers: softLayers,
