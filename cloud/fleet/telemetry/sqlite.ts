@@ -17,6 +17,7 @@ export interface Statement {
 }
 
 export interface Database {
+  /** Cached per SQL text (openDatabase): call it where the query is, not ahead of time. */
   prepare(sql: string): Statement;
   exec(sql: string): void;
   pragma(source: string, options?: { simple?: boolean }): unknown;
@@ -46,5 +47,25 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
   db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
+  return withStatementCache(db);
+}
+
+/**
+ * Statements prepared once per connection and SQL text: preparing is most of the cost of a
+ * small query, and the stores run the same few queries on every message (a chunk request's job
+ * lookup, a job update, a telemetry insert). Statements are only run, never given modes, so
+ * sharing them is safe.
+ */
+function withStatementCache(db: Database): Database {
+  const cache = new Map<string, Statement>();
+  const prepare = db.prepare.bind(db);
+  db.prepare = (sql: string) => {
+    let s = cache.get(sql);
+    if (!s) {
+      s = prepare(sql);
+      cache.set(sql, s);
+    }
+    return s;
+  };
   return db;
 }
