@@ -1,7 +1,8 @@
 /**
  * The board's entry point (npm run build:device): only the commands a device runs, so the
  * bundle carries no training, discovery or cloud service code — less to ship and to hold in
- * memory on a board.
+ * memory on a board. (`export` re-measures a trained model's held-out error, so the window and
+ * voice-clip builders come along; cloud/train/held-out.ts keeps the trainer out.)
  */
 import { deviceCommand } from './commands/device.js';
 import { exportCommand } from './commands/export.js';

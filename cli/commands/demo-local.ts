@@ -15,12 +15,8 @@ import { discover } from '../../cloud/discovery/discover.js';
 import { FAMILIES } from '../../cloud/discovery/families.js';
 import { oscillatorStream } from '../../cloud/tasks/physics.js';
 import { trainForecast } from '../../cloud/train/forecast.js';
-import {
-  forecastTestError,
-  forecastValidationLoss,
-  TRAINING_FILE,
-  trainingRecordJson,
-} from '../../cloud/train/training-record.js';
+import { forecastHeldOut } from '../../cloud/train/held-out.js';
+import { TRAINING_FILE, trainingRecordJson } from '../../cloud/train/training-record.js';
 import { runDevice } from '../../device/runtime/run.js';
 import { exportModel, writeBundle } from '../../shared/export/export.js';
 import { classicLibrary, saveLibrary } from '../../shared/library/library.js';
@@ -108,8 +104,7 @@ export async function runLocalDemo(ctx: CommandContext): Promise<void> {
   const bundle = exportModel(trained.model, {
     profile,
     quant: 'int8',
-    testError: { metric: 'test_mse', evaluate: forecastTestError(trained.data) },
-    precisionBudget: { validationLoss: forecastValidationLoss(trained.data) },
+    ...forecastHeldOut(trained.data),
   });
   const bundleDir = join(work, 'pi4-int8');
   writeBundle(bundleDir, bundle);

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
+import { forecastHeldOut, type HeldOut, voiceHeldOut } from '../../cloud/train/held-out.js';
 import {
-  forecastTestError,
-  forecastValidationLoss,
   readTrainingRecord,
   rebuildForecastData,
   type TrainingRecord,
@@ -16,23 +15,15 @@ import { type Command, choiceFlag, JSON_FLAG, stringFlag } from '../command.js';
  * How the manifest measures test error (on the windows or clips the model never trained on),
  * and the validation loss an int8 export's mixed precision is chosen on.
  */
-async function heldOutOf(record: TrainingRecord | null) {
-  if (record?.task === 'forecast' && existsSync(record.data)) {
-    const data = rebuildForecastData(record);
-    return {
-      testError: { metric: 'test_mse', evaluate: forecastTestError(data) },
-      precisionBudget: { validationLoss: forecastValidationLoss(data) },
-    };
-  }
+async function heldOutOf(record: TrainingRecord | null): Promise<HeldOut | Record<string, never>> {
+  if (record?.task === 'forecast' && existsSync(record.data))
+    return forecastHeldOut(rebuildForecastData(record));
   if (record?.task === 'classify') {
     // re-rendering is cheap: espeak-ng output is cached by its parameters
     const { voiceDataset } = await import('../../cloud/tasks/voice.js');
-    const { voiceTestError, voiceValidationLoss } = await import('../../cloud/train/voice-train.js');
-    const data = voiceDataset({ seed: record.seed, keywords: record.keywords, perClass: record.perClass });
-    return {
-      testError: { metric: 'test_error_rate', evaluate: voiceTestError(data) },
-      precisionBudget: { validationLoss: voiceValidationLoss(data) },
-    };
+    return voiceHeldOut(
+      voiceDataset({ seed: record.seed, keywords: record.keywords, perClass: record.perClass }),
+    );
   }
   return {};
 }

@@ -8,8 +8,6 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { readNumericCsv, selectColumns } from '../../shared/io/csv.js';
 import { readJsonWithSchema } from '../../shared/io/json-file.js';
-import type { HybridModel } from '../../shared/model/model.js';
-import { evaluateMse } from './evaluate.js';
 import { type ForecastData, forecastWindows } from './windows.js';
 
 export const TRAINING_FILE = 'training.json';
@@ -65,27 +63,4 @@ export function rebuildForecastData(r: ForecastRecord): ForecastData {
   const table = readNumericCsv(r.data);
   const cols = r.inputs;
   return forecastWindows(selectColumns(table, cols, r.data), cols.length, cols.indexOf(r.target), r, r.data);
-}
-
-/**
- * Validation MSE (standardised) of any variant of the model: what an int8 export's mixed
- * precision is chosen on, so the test error stays untouched by that choice.
- */
-export function forecastValidationLoss(data: ForecastData): (model: HybridModel) => number {
-  return (model) => {
-    const { scaling: _raw, ...standardised } = model;
-    return evaluateMse(standardised, data.val);
-  };
-}
-
-/**
- * Test MSE in the target's units of any variant of the model (e.g. its quantised copy): the
- * network runs on the standardised windows and the error is scaled back.
- */
-export function forecastTestError(data: ForecastData): (model: HybridModel) => number {
-  const s2 = data.targetScaling.std ** 2;
-  return (model) => {
-    const { scaling: _raw, ...standardised } = model;
-    return evaluateMse(standardised, data.test) * s2;
-  };
 }

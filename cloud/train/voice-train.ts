@@ -8,7 +8,7 @@ import type { ActivationLibrary } from '../../shared/library/library.js';
 import { initModel } from '../../shared/model/init.js';
 import type { HybridModel } from '../../shared/model/model.js';
 import { type VoiceData, type VoiceTaskOptions, voiceDataset } from '../tasks/voice.js';
-import { accuracy, evaluateLoss } from './evaluate.js';
+import { accuracy } from './evaluate.js';
 import { type LayerSelection, recordUsage, selectionOf } from './forecast.js';
 import type { LayerHunger } from './hunger.js';
 import type { Standing } from './race.js';
@@ -51,23 +51,6 @@ export const VOICE_TRAIN_DEFAULTS: Readonly<Partial<TrainOptions>> = Object.free
   lr: 1e-2,
   patience: 10,
 });
-
-/** Validation cross-entropy of any variant of a voice model (int8's mixed precision is chosen on it). */
-export function voiceValidationLoss(data: VoiceData): (model: HybridModel) => number {
-  return (model) => {
-    const { scaling: _raw, ...standardised } = model;
-    return evaluateLoss(standardised, data.val, 'cross-entropy');
-  };
-}
-
-/** Error rate of any variant of a voice model (e.g. its quantised copy) on the test clips. */
-export function voiceTestError(data: VoiceData): (model: HybridModel) => number {
-  return (model) => {
-    // the windows are standardised already; the model's own scaling is for raw device features
-    const { scaling: _raw, ...standardised } = model;
-    return 1 - accuracy(standardised, data.test);
-  };
-}
 
 export function trainVoice(o: VoiceTrainOptions, onEpoch?: (r: EpochRecord) => void): VoiceTrainResult {
   const data = voiceDataset({ ...o.task, seed: o.task?.seed ?? o.seed });

@@ -4,7 +4,16 @@
  * resolving nothing from the project's node_modules.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -27,6 +36,10 @@ describe('npm run build:device', () => {
     cpSync(join(ROOT, 'dist', 'device'), board, { recursive: true });
     const js = statSync(join(board, 'liquidkan-device.js')).size;
     expect(js).toBeLessThan(2 * 1024 * 1024);
+    // no trainer on the board (export measures held-out error through cloud/train/held-out.ts)
+    const code = readFileSync(join(board, 'liquidkan-device.js'), 'utf8');
+    for (const trainerOnly of ['raceLibrary', 'successive halving', 'searchSelectors'])
+      expect(code.includes(trainerOnly), trainerOnly).toBe(false);
     const bins = join(board, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6');
     if (existsSync(bins)) {
       expect(readdirSync(bins)).toEqual(['linux']);
