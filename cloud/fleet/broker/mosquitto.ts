@@ -83,11 +83,6 @@ function checkUsername(username: string): string {
   return username;
 }
 
-/** One password-file line. */
-export function passwdLine(username: string, password: string): string {
-  return `${checkUsername(username)}:${mosquittoHash(password)}`;
-}
-
 const fill = (template: string) => template.replace(/\{\w+\}/g, '+');
 
 /** A device's ACL block: auth.ts's DEVICE_PUBLISH and DEVICE_SUBSCRIBE below `lk/v1/{fleet}/{id}/`. */
@@ -237,8 +232,9 @@ export class MosquittoFiles {
     const acls = new Map<string, string>();
     const blocks = readFileSync(this.aclPath, 'utf8').split(/\n(?=user )/);
     for (const block of blocks) {
-      const m = /^user (\S+)\n/.exec(block.replace(/^#.*\n/gm, ''));
-      if (m) acls.set(m[1]!, block.replace(/^#.*\n/gm, '').trimEnd());
+      const uncommented = block.replace(/^#.*\n/gm, '');
+      const m = /^user (\S+)\n/.exec(uncommented);
+      if (m) acls.set(m[1]!, uncommented.trimEnd());
     }
     for (const line of readFileSync(this.passwdPath, 'utf8').split('\n')) {
       const at = line.indexOf(':');

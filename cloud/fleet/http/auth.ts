@@ -119,8 +119,4 @@ export class OperatorSessions implements OperatorAuth {
     if (id) this.#sessions.delete(digest(id).toString('hex'));
     res.setHeader('set-cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
   }
-
-  get sessionCount(): number {
-    return this.#sessions.size;
-  }
 }
