@@ -15,6 +15,7 @@ import type { Birth, CommandMessage, Desired, JobNotify, JobUpdate } from '../..
 import {
   type CmdName,
   type DeviceRef,
+  devicePrefix,
   deviceTopic,
   jobUpdateTopic,
   type PlainTopicKind,
@@ -59,9 +60,13 @@ export interface SyncClientEvents {
 
 /** Cloud-side topics of this device (DESIGN rows whose "from" is cloud). */
 function subscriptions(ref: DeviceRef): string[] {
-  const desiredTopic = deviceTopic(ref, 'desired');
-  const prefix = desiredTopic.slice(0, -'desired'.length);
-  return [deviceTopic(ref, 'jobs/notify'), desiredTopic, `${prefix}stream/+/data`, `${prefix}cmd/+`];
+  const prefix = devicePrefix(ref);
+  return [
+    deviceTopic(ref, 'jobs/notify'),
+    deviceTopic(ref, 'desired'),
+    `${prefix}/stream/+/data`,
+    `${prefix}/cmd/+`,
+  ];
 }
 
 const policy = (kind: TopicKind) => ({ qos: TOPIC_POLICY[kind].qos, retain: TOPIC_POLICY[kind].retain });

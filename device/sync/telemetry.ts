@@ -14,7 +14,12 @@
  */
 import { mixtureWeights, normalisedEntropy } from '../../shared/model/mixture.js';
 import type { HybridModel } from '../../shared/model/model.js';
-import type { DriftRecord, HungerRecord, PerfRecord } from '../../shared/types/telemetry.js';
+import {
+  type DriftRecord,
+  type HungerRecord,
+  MAX_HUNGER_SAMPLES,
+  type PerfRecord,
+} from '../../shared/types/telemetry.js';
 import type { DriftEvent } from '../drift/types.js';
 import type { PerfWindow } from '../runtime/loop.js';
 import type { SelectionRecord } from '../runtime/selection.js';
@@ -94,9 +99,6 @@ export function hungerTelemetry(
     return out;
   });
 }
-
-/** The schema's cap on hunger samples per record (shared/types/telemetry.ts). */
-const MAX_HUNGER_SAMPLES = 4096;
 
 /** Finite (u, φ) pairs, at most MAX_HUNGER_SAMPLES; null when none is left. */
 export function samplePairs(

@@ -13,7 +13,8 @@ import { InputError, ManifestError, SignatureError } from '../errors.js';
 import type { ReleaseManifest } from '../types/release.js';
 
 export const CHUNK_FRAME_MAGIC = 'LKC1';
-const FRAME_HEADER_BYTES = 4 + 4 + 32;
+/** A chunk frame's header: magic, index, sha256. */
+export const FRAME_HEADER_BYTES = 4 + 4 + 32;
 
 export interface Chunk {
   readonly index: number;

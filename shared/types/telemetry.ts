@@ -9,6 +9,9 @@ import { z } from 'zod';
 import { PARAM_PATTERN } from './topics.js';
 
 /** Most records one batch may carry. */
+
+/** Most (u, φ) pairs one hunger record carries. */
+export const MAX_HUNGER_SAMPLES = 4096;
 export const MAX_BATCH_RECORDS = 10_000;
 
 export const TelemetryBatchSchema = z.object({
@@ -38,7 +41,10 @@ export const HungerRecordSchema = z
      * mixture at u), the input of a discovery job (cloud/discovery/job-task.ts).
      */
     samples: z
-      .object({ u: z.array(z.number()).max(4096), phi: z.array(z.number()).max(4096) })
+      .object({
+        u: z.array(z.number()).max(MAX_HUNGER_SAMPLES),
+        phi: z.array(z.number()).max(MAX_HUNGER_SAMPLES),
+      })
       .strict()
       .refine((s) => s.u.length === s.phi.length, { message: 'u and phi must have the same length' })
       .optional(),
