@@ -23,6 +23,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import { ManifestError } from '../../shared/errors.js';
 import { writeFileAtomic } from '../../shared/io/atomic.js';
 import { chunkLength, verifyChunk, verifyPayload } from '../../shared/release/chunks.js';
@@ -62,7 +63,7 @@ export interface DownloadOptions {
   /** The device's data directory; state goes under DATA/downloads/. */
   readonly dataDir: string;
   readonly retry?: Partial<RetryPolicy>;
-  /** Injectable clock for the backoff waits. @defaultValue setTimeout */
+  /** Injectable clock for the backoff waits. @defaultValue timers/promises setTimeout, aborted by `signal` */
   readonly sleep?: (ms: number) => Promise<void>;
   readonly onProgress?: (p: DownloadProgress) => void;
   readonly signal?: AbortSignal;
@@ -94,8 +95,6 @@ export function discardDownload(dataDir: string, sha256: string): void {
 export function backoffDelayMs(policy: RetryPolicy, attempt: number): number {
   return Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.factor ** (attempt - 1));
 }
-
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** One download of one release; a new instance over the same data dir resumes. */
 export class ReleaseDownload {
@@ -167,7 +166,9 @@ export class ReleaseDownload {
   }
 
   private async fetchVerified(index: number): Promise<{ bytes: Uint8Array; retries: number }> {
-    const sleep = this.opts.sleep ?? realSleep;
+    // the backoff wait ends early when the download is aborted (the abort then rejects it)
+    const sleep =
+      this.opts.sleep ?? ((ms: number) => setTimeout(ms, undefined, { signal: this.opts.signal }));
     let last: unknown;
     for (let attempt = 1; attempt <= this.policy.maxAttempts; attempt++) {
       this.opts.signal?.throwIfAborted();

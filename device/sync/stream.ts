@@ -127,21 +127,6 @@ export interface StreamDownloadOptions {
   readonly onResume?: (p: DownloadProgress) => void;
 }
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
  * Download (or resume) a release's payload over `stream/{sid}/get|data` with ReleaseDownload;
  * the backoff waits end when the signal fires. Resolves with the verified payload.
@@ -165,7 +150,6 @@ export async function downloadOverStream(o: StreamDownloadOptions): Promise<Uint
       dataDir: o.dataDir,
       fetchChunk: (i) => fetcher.fetch(i),
       signal: o.signal,
-      sleep: (ms) => abortableSleep(ms, o.signal),
       onProgress: progress,
       ...(o.retry ? { retry: o.retry } : {}),
     });

@@ -204,6 +204,25 @@ describe('ReleaseDownload', () => {
     expect(existsSync(downloadPaths(dir, manifest.sha256).state)).toBe(false);
   });
 
+  it('an abort ends a backoff wait at once (the default wait, no injected clock)', async () => {
+    const s = server(() => 'fail');
+    const abort = new AbortController();
+    const t0 = Date.now();
+    setTimeout(() => abort.abort(new Error('switching model')), 50);
+    await expect(
+      new ReleaseDownload({
+        manifest,
+        fetchChunk: s.fetchChunk,
+        dataDir: dataDir(),
+        retry: { initialDelayMs: 60_000 },
+        signal: abort.signal,
+      }).run(),
+    ).rejects.toThrow(/switching model|aborted/);
+    // a minute-long backoff was cut short
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(s.requests).toEqual([0]);
+  });
+
   it('backoff grows geometrically and is capped', () => {
     const p = { ...DOWNLOAD_DEFAULTS, initialDelayMs: 100, factor: 3, maxDelayMs: 1000 };
     expect([1, 2, 3, 4, 5].map((a) => backoffDelayMs(p, a))).toEqual([100, 300, 900, 1000, 1000]);
