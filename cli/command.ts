@@ -91,6 +91,13 @@ export function intFlag(flags: FlagValues, name: string, min = 0): number {
   return v;
 }
 
+/** A TCP port: decimal digits, `min` (0: let the OS choose) to 65535. */
+export function portFlag(flags: FlagValues, name: string, min = 0): number {
+  const v = intFlag(flags, name, min);
+  if (v > 65535) throw new InputError(`--${name} must be a port, ${min} to 65535, got ${v}`);
+  return v;
+}
+
 export function numberFlag(flags: FlagValues, name: string): number {
   const raw = flags[name];
   const v = typeof raw === 'string' ? Number(raw) : Number.NaN;

@@ -1,11 +1,4 @@
-/**
- * `liquidkan cloud`: run the cloud service (cloud/fleet/service.ts) until SIGINT or SIGTERM,
- * then close it cleanly and exit 0. The broker and HTTP addresses and the token file go to
- * stderr; with --json also as one JSON line on stdout, so scripts can read the ports when 0
- * asked the OS to choose them.
- */
-import { InputError } from '../../shared/errors.js';
-import { type Command, intFlag, JSON_FLAG, optionalString, stringFlag } from '../command.js';
+import { type Command, intFlag, JSON_FLAG, optionalString, portFlag, stringFlag } from '../command.js';
 
 export const cloudCommand: Command = {
   name: 'cloud',
@@ -74,9 +67,8 @@ export const cloudCommand: Command = {
     json: JSON_FLAG,
   },
   async run(ctx) {
-    const mqttPort = intFlag(ctx.flags, 'mqtt-port', 0);
-    const httpPort = intFlag(ctx.flags, 'http-port', 0);
-    if (mqttPort > 65535 || httpPort > 65535) throw new InputError('ports must be at most 65535');
+    const mqttPort = portFlag(ctx.flags, 'mqtt-port');
+    const httpPort = portFlag(ctx.flags, 'http-port');
     const { startCloud } = await import('../../cloud/fleet/service.js');
     const { hungerCloudPolicy } = await import('../../cloud/fleet/loop/cloud-policy.js');
     const key = optionalString(ctx.flags, 'key');

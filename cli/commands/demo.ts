@@ -9,7 +9,15 @@
  * summary so far; a failed step is named on stderr with a non-zero exit code.
  */
 import { InputError } from '../../shared/errors.js';
-import { type Command, intFlag, JSON_FLAG, numberFlag, optionalString, stringFlag } from '../command.js';
+import {
+  type Command,
+  intFlag,
+  JSON_FLAG,
+  numberFlag,
+  optionalString,
+  portFlag,
+  stringFlag,
+} from '../command.js';
 import type { FleetDemoSummary } from '../demo/fleet.js';
 
 export const demoCommand: Command = {
@@ -59,12 +67,11 @@ export const demoCommand: Command = {
     }
     const devices = intFlag(ctx.flags, 'devices', 2);
     const durationS = numberFlag(ctx.flags, 'duration');
-    const httpPort = intFlag(ctx.flags, 'http-port', 0);
+    const httpPort = portFlag(ctx.flags, 'http-port');
     const rateHz = numberFlag(ctx.flags, 'rate');
     if (devices > 64) throw new InputError(`--devices ${devices}: at most 64 on one machine`);
     if (!(durationS >= 10)) throw new InputError(`--duration must be at least 10 s, got ${durationS}`);
     if (!(rateHz > 0 && rateHz <= 1000)) throw new InputError(`--rate must be in (0, 1000], got ${rateHz}`);
-    if (httpPort > 65535) throw new InputError('--http-port must be at most 65535');
     const { runFleetDemo, DemoStepError } = await import('../demo/fleet.js');
     const { summaryLines } = await import('../demo/report.js');
     const abort = new AbortController();

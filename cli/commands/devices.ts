@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from '../../shared/errors.js';
-import { type Command, JSON_FLAG, optionalString, stringFlag } from '../command.js';
+import { type Command, JSON_FLAG, optionalString, portFlag, stringFlag } from '../command.js';
 
 const DATA_FLAG = {
   type: 'string',
@@ -135,11 +135,7 @@ export const devicesMosquittoCommand: Command = {
     const { MosquittoFiles } = await import('../../cloud/fleet/broker/mosquitto.js');
     const { loadOrCreateOperator } = await import('../../cloud/fleet/broker/operator.js');
     const data = stringFlag(ctx.flags, 'data');
-    const port = Number(stringFlag(ctx.flags, 'port'));
-    if (!Number.isInteger(port) || port < 1 || port > 65535)
-      throw new InputError(
-        `devices mosquitto: --port must be 1 to 65535, got '${stringFlag(ctx.flags, 'port')}'`,
-      );
+    const port = portFlag(ctx.flags, 'port', 1);
     const files = new MosquittoFiles(MosquittoFiles.dirFor(data)).setOperator(loadOrCreateOperator(data));
     const conf = files.writeConf({ port, host: stringFlag(ctx.flags, 'host') });
     const registry = DeviceRegistry.open(data);

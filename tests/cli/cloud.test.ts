@@ -49,6 +49,13 @@ describe('liquidkan cloud', () => {
     const r = await runCli(['cloud', '--data', join(work, 'x'), '--mqtt-port', 'abc'], work);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--mqtt-port must be an integer/);
+    const high = await runCli(['cloud', '--data', join(work, 'x'), '--http-port', '70000'], work);
+    expect(high.code).toBe(2);
+    expect(high.stderr).toMatch(/--http-port must be a port, 0 to 65535, got 70000/);
+    // digits only: '1e3' is not quietly port 1000
+    const sci = await runCli(['devices', 'mosquitto', '--data', join(work, 'x'), '--port', '1e3'], work);
+    expect(sci.code).toBe(2);
+    expect(sci.stderr).toMatch(/--port must be an integer ≥ 1, got '1e3'/);
     const b = await runCli(['cloud', '--data', join(work, 'x'), '--broker', 'http://nope'], work);
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/must be 'embedded' or an mqtt:\/\//);
