@@ -12,6 +12,7 @@ import {
   TERMINAL_JOB_STATES,
 } from '../../../shared/types/sync.js';
 import type { ParsedTopic } from '../../../shared/types/topics.js';
+import { isTerminal } from './rollout-plan.js';
 import type { ReleaseStore } from './store.js';
 import type { JobRecord } from './types.js';
 
@@ -25,7 +26,7 @@ export type JobUpdateOutcome =
   | { readonly result: 'ignored' | 'dropped'; readonly reason: string };
 
 export function isTerminalJob(job: JobRecord): boolean {
-  return job.state !== 'notified' && TERMINAL_JOB_STATES.has(job.state);
+  return isTerminal(job.state);
 }
 
 export function applyJobUpdate(

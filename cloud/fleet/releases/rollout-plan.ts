@@ -93,14 +93,15 @@ export function failureStats(jobs: readonly PlanJob[]): { terminal: number; fail
   let terminal = 0;
   let failed = 0;
   for (const j of jobs) {
-    if (j.state === 'notified' || !TERMINAL_JOB_STATES.has(j.state)) continue;
+    if (!isTerminal(j.state)) continue;
     terminal++;
     if (FAILED_JOB_STATES.has(j.state)) failed++;
   }
   return { terminal, failed, rate: terminal === 0 ? 0 : failed / terminal };
 }
 
-function isTerminal(state: CloudJobState): boolean {
+/** A job that has finished, one way or another (a device's 'notified' is where it starts). */
+export function isTerminal(state: CloudJobState): state is JobState {
   return state !== 'notified' && TERMINAL_JOB_STATES.has(state);
 }
 
