@@ -32,7 +32,7 @@ export class OutboxSender {
   /** Start sending what is pending (after an append, on connect). */
   kick(): void {
     if (!this.o.connected()) return;
-    for (const entry of this.outbox.pending()) {
+    for (const entry of this.outbox.unsent()) {
       if (this.inFlight.size >= this.window) return;
       if (this.inFlight.has(entry.batch)) continue;
       this.inFlight.add(entry.batch);

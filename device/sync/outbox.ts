@@ -240,7 +240,15 @@ export class Outbox {
 
   /** Unsent batches, oldest first. */
   pending(): OutboxEntry[] {
-    return [...this.held.values()];
+    return [...this.unsent()];
+  }
+
+  /**
+   * Unsent batches, oldest first, read lazily: the sender stops at its window, so a backlog of
+   * thousands is not copied after every acknowledgement.
+   */
+  unsent(): IterableIterator<OutboxEntry> {
+    return this.held.values();
   }
 
   get size(): { batches: number; bytes: number } {
