@@ -10,13 +10,19 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
 }
 
+/** The first issue of a failed parse as a field path ('' for the value itself) and a message. */
+export function firstIssue(error: z.ZodError): { readonly field: string; readonly message: string } {
+  const issue = error.issues[0]!;
+  // An unknown key sits on the object that holds it: name the key itself as the field.
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
+  return { field: formatIssuePath(path), message: issue.message };
+}
+
 export function parseWithSchema<S extends z.ZodType>(schema: S, value: unknown, file: string): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
-    // An unknown key sits on the object that holds it: name the key itself as the field.
-    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
-    throw new SchemaError(file, formatIssuePath(path), issue.message);
+    const { field, message } = firstIssue(result.error);
+    throw new SchemaError(file, field, message);
   }
   return result.data;
 }

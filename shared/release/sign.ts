@@ -7,7 +7,7 @@
 import { sign, verify } from 'node:crypto';
 import { ManifestError, SignatureError } from '../errors.js';
 import { canonicalJson } from '../io/canonical-json.js';
-import { formatIssuePath } from '../io/json-file.js';
+import { firstIssue } from '../io/json-file.js';
 import {
   type ReleaseEnvelope,
   ReleaseEnvelopeSchema,
@@ -26,9 +26,8 @@ export function signedBytes(manifest: unknown): Buffer {
 function checkManifest(value: unknown, where: string): ReleaseManifest {
   const r = ReleaseManifestSchema.safeParse(value);
   if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
-    throw new ManifestError(`${where}: release manifest field '${formatIssuePath(path)}': ${issue.message}`);
+    const { field, message } = firstIssue(r.error);
+    throw new ManifestError(`${where}: release manifest field '${field}': ${message}`);
   }
   return r.data;
 }
@@ -56,9 +55,8 @@ export function signManifest(manifest: ReleaseManifest, privateKey: KeyInput): R
 export function verifyManifest(envelope: unknown, trustedPublicKeys: readonly KeyInput[]): ReleaseManifest {
   const env = ReleaseEnvelopeSchema.safeParse(envelope);
   if (!env.success) {
-    throw new SignatureError(
-      `release envelope is not {manifest, signature}: ${formatIssuePath(env.error.issues[0]!.path)} ${env.error.issues[0]!.message}`,
-    );
+    const { field, message } = firstIssue(env.error);
+    throw new SignatureError(`release envelope is not {manifest, signature}: ${field} ${message}`);
   }
   const raw = env.data.manifest;
   const claimed =

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { LiquidkanError } from '../../../shared/errors.js';
-import { formatIssuePath } from '../../../shared/io/json-file.js';
+import { firstIssue } from '../../../shared/io/json-file.js';
 import { ReleaseServiceError } from '../releases/errors.js';
 
 export const BODY_LIMITS = Object.freeze({
@@ -83,9 +83,8 @@ export async function readJson<S extends z.ZodType>(
   }
   const r = schema.safeParse(json);
   if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
-    throw new HttpError(400, `request field '${formatIssuePath(path) || '(body)'}': ${issue.message}`);
+    const { field, message } = firstIssue(r.error);
+    throw new HttpError(400, `request field '${field || '(body)'}': ${message}`);
   }
   return r.data;
 }

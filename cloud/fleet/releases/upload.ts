@@ -5,7 +5,7 @@
  * the payload unpacks. A release that would fail on every device is refused here instead.
  */
 import { ManifestError, SignatureError } from '../../../shared/errors.js';
-import { formatIssuePath } from '../../../shared/io/json-file.js';
+import { firstIssue } from '../../../shared/io/json-file.js';
 import { chunkHashes, verifyPayload } from '../../../shared/release/chunks.js';
 import { unpackRelease } from '../../../shared/release/container.js';
 import type { KeyInput } from '../../../shared/release/keys.js';
@@ -29,14 +29,13 @@ export interface CheckedRelease {
 function parseEnvelope(envelope: unknown): { manifest: ReleaseManifest; signature: string } {
   const env = ReleaseEnvelopeSchema.safeParse(envelope);
   if (!env.success) {
-    const issue = env.error.issues[0]!;
-    throw new ManifestError(`release envelope field '${formatIssuePath(issue.path)}': ${issue.message}`);
+    const { field, message } = firstIssue(env.error);
+    throw new ManifestError(`release envelope field '${field}': ${message}`);
   }
   const m = ReleaseManifestSchema.safeParse(env.data.manifest);
   if (!m.success) {
-    const issue = m.error.issues[0]!;
-    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
-    throw new ManifestError(`release manifest field '${formatIssuePath(path)}': ${issue.message}`);
+    const { field, message } = firstIssue(m.error);
+    throw new ManifestError(`release manifest field '${field}': ${message}`);
   }
   return { manifest: m.data, signature: env.data.signature };
 }
