@@ -238,10 +238,9 @@ export class RolloutRunner {
     }
     const latest = new Map<string, JobRecord>();
     for (const job of this.#c.store.jobsOfFleet()) latest.set(`${job.fleet}/${job.device}`, job);
-    const releases = new Map<string, StoredRelease>();
     for (const job of latest.values()) {
-      const release = releases.get(job.release) ?? this.#c.store.getRelease(job.release)!;
-      releases.set(release.id, release);
+      // the store keeps parsed releases cached
+      const release = this.#c.store.getRelease(job.release)!;
       const dev = { fleet: job.fleet, device: job.device };
       publisher.publishDeviceJson(dev, 'jobs/notify', jobNotify(job, release, job.state === 'cancelled'));
     }

@@ -11,7 +11,7 @@ import { FleetEvents } from '../events.js';
 import { ReleaseServiceError } from './errors.js';
 import { applyJobUpdate, isTerminalJob } from './job-update.js';
 import { PayloadStore } from './payloads.js';
-import { ReleasePublisher } from './publisher.js';
+import { PUBLISHER_DEFAULTS, ReleasePublisher } from './publisher.js';
 import { checkFailureRate, checkStages, ROLLOUT_DEFAULTS } from './rollout-plan.js';
 import { RolloutRunner } from './rollouts.js';
 import { ReleaseStore, releaseRecord } from './store.js';
@@ -84,8 +84,8 @@ export class ReleaseService {
   private constructor(options: ReleaseServiceOptions) {
     this.#o = {
       ...RELEASE_SERVICE_DEFAULTS,
-      clientId: 'lk-cloud-releases',
-      persistentSession: true,
+      clientId: PUBLISHER_DEFAULTS.clientId,
+      persistentSession: PUBLISHER_DEFAULTS.persistentSession,
       log: (line) => process.stderr.write(`releases: ${line}\n`),
       now: Date.now,
       trustedKeys: [],
