@@ -5,7 +5,7 @@ import { trainHybrid } from '../../../cloud/train/trainer.js';
 import { forecastWindows, type WindowSet } from '../../../cloud/train/windows.js';
 import { InputError, NumericError } from '../../../shared/errors.js';
 import { readNumericCsv, selectColumns } from '../../../shared/io/csv.js';
-import { classicLibrary } from '../../../shared/library/library.js';
+import { classicLibrary, makeLibrary } from '../../../shared/library/library.js';
 import { initModel } from '../../../shared/model/init.js';
 import { runSequence } from '../../../shared/model/reference.js';
 import { Rng } from '../../../shared/numeric/rng.js';
@@ -33,6 +33,12 @@ describe('forecast windows', () => {
   it('refuses a window longer than the series', () => {
     expect(() =>
       forecastWindows(new Float64Array(30), 1, 0, { window: 40, horizon: 1 }, 'short.csv'),
+    ).toThrow(/short\.csv: 30 rows leave 0 windows/);
+  });
+
+  it('refuses a horizon past the end of the series', () => {
+    expect(() =>
+      forecastWindows(new Float64Array(30), 1, 0, { window: 5, horizon: 30 }, 'short.csv'),
     ).toThrow(/short\.csv: 30 rows leave 0 windows/);
   });
 });
@@ -90,6 +96,16 @@ describe('hybrid training', () => {
         seed: 1,
       }),
     ).toThrow(InputError);
+    expect(() =>
+      trainForecast({
+        file: FILE,
+        target: 'value',
+        window: 12,
+        horizon: 1,
+        library: makeLibrary([], 1),
+        seed: 1,
+      }),
+    ).toThrow(/the library has no entries to select from/);
   });
 });
 
