@@ -4,13 +4,13 @@
  * Both read the rows as one sequence from a zero state with the model's default Δt.
  */
 
+import { resolveEngine } from '../shared/engines/index.js';
 import { buildSequenceGraph } from '../shared/export/graph.js';
 import { quantizeWeights } from '../shared/export/quantize-model.js';
 import { stateWidth } from '../shared/model/layout.js';
 import type { HybridModel } from '../shared/model/model.js';
 import { runSequence } from '../shared/model/reference.js';
 import type { Quantization } from '../shared/types/profile.js';
-import { resolveEngine } from './engines/index.js';
 
 export type PredictEngine = 'ts' | 'onnx';
 

@@ -7,7 +7,7 @@
  * machine are noisy.
  */
 import { performance } from 'node:perf_hooks';
-import { type EngineName, type EngineSession, getEngine } from '../device/engines/index.js';
+import { type EngineName, type EngineSession, getEngine } from '../shared/engines/index.js';
 import { exportModel } from '../shared/export/export.js';
 import { classicLibrary } from '../shared/library/library.js';
 import { initModel } from '../shared/model/init.js';

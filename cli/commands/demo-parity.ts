@@ -7,7 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type EngineName, getEngine } from '../../device/engines/index.js';
+import { type EngineName, getEngine } from '../../shared/engines/index.js';
 import { OnnxError } from '../../shared/errors.js';
 import { exportModel, writeBundle } from '../../shared/export/export.js';
 import { quantizeWeights } from '../../shared/export/quantize-model.js';

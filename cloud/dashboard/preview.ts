@@ -82,7 +82,7 @@ async function runOnServer(
   o: Required<PreviewOptions>,
 ): Promise<PreviewSample> {
   // heavy modules load on the first preview, not when the cloud starts
-  const { resolveEngine } = await import('../../device/engines/engine.js');
+  const { resolveEngine } = await import('../../shared/engines/engine.js');
   const { StepSession } = await import('../../device/runtime/step-session.js');
   const { inputs, outputs, stateWidth, dtDefault } = manifest.model;
   const { engine, name } = await resolveEngine(['native', 'wasm']);

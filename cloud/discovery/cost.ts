@@ -7,9 +7,9 @@
  * cached per entry id because the id is the content hash of the shape.
  */
 
-import { type Engine, type EngineSession, getEngine } from '../../device/engines/engine.js';
 import { emitActivation } from '../../shared/activations/emit.js';
 import type { ActivationEntry } from '../../shared/activations/entry.js';
+import { type Engine, type EngineSession, getEngine } from '../../shared/engines/engine.js';
 import { OnnxModelBuilder } from '../../shared/onnx/model-builder.js';
 
 export interface CostOptions {

@@ -3,7 +3,7 @@
  * target's units, parameter count, and the exported step graph's latency in onnxruntime-node.
  */
 import { performance } from 'node:perf_hooks';
-import { getEngine } from '../../device/engines/index.js';
+import { getEngine } from '../../shared/engines/index.js';
 import { buildStepGraph } from '../../shared/export/graph.js';
 import { quantizeWeights } from '../../shared/export/quantize-model.js';
 import type { ActivationLibrary } from '../../shared/library/library.js';

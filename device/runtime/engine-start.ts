@@ -3,9 +3,10 @@
  * a named engine is tried alone; the result says which engine runs and why the ones before it
  * did not. Then a short calibration run measures the step latency against the profile's budget.
  */
+
+import { type EngineName, type EngineSession, getEngine } from '../../shared/engines/engine.js';
 import { ProfileError } from '../../shared/errors.js';
 import type { FirmwareProfile } from '../../shared/types/profile.js';
-import { type EngineName, type EngineSession, getEngine } from '../engines/engine.js';
 import { Reservoir } from './stats.js';
 import type { StepSession } from './step-session.js';
 

@@ -4,8 +4,9 @@
  * so a step allocates nothing on this side; τ is a feed that can be changed between steps, and
  * the engine session can be swapped (after a reselection) without losing the state.
  */
+
+import type { EngineSession, EngineTensor } from '../../shared/engines/engine.js';
 import { ShapeError } from '../../shared/errors.js';
-import type { EngineSession, EngineTensor } from '../engines/engine.js';
 
 export interface StepShape {
   readonly inputs: number;

@@ -2,11 +2,12 @@
  * After a selection is installed: rebuild the ONNX step graph from the new model (hard choices,
  * refitted readout) at the profile's precision and load it into an engine session.
  */
+
+import { type EngineName, type EngineSession, getEngine } from '../../shared/engines/engine.js';
 import { buildStepGraph } from '../../shared/export/graph.js';
 import { quantizeWeights } from '../../shared/export/quantize-model.js';
 import type { HybridModel } from '../../shared/model/model.js';
 import type { Quantization } from '../../shared/types/profile.js';
-import { type EngineName, type EngineSession, getEngine } from '../engines/engine.js';
 
 export async function rebuildSession(
   model: HybridModel,

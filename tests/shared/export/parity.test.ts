@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EngineName, type EngineSession, getEngine } from '../../../device/engines/index.js';
+import { type EngineName, type EngineSession, getEngine } from '../../../shared/engines/index.js';
 import { exportModel } from '../../../shared/export/export.js';
 import type { PrecisionBudget } from '../../../shared/export/mixed-precision.js';
 import { quantizationBound } from '../../../shared/export/quant-bound.js';

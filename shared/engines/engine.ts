@@ -6,7 +6,7 @@
  * resolveEngine() reports which engine it picked and why the ones before it failed.
  */
 
-import { OnnxError } from '../../shared/errors.js';
+import { OnnxError } from '../errors.js';
 
 export type EngineName = 'native' | 'wasm';
 

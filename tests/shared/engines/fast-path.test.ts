@@ -4,7 +4,7 @@
  * output array that a later run overwrites.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { type EngineName, type EngineSession, getEngine } from '../../../device/engines/index.js';
+import { type EngineName, type EngineSession, getEngine } from '../../../shared/engines/index.js';
 import { maxAbsDiff, SCAN, scanFixture } from '../../shared/onnx/fixtures.js';
 
 const sessions: EngineSession[] = [];

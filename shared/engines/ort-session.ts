@@ -5,9 +5,9 @@
  * runtime can actually run before resolveEngine() picks it.
  */
 
-import { OnnxError } from '../../shared/errors.js';
-import { OnnxModelBuilder } from '../../shared/onnx/model-builder.js';
-import { DATA_TYPE, decodeFloat32Tensor, onnx } from '../../shared/onnx/tensor-proto.js';
+import { OnnxError } from '../errors.js';
+import { OnnxModelBuilder } from '../onnx/model-builder.js';
+import { DATA_TYPE, decodeFloat32Tensor, onnx } from '../onnx/tensor-proto.js';
 import type { Engine, EngineLoadOptions, EngineName, EngineSession, EngineTensor } from './engine.js';
 import { DEFAULT_LOAD_OPTIONS } from './engine.js';
 

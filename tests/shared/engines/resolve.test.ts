@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Engine, getEngine, registerEngine, resolveEngine } from '../../../device/engines/index.js';
+import { type Engine, getEngine, registerEngine, resolveEngine } from '../../../shared/engines/index.js';
 import { OnnxError } from '../../../shared/errors.js';
 import { mlpFixture } from '../../shared/onnx/fixtures.js';
 

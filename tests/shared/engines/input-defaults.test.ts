@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type EngineName, getEngine } from '../../../device/engines/index.js';
+import { type EngineName, getEngine } from '../../../shared/engines/index.js';
 import { OnnxError } from '../../../shared/errors.js';
 import { maxAbsDiff, SCAN, scanFixture } from '../../shared/onnx/fixtures.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { type EngineName, type EngineSession, getEngine } from '../../../device/engines/index.js';
+import { type EngineName, type EngineSession, getEngine } from '../../../shared/engines/index.js';
 import { allFixtures, maxAbsDiff } from '../../shared/onnx/fixtures.js';
 
 const ENGINES: EngineName[] = ['native', 'wasm'];
