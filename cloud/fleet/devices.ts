@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } f
 import { dirname, join } from 'node:path';
 import { InputError } from '../../shared/errors.js';
 import { ID_PATTERN } from '../../shared/types/topics.js';
+import type { DeviceRegistryApi } from './store/types.js';
 import { type Database, openDatabase } from './telemetry/sqlite.js';
 
 /** What a device needs to connect; written once to its credentials file. */
@@ -158,7 +159,7 @@ function checkName(field: 'fleet' | 'id', value: string): void {
   }
 }
 
-export class DeviceRegistry {
+export class DeviceRegistry implements DeviceRegistryApi {
   readonly path: string;
   readonly #db: Database;
   readonly #now: () => number;

@@ -8,6 +8,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TelemetryStoreApi } from '../store/types.js';
 import { KIND_SPECS, TELEMETRY_KINDS, type TelemetryKind } from './kinds/index.js';
 import { type Database, openDatabase, type Statement } from './sqlite.js';
 
@@ -87,7 +88,7 @@ function schema(): string {
   return [ledger, ...tables].join('\n');
 }
 
-export class TelemetryStore {
+export class TelemetryStore implements TelemetryStoreApi {
   readonly path: string;
   readonly retentionDays: number;
   readonly #db: Database;

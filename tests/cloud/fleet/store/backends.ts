@@ -1,0 +1,79 @@
+/**
+ * The two store backends the shared suites run against: SQLite files in a temporary directory
+ * and PostgreSQL in a throwaway cluster (one per test file, a fresh database per `open`).
+ * PostgreSQL skips with a named reason where its binaries are absent.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeviceRegistry } from '../../../../cloud/fleet/devices.js';
+import {
+  havePostgres,
+  postgresSkipReason,
+  type RunningCluster,
+  startCluster,
+} from '../../../../cloud/fleet/store/postgres/cluster.js';
+import { openPostgresStore } from '../../../../cloud/fleet/store/postgres/index.js';
+import type { DeviceRegistryApi, TelemetryStoreApi } from '../../../../cloud/fleet/store/types.js';
+import { TelemetryStore } from '../../../../cloud/fleet/telemetry/store.js';
+
+export interface OpenedStores {
+  readonly registry: DeviceRegistryApi;
+  readonly telemetry: TelemetryStoreApi;
+  close(): Promise<void>;
+}
+
+export interface Backend {
+  readonly name: 'sqlite' | 'postgres';
+  /** Why this backend cannot run here, or null. */
+  readonly skip: string | null;
+  open(options?: { now?: () => number; retentionDays?: number }): Promise<OpenedStores>;
+  /** Stops what the backend started (the cluster). */
+  stop(): Promise<void>;
+}
+
+export function sqliteBackend(): Backend {
+  const dirs: string[] = [];
+  return {
+    name: 'sqlite',
+    skip: null,
+    async open(options = {}) {
+      const dataDir = mkdtempSync(join(tmpdir(), 'lk-store-'));
+      dirs.push(dataDir);
+      const registry = DeviceRegistry.open(dataDir, options.now ? { now: options.now } : {});
+      const telemetry = TelemetryStore.open({ dataDir, retentionIntervalMs: 0, ...options });
+      return {
+        registry,
+        telemetry,
+        close: async () => {
+          registry.close();
+          telemetry.close();
+        },
+      };
+    },
+    async stop() {
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    },
+  };
+}
+
+export function postgresBackend(): Backend {
+  let cluster: Promise<RunningCluster> | null = null;
+  let n = 0;
+  return {
+    name: 'postgres',
+    skip: postgresSkipReason,
+    async open(options = {}) {
+      cluster ??= startCluster({ fast: true });
+      const url = await (await cluster).createDatabase(`store_${process.pid}_${n++}`);
+      const store = await openPostgresStore({ url, poolSize: 4, ...options });
+      return { registry: store.registry, telemetry: store.telemetry, close: () => store.close() };
+    },
+    async stop() {
+      if (cluster) await (await cluster).stop();
+    },
+  };
+}
+
+export const BACKENDS: (() => Backend)[] = [sqliteBackend, postgresBackend];
+export { havePostgres };
