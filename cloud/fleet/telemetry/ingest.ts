@@ -5,15 +5,20 @@
  * routes each message by its parsed topic, and logs every message it drops.
  * It uses a persistent session (clean = false, a stable client id), so QoS 1 telemetry sent
  * while it restarts waits in the broker's session store [MQTT-3.1.2-4].
+ *
+ * With `shareGroup` (several cloud processes on one external broker, store in PostgreSQL) it
+ * connects with MQTT 5 and subscribes to `$share/{group}/…` [MQTT-4.8.2], so the broker hands
+ * each message to one member of the group; a broker that cannot do that is refused at start
+ * with its own reply (ShareUnsupportedError).
  */
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient } from 'mqtt';
+import { InputError } from '../../../shared/errors.js';
 import { TOPIC_PREFIX, type TopicKind, tryParseTopic } from '../../../shared/types/topics.js';
 import { noDelayOnConnect, operatorClientOptions } from '../broker/operator.js';
-import type { DeviceRegistry } from '../devices.js';
 import type { FleetEvents } from '../events.js';
+import type { DeviceRegistryApi, TelemetryStoreApi } from '../store/types.js';
 import { INGEST_HANDLERS, type Outcome } from './handlers/index.js';
 import type { TelemetryKind } from './kinds/index.js';
-import type { TelemetryStore } from './store.js';
 
 export interface TelemetryIngestOptions {
   /** Broker URL, e.g. mqtt://127.0.0.1:1883. */
@@ -21,8 +26,13 @@ export interface TelemetryIngestOptions {
   /** The operator account (broker/operator.ts). */
   readonly username: string;
   readonly password: string;
-  readonly store: TelemetryStore;
-  readonly registry: DeviceRegistry;
+  readonly store: TelemetryStoreApi;
+  readonly registry: DeviceRegistryApi;
+  /**
+   * Subscribe as a member of this MQTT 5 shared-subscription group (`$share/{group}/…`), so
+   * several processes divide the messages between them. @defaultValue none (plain subscriptions)
+   */
+  readonly shareGroup?: string;
   /** @defaultValue 'lk-cloud-ingest' */
   readonly clientId?: string;
   /** Keep the session (and queued QoS 1 messages) across reconnects. @defaultValue true */
@@ -34,8 +44,11 @@ export interface TelemetryIngestOptions {
   /** Called after each message with what became of it (for dashboards and tests). */
   readonly onHandled?: (topic: string, outcome: Outcome) => void;
   /** Where stored batches ('telemetry') and changed device facts ('device') are announced. */
-  readonly events?: FleetEvents;
+  readonly events?: Pick<FleetEvents, 'publish' | 'size'>;
 }
+
+/** The broker cannot share subscriptions; the message quotes its reply. */
+export class ShareUnsupportedError extends InputError {}
 
 /** The telemetry kind each batch topic carries. */
 const BATCH_KINDS: Readonly<Partial<Record<TopicKind, TelemetryKind>>> = Object.freeze({
@@ -62,34 +75,57 @@ export async function startTelemetryIngest(options: TelemetryIngestOptions): Pro
   const log = options.log ?? ((line: string) => process.stderr.write(`telemetry: ${line}\n`));
   const ctx = { store: o.store, registry: o.registry };
   const kinds = Object.keys(INGEST_HANDLERS) as TopicKind[];
-  const filters = kinds.map((kind) => `${TOPIC_PREFIX}/+/+/${kind}`);
+  const share = o.shareGroup ? `$share/${o.shareGroup}/` : '';
+  const filters = kinds.map((kind) => `${share}${TOPIC_PREFIX}/+/+/${kind}`);
 
-  const client = await mqtt.connectAsync(o.url, operatorClientOptions(o));
+  const client = o.shareGroup
+    ? await connectShared(o.url, operatorClientOptions(o))
+    : await mqtt.connectAsync(o.url, operatorClientOptions(o));
   noDelayOnConnect(client);
-  // Stored synchronously here, before mqtt.js sends the QoS 1 PUBACK (it emits 'message' and
-  // then acknowledges): a message is acknowledged only once it is committed. Grouping commits
-  // would need the acknowledgements held back, and mqtt.js processes the next packet only after
-  // one is sent, so a group would be one message long anyway.
-  client.on('message', (topic, payload, packet) => {
-    const outcome = handle(topic, payload, packet.retain === true);
-    if (outcome.result === 'dropped') log(`dropped message on '${topic}': ${outcome.reason}`);
-    if (outcome.result === 'unknown-device') log(`message on '${topic}' for a device not in the registry`);
-    o.onHandled?.(topic, outcome);
-    if (o.events && o.events.size > 0) announce(o.events, topic, payload, outcome);
-  });
+  // mqtt.js sends the QoS 1 PUBACK when handleMessage calls back, and reads the next packet of
+  // this connection only then: a message is acknowledged only once it is committed (at once on
+  // SQLite, after the round trip on PostgreSQL). A store failure (the database unreachable)
+  // withholds the PUBACK and drops the connection, so the broker delivers the message again.
+  client.handleMessage = (packet, callback) => {
+    if (packet.cmd !== 'publish') return callback();
+    const topic = packet.topic;
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    void handle(topic, payload, packet.retain === true).then(
+      (outcome) => {
+        if (outcome.result === 'dropped') log(`dropped message on '${topic}': ${outcome.reason}`);
+        if (outcome.result === 'unknown-device')
+          log(`message on '${topic}' for a device not in the registry`);
+        o.onHandled?.(topic, outcome);
+        if (o.events && o.events.size > 0) announce(o.events, topic, payload, outcome);
+        callback();
+      },
+      (err: Error) => {
+        log(`cannot store the message on '${topic}', not acknowledged: ${err.message}`);
+        client.stream.destroy();
+      },
+    );
+  };
 
-  function handle(topic: string, payload: Buffer, retained: boolean): Outcome {
+  async function handle(topic: string, payload: Buffer, retained: boolean): Promise<Outcome> {
     const parsed = tryParseTopic(topic);
     const handler = parsed && INGEST_HANDLERS[parsed.kind];
     if (!parsed || !handler) return { result: 'dropped', reason: 'not an ingested topic' };
+    let answer: ReturnType<typeof handler>;
     try {
-      return handler(ctx, { topic: parsed, payload, retained });
+      answer = handler(ctx, { topic: parsed, payload, retained });
     } catch (err) {
       return { result: 'dropped', reason: `handler failed: ${(err as Error).message}` };
     }
+    // a store that cannot answer (rejects) is not bad input: the caller withholds the PUBACK
+    return answer;
   }
 
-  function announce(events: FleetEvents, topic: string, payload: Buffer, outcome: Outcome): void {
+  function announce(
+    events: Pick<FleetEvents, 'publish'>,
+    topic: string,
+    payload: Buffer,
+    outcome: Outcome,
+  ): void {
     const parsed = tryParseTopic(topic);
     if (!parsed) return;
     const { fleet, device } = parsed;
@@ -109,6 +145,13 @@ export async function startTelemetryIngest(options: TelemetryIngestOptions): Pro
     await client.subscribeAsync(filters, { qos: 1 });
   } catch (err) {
     await client.endAsync(true);
+    const e = err as Error & { code?: number };
+    if (o.shareGroup) {
+      throw new ShareUnsupportedError(
+        `broker ${o.url} refused the shared subscription '${filters[0]}': its SUBACK said '${e.message.replace(/^Subscribe error: /, '')}'${e.code !== undefined ? ` (reason code 0x${e.code.toString(16)})` : ''}`,
+        { cause: err },
+      );
+    }
     throw err;
   }
 
@@ -117,4 +160,38 @@ export async function startTelemetryIngest(options: TelemetryIngestOptions): Pro
     filters,
     close: () => client.endAsync(),
   };
+}
+
+/**
+ * An MQTT 5 connection for a shared-subscription member. Refused (ShareUnsupportedError, with
+ * the broker's reply) when the broker answers CONNECT v5 with an error (a 3.1.1-only broker) or
+ * says in its CONNACK that it has no shared subscriptions [MQTT-3.2.2.3.15].
+ */
+async function connectShared(url: string, options: IClientOptions): Promise<MqttClient> {
+  const client = mqtt.connect(url, { ...options, protocolVersion: 5, reconnectPeriod: 0 });
+  let connack: IConnackPacket;
+  try {
+    connack = await new Promise<IConnackPacket>((resolve, reject) => {
+      client.once('connect', resolve);
+      client.once('error', reject);
+    });
+  } catch (err) {
+    client.end(true);
+    const e = err as Error & { code?: unknown };
+    // a refused socket is not the broker's answer: say so as the plain ingest would
+    if (typeof e.code === 'string') throw err;
+    throw new ShareUnsupportedError(
+      `broker ${url} cannot take part in MQTT 5 shared subscriptions: it answered an MQTT 5 CONNECT with '${e.message}'`,
+      { cause: err },
+    );
+  }
+  if (connack.properties?.sharedSubscriptionAvailable === false) {
+    await client.endAsync(true);
+    throw new ShareUnsupportedError(
+      `broker ${url} has no shared subscriptions: its CONNACK said Shared Subscription Available = 0`,
+    );
+  }
+  // reconnect as usual from now on (the first connect was not retried, to report a refusal at once)
+  client.options.reconnectPeriod = options.reconnectPeriod ?? 1000;
+  return client;
 }

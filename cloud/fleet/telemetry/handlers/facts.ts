@@ -4,8 +4,9 @@
  * A version may be given as a string or as an object with a `version` field.
  */
 import { z } from 'zod';
-import type { DeviceFacts, DeviceRegistry } from '../../devices.js';
-import { dropped, firstIssue, parseJson, type TopicHandler } from './types.js';
+import type { DeviceFacts } from '../../devices.js';
+import type { Awaitable, DeviceRegistryApi } from '../../store/types.js';
+import { dropped, firstIssue, outcomeOf, parseJson, type TopicHandler } from './types.js';
 
 const Version = z.union([z.string().min(1), z.object({ version: z.string().min(1) }).loose()]);
 
@@ -48,13 +49,13 @@ export function toFacts(data: z.output<typeof DeviceFactsSchema>): DeviceFacts {
  */
 export function factsHandler(
   record: (
-    registry: DeviceRegistry,
+    registry: DeviceRegistryApi,
     fleet: string,
     device: string,
     facts: DeviceFacts,
     raw: string,
     live: boolean,
-  ) => boolean,
+  ) => Awaitable<boolean>,
 ): TopicHandler {
   return (ctx, msg) => {
     const json = parseJson(msg.payload);
@@ -62,15 +63,14 @@ export function factsHandler(
     const parsed = DeviceFactsSchema.safeParse(json.value);
     if (!parsed.success) return dropped(firstIssue(parsed.error));
     const { fleet, device } = msg.topic;
-    return record(
+    const known = record(
       ctx.registry,
       fleet,
       device,
       toFacts(parsed.data),
       JSON.stringify(parsed.data),
       !msg.retained,
-    )
-      ? { result: 'updated' }
-      : { result: 'unknown-device' };
+    );
+    return outcomeOf(known, (k) => (k ? { result: 'updated' } : { result: 'unknown-device' }));
   };
 }

@@ -3,7 +3,7 @@
  * be the bare word, a JSON string, or a JSON object with a `state` (or `status`) field.
  */
 import { STATUS_VALUES, type StatusValue } from '../../../../shared/types/topics.js';
-import { dropped, type TopicHandler } from './types.js';
+import { dropped, outcomeOf, type TopicHandler } from './types.js';
 
 export function parseStatus(payload: Buffer): StatusValue | null {
   const text = payload.toString('utf8').trim();
@@ -26,7 +26,7 @@ export const statusHandler: TopicHandler = (ctx, msg) => {
   const state = parseStatus(msg.payload);
   if (!state) return dropped(`status must be one of ${STATUS_VALUES.join(', ')}`);
   const { fleet, device } = msg.topic;
-  return ctx.registry.recordStatus(fleet, device, state, !msg.retained)
-    ? { result: 'updated' }
-    : { result: 'unknown-device' };
+  return outcomeOf(ctx.registry.recordStatus(fleet, device, state, !msg.retained), (known) =>
+    known ? { result: 'updated' } : { result: 'unknown-device' },
+  );
 };

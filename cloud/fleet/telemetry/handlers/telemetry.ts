@@ -9,7 +9,7 @@ import {
   TelemetryBatchSchema,
 } from '../../../../shared/types/telemetry.js';
 import { KIND_SPECS, type TelemetryKind } from '../kinds/index.js';
-import { dropped, firstIssue, parseJson, type TopicHandler } from './types.js';
+import { dropped, firstIssue, outcomeOf, parseJson, type TopicHandler } from './types.js';
 
 export { MAX_BATCH_RECORDS, type TelemetryBatch, TelemetryBatchSchema };
 
@@ -32,6 +32,6 @@ export function batchHandler(kind: TelemetryKind): TopicHandler {
       { fleet, device, stream: batch.data.stream, seq: batch.data.seq },
       records,
     );
-    return { result };
+    return outcomeOf(result, (r) => ({ result: r }));
   };
 }

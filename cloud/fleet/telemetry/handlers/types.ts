@@ -5,12 +5,12 @@
  */
 import type { z } from 'zod';
 import type { ParsedTopic } from '../../../../shared/types/topics.js';
-import type { DeviceRegistry } from '../../devices.js';
-import type { TelemetryStore } from '../store.js';
+import type { Awaitable, DeviceRegistryApi, TelemetryStoreApi } from '../../store/types.js';
 
+/** The stores a handler writes: SQLite (answers at once) or PostgreSQL (answers a promise). */
 export interface HandlerContext {
-  readonly store: TelemetryStore;
-  readonly registry: DeviceRegistry;
+  readonly store: TelemetryStoreApi;
+  readonly registry: DeviceRegistryApi;
 }
 
 export interface InboundMessage {
@@ -26,7 +26,12 @@ export type Outcome =
   | { readonly result: 'unknown-device' }
   | { readonly result: 'dropped'; readonly reason: string };
 
-export type TopicHandler = (ctx: HandlerContext, msg: InboundMessage) => Outcome;
+export type TopicHandler = (ctx: HandlerContext, msg: InboundMessage) => Awaitable<Outcome>;
+
+/** The outcome of a store's answer, synchronous when the answer is (SQLite), a promise otherwise. */
+export function outcomeOf<T>(answer: Awaitable<T>, toOutcome: (value: T) => Outcome): Awaitable<Outcome> {
+  return answer instanceof Promise ? answer.then(toOutcome) : toOutcome(answer);
+}
 
 export function dropped(reason: string): Outcome {
   return { result: 'dropped', reason };
