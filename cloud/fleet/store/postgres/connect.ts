@@ -95,7 +95,7 @@ export async function openPool(options: PostgresOptions): Promise<pg.Pool> {
 /** A single connection outside the pool (LISTEN, the leader's lock), with the same checks. */
 export async function openClient(
   url: string,
-  connectTimeoutMs = POSTGRES_DEFAULTS.connectTimeoutMs,
+  connectTimeoutMs: number = POSTGRES_DEFAULTS.connectTimeoutMs,
 ): Promise<pg.Client> {
   const client = new pg.Client({
     connectionString: url,
