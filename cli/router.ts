@@ -39,6 +39,8 @@ export async function runCommands(
   }
   while (cmd.subcommands?.length) {
     const sub: Command | undefined = cmd.subcommands.find((s) => s.name === rest[0]);
+    // a command with both (`worker --store …`, `worker add …`) runs itself when given flags
+    if (!sub && cmd.run && rest[0]?.startsWith('--') && rest[0] !== '--help') break;
     if (!sub) {
       if (rest.length === 0 || rest[0] === '--help' || rest[0] === '-h') {
         write(helpText(cmd, prefix));

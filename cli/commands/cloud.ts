@@ -1,12 +1,39 @@
-import { type Command, intFlag, JSON_FLAG, optionalString, portFlag, stringFlag } from '../command.js';
+import { InputError } from '../../shared/errors.js';
+import {
+  type Command,
+  type CommandContext,
+  intFlag,
+  JSON_FLAG,
+  optionalString,
+  portFlag,
+  stringFlag,
+} from '../command.js';
 
 export const cloudCommand: Command = {
   name: 'cloud',
   summary: 'run the fleet cloud: MQTT broker, telemetry store, releases, HTTP API and dashboard',
   usage:
-    'cloud --data DIR [--broker embedded|mqtt://HOST:PORT] [--mqtt-port P] [--http-port H] [--host ADDR] [--trust PUBFILE]... [--key FILE [--no-close-loop]] [--json]',
+    'cloud --data DIR [--store sqlite|postgres://USER:PASS@HOST:PORT/DB [--instance NAME] [--ingest-connections N]] [--broker embedded|mqtt://HOST:PORT] [--mqtt-port P] [--http-port H] [--host ADDR] [--trust PUBFILE]... [--key FILE [--no-close-loop]] [--json]',
   flags: {
     data: { type: 'string', value: 'DIR', description: 'cloud data directory', required: true },
+    store: {
+      type: 'string',
+      value: 'sqlite|URL',
+      description:
+        "'sqlite' (files in --data) or a PostgreSQL URL shared by several cloud processes (needs an external --broker)",
+      default: 'sqlite',
+    },
+    instance: {
+      type: 'string',
+      value: 'NAME',
+      description: 'with --store postgres: this process, stable across restarts (default: the host name)',
+    },
+    'ingest-connections': {
+      type: 'string',
+      value: 'N',
+      description: 'with --store postgres: MQTT connections this process ingests on',
+      default: '4',
+    },
     broker: {
       type: 'string',
       value: 'embedded|URL',
@@ -69,6 +96,8 @@ export const cloudCommand: Command = {
   async run(ctx) {
     const mqttPort = portFlag(ctx.flags, 'mqtt-port');
     const httpPort = portFlag(ctx.flags, 'http-port');
+    const storeFlag = stringFlag(ctx.flags, 'store');
+    if (storeFlag !== 'sqlite') return runShared(ctx, storeFlag, httpPort);
     const { startCloud } = await import('../../cloud/fleet/service.js');
     const { hungerCloudPolicy } = await import('../../cloud/fleet/loop/cloud-policy.js');
     const key = optionalString(ctx.flags, 'key');
@@ -96,17 +125,7 @@ export const cloudCommand: Command = {
       stageTimeoutMs: intFlag(ctx.flags, 'stage-timeout', 1) * 1000,
       policies,
     });
-    // listen for the stop signal before saying where we are: whoever reads the addresses may
-    // signal at once, and a signal with no listener kills the process uncleanly
-    const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
-      const stop = (s: NodeJS.Signals) => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve(s);
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    const stopSignal = stopSignalPromise();
     const err = (line: string) => process.stderr.write(`${line}\n`);
     err(`liquidkan cloud: broker ${cloud.brokerUrl}, HTTP ${cloud.httpUrl}`);
     err(`liquidkan cloud: operator token in ${cloud.tokenFile}; Ctrl-C to stop`);
@@ -120,15 +139,88 @@ export const cloudCommand: Command = {
         JSON.stringify({ brokerUrl: cloud.brokerUrl, httpUrl: cloud.httpUrl, tokenFile: cloud.tokenFile }),
       );
     }
-    const signal = await stopSignal;
-    // A second signal while closing means the person wants out now.
-    const force = () => process.exit(130);
-    process.once('SIGINT', force);
-    process.once('SIGTERM', force);
-    err(`liquidkan cloud: ${signal}, closing`);
-    await cloud.close();
-    process.off('SIGINT', force);
-    process.off('SIGTERM', force);
+    await closeOnSignal(await stopSignal, () => cloud.close(), err);
     err('liquidkan cloud: closed');
   },
 };
+
+// listen for the stop signal before saying where we are: whoever reads the addresses may
+// signal at once, and a signal with no listener kills the process uncleanly
+function stopSignalPromise(): Promise<NodeJS.Signals> {
+  return new Promise<NodeJS.Signals>((resolve) => {
+    const stop = (s: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(s);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+async function closeOnSignal(
+  signal: NodeJS.Signals,
+  close: () => Promise<void>,
+  err: (line: string) => void,
+): Promise<void> {
+  // A second signal while closing means the person wants out now.
+  const force = () => process.exit(130);
+  process.once('SIGINT', force);
+  process.once('SIGTERM', force);
+  err(`liquidkan cloud: ${signal}, closing`);
+  await close();
+  process.off('SIGINT', force);
+  process.off('SIGTERM', force);
+}
+
+/** `--store postgres://…`: one of several cloud processes on a shared store (cloud/fleet/scale). */
+async function runShared(ctx: CommandContext, store: string, httpPort: number): Promise<void> {
+  const { isPostgresUrl, redact } = await import('../../cloud/fleet/store/postgres/connect.js');
+  if (!isPostgresUrl(store)) {
+    throw new InputError(
+      `--store must be 'sqlite' or a postgres://USER:PASSWORD@HOST:PORT/DB URL, got '${redact(store)}'`,
+    );
+  }
+  const broker = stringFlag(ctx.flags, 'broker');
+  if (broker === 'embedded') {
+    throw new InputError(
+      '--store postgres needs --broker mqtt://HOST:PORT: the processes sharing a store must share one external broker (the embedded one lives in a single process)',
+    );
+  }
+  if (ctx.flags['key'] !== undefined) {
+    throw new InputError(
+      '--key (the hunger loop and its releases) is not available with --store postgres yet',
+    );
+  }
+  const instance = optionalString(ctx.flags, 'instance');
+  const { startSharedCloud } = await import('../../cloud/fleet/scale/service.js');
+  const cloud = await startSharedCloud({
+    dataDir: stringFlag(ctx.flags, 'data'),
+    store,
+    broker,
+    httpPort,
+    host: stringFlag(ctx.flags, 'host'),
+    ingestConnections: intFlag(ctx.flags, 'ingest-connections', 1),
+    ...(instance !== undefined ? { instance } : {}),
+  });
+  const stopSignal = stopSignalPromise();
+  const err = (line: string) => process.stderr.write(`${line}\n`);
+  err(
+    `liquidkan cloud: instance ${cloud.instance}, store ${redact(store)}, broker ${cloud.brokerUrl}, HTTP ${cloud.httpUrl}`,
+  );
+  err(
+    `liquidkan cloud: ingesting on ${cloud.ingests.length} shared-subscription connections; Ctrl-C to stop`,
+  );
+  if (ctx.json) {
+    ctx.stdout(
+      JSON.stringify({
+        instance: cloud.instance,
+        brokerUrl: cloud.brokerUrl,
+        httpUrl: cloud.httpUrl,
+        tokenFile: cloud.tokenFile,
+      }),
+    );
+  }
+  await closeOnSignal(await stopSignal, () => cloud.close(), err);
+  err('liquidkan cloud: closed');
+}

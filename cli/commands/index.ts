@@ -13,6 +13,7 @@ import { libraryCommand } from './library.js';
 import { predictCommand } from './predict.js';
 import { releaseCommand } from './release.js';
 import { trainCommand } from './train.js';
+import { workerCommand } from './worker.js';
 
 export const commands: readonly Command[] = [
   initCommand,
@@ -21,6 +22,7 @@ export const commands: readonly Command[] = [
   deviceCommand,
   devicesCommand,
   cloudCommand,
+  workerCommand,
   trainCommand,
   compareCommand,
   discoverCommand,

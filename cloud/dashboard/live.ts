@@ -12,8 +12,9 @@
  */
 import type { ServerResponse } from 'node:http';
 import { ID_PATTERN } from '../../shared/types/topics.js';
-import type { DeviceRecord, DeviceRegistry } from '../fleet/devices.js';
+import type { DeviceRecord } from '../fleet/devices.js';
 import type { FleetEvent, FleetEvents } from '../fleet/events.js';
+import type { DeviceRegistryApi } from '../fleet/store/types.js';
 import type { TelemetryKind } from '../fleet/telemetry/kinds/index.js';
 import { type ChartPoint, chartPoint } from './chart-points.js';
 
@@ -53,7 +54,7 @@ export interface LiveUpdate {
 
 export interface LiveFeedDeps {
   readonly events: FleetEvents;
-  readonly registry: Pick<DeviceRegistry, 'getDevice'>;
+  readonly registry: Pick<DeviceRegistryApi, 'getDevice'>;
 }
 
 /** `fleet/id` from the `device` query parameter, or null when absent or malformed. */
@@ -123,13 +124,13 @@ class Connection {
     this.#timer = null;
     this.#lastFlush = this.o.now();
     const update: Record<string, unknown> = { t: this.#lastFlush };
+    const lookups: ReturnType<LiveFeedDeps['registry']['getDevice']>[] = [];
     if (this.#devices.size > this.o.maxDeviceUpdates) update['reload'] = true;
-    else if (this.#devices.size > 0) {
-      update['devices'] = [...this.#devices].flatMap((key) => {
+    else {
+      for (const key of this.#devices) {
         const [fleet, id] = key.split('/') as [string, string];
-        const record = this.deps.registry.getDevice(fleet, id);
-        return record ? [record] : [];
-      });
+        lookups.push(this.deps.registry.getDevice(fleet, id));
+      }
     }
     if (this.#seen.size > 0) update['seen'] = Object.fromEntries(this.#seen);
     const kinds = Object.keys(this.#points) as TelemetryKind[];
@@ -145,7 +146,14 @@ class Connection {
     for (const kind of kinds) delete this.#points[kind];
     this.#rollouts.clear();
     this.#library = null;
-    if (Object.keys(update).length > 1) this.#write(`event: update\ndata: ${JSON.stringify(update)}\n\n`);
+    const send = (records: readonly (DeviceRecord | null)[]) => {
+      const found = records.filter((r) => r !== null);
+      if (found.length > 0) update['devices'] = found;
+      if (Object.keys(update).length > 1) this.#write(`event: update\ndata: ${JSON.stringify(update)}\n\n`);
+    };
+    // a shared (PostgreSQL) registry answers later; SQLite at once, so the update goes out now
+    if (lookups.some((l) => l instanceof Promise)) void Promise.all(lookups).then(send, () => send([]));
+    else send(lookups as (DeviceRecord | null)[]);
   }
 
   #write(text: string): void {

@@ -7,18 +7,30 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { ID_PATTERN } from '../../../shared/types/topics.js';
-import type { DeviceRegistry } from '../devices.js';
 import type { ReleaseService } from '../releases/service.js';
+import type { DeviceRegistryApi, TelemetryStoreApi } from '../store/types.js';
 import { TELEMETRY_KINDS } from '../telemetry/kinds/index.js';
-import type { TelemetryStore } from '../telemetry/store.js';
 import type { OperatorSessions } from './auth.js';
 import { BODY_LIMITS, HttpError, readBody, readJson, sendJson } from './respond.js';
 import type { HttpRoute } from './types.js';
 
+/** What the API asks of the release service. */
+export type ReleaseApi = Pick<
+  ReleaseService,
+  | 'addRelease'
+  | 'listReleases'
+  | 'listRollouts'
+  | 'startRollout'
+  | 'getRollout'
+  | 'cancelRollout'
+  | 'abortRollout'
+  | 'status'
+>;
+
 export interface ApiDeps {
-  readonly registry: DeviceRegistry;
-  readonly store: TelemetryStore;
-  readonly releases: ReleaseService;
+  readonly registry: DeviceRegistryApi;
+  readonly store: TelemetryStoreApi;
+  readonly releases: ReleaseApi;
   readonly auth: OperatorSessions;
   /** The broker URL devices connect to, shown by /api/health. */
   readonly brokerUrl: string;
@@ -110,21 +122,22 @@ function routes(deps: ApiDeps): Route[] {
     {
       method: 'GET',
       path: /^\/api\/devices$/,
-      handle: ({ res }) => sendJson(res, 200, { devices: registry.listDevices() }),
+      handle: async ({ res }) => sendJson(res, 200, { devices: await registry.listDevices() }),
     },
     {
       method: 'GET',
       path: new RegExp(`^/api/devices/${ID}/${ID}/telemetry$`),
-      handle: ({ res, url, params }) => {
+      handle: async ({ res, url, params }) => {
         const [fleet = '', device = ''] = params;
-        if (!registry.getDevice(fleet, device)) throw new HttpError(404, `no device ${fleet}/${device}`);
+        if (!(await registry.getDevice(fleet, device)))
+          throw new HttpError(404, `no device ${fleet}/${device}`);
         const kind = url.searchParams.get('kind') ?? '';
         if (!(TELEMETRY_KINDS as readonly string[]).includes(kind)) {
           throw new HttpError(400, `query 'kind' must be one of ${TELEMETRY_KINDS.join(', ')}`);
         }
         const sinceMs = intParam(url, 'since', 0, Number.MAX_SAFE_INTEGER);
         const limit = intParam(url, 'limit', 1, TELEMETRY_QUERY.maxLimit) ?? TELEMETRY_QUERY.defaultLimit;
-        const records = store.query(
+        const records = await store.query(
           kind as (typeof TELEMETRY_KINDS)[number],
           { fleet, device },
           { limit, ...(sinceMs !== undefined ? { sinceMs } : {}) },

@@ -4,9 +4,8 @@
  * are two such lists mounted by one server, so neither imports the other's internals.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DeviceRegistry } from '../devices.js';
 import type { FleetEvents } from '../events.js';
-import type { TelemetryStore } from '../telemetry/store.js';
+import type { DeviceRegistryApi, TelemetryStoreApi } from '../store/types.js';
 
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
 
@@ -18,8 +17,8 @@ export interface OperatorAuth {
 /** What the dashboard reads; the cloud service builds it once at start. */
 export interface DashboardDeps {
   readonly dataDir: string;
-  readonly registry: DeviceRegistry;
-  readonly store: TelemetryStore;
+  readonly registry: DeviceRegistryApi;
+  readonly store: TelemetryStoreApi;
   readonly events: FleetEvents;
   readonly auth: OperatorAuth;
   /** Directory of the current library (library.json), or null before the first one. */

@@ -1,0 +1,230 @@
+/**
+ * The cloud as one of several stateless processes (`liquidkan cloud --store postgres://…
+ * --broker mqtt://…`, DESIGN "Releases and sync (MQTT)", scale-out): the registry and telemetry
+ * in PostgreSQL, ingest through MQTT 5 shared subscriptions on an external broker (each batch
+ * stored once, before its PUBACK, whichever process gets it), the live feed across processes by
+ * LISTEN/NOTIFY, the HTTP API and dashboard served by every process from the shared store, and
+ * one leader (advisory lock) for the work that must happen once.
+ *
+ * What the leader runs today: telemetry retention. Releases and rollouts still live in the
+ * SQLite release store of the embedded cloud; until they move to PostgreSQL the release routes
+ * of a shared cloud answer 503 and say so.
+ */
+import { hostname } from 'node:os';
+import { InputError } from '../../../shared/errors.js';
+import { createDashboard, type DashboardOptions } from '../../dashboard/index.js';
+import type { OperatorAccount } from '../broker/auth.js';
+import { loadOrCreateOperator } from '../broker/operator.js';
+import { FleetEvents } from '../events.js';
+import { createApi, type ReleaseApi } from '../http/api.js';
+import { loadOrCreateToken, OperatorSessions } from '../http/auth.js';
+import { HttpError } from '../http/respond.js';
+import { startHttpServer } from '../http/server.js';
+import { bridgeEvents } from '../store/postgres/events.js';
+import { openPostgresStore, type PostgresStore } from '../store/postgres/index.js';
+import { competeForLeadership, type Leadership } from '../store/postgres/leader.js';
+import { startTelemetryIngest, type TelemetryIngest } from '../telemetry/ingest.js';
+
+export interface SharedCloudOptions {
+  /** Holds operator.json (the broker account) and operator.token; the same files on every process. */
+  readonly dataDir: string;
+  /** postgres://USER:PASSWORD@HOST:PORT/DB */
+  readonly store: string;
+  /** The external broker every process and device uses, e.g. mqtt://10.0.0.2:1883. */
+  readonly broker: string;
+  /** Names this process: its ingest client ids are `lk-cloud-{instance}-{i}`, stable across restarts. @defaultValue the host name */
+  readonly instance?: string;
+  /** MQTT connections this process ingests on, each one member of the shared group. @defaultValue 4 */
+  readonly ingestConnections?: number;
+  /** The shared-subscription group of all cloud processes. @defaultValue 'lk-cloud' */
+  readonly shareGroup?: string;
+  /** @defaultValue 8080 */
+  readonly httpPort?: number;
+  /** @defaultValue '0.0.0.0' */
+  readonly host?: string;
+  /** Telemetry kept, in days. @defaultValue 30 */
+  readonly retentionDays?: number;
+  /** How often the leader prunes telemetry, in ms. @defaultValue 3600000 */
+  readonly retentionIntervalMs?: number;
+  /** How often followers try to lead, in ms (see leader.ts for the takeover bound). @defaultValue 1000 */
+  readonly leaderPollMs?: number;
+  /** Connections in this process's database pool. @defaultValue 4 + ingestConnections */
+  readonly poolSize?: number;
+  readonly dashboard?: Omit<DashboardOptions, 'log'>;
+  readonly log?: (line: string) => void;
+}
+
+export const SHARED_CLOUD_DEFAULTS = Object.freeze({
+  ingestConnections: 4,
+  shareGroup: 'lk-cloud',
+  httpPort: 8080,
+  host: '0.0.0.0',
+  retentionIntervalMs: 3_600_000,
+  leaderPollMs: 1000,
+});
+
+export interface SharedCloud {
+  readonly instance: string;
+  readonly httpUrl: string;
+  readonly brokerUrl: string;
+  readonly operator: OperatorAccount;
+  readonly store: PostgresStore;
+  readonly events: FleetEvents;
+  readonly ingests: readonly TelemetryIngest[];
+  readonly leadership: Leadership;
+  readonly tokenFile: string;
+  close(): Promise<void>;
+}
+
+/** The release routes of a shared cloud, until releases are kept in PostgreSQL. */
+function releasesNotShared(): ReleaseApi {
+  const no = (): never => {
+    throw new HttpError(
+      503,
+      'releases and rollouts are not kept in the shared PostgreSQL store yet: run them from a cloud on its SQLite store (liquidkan cloud --data DIR)',
+    );
+  };
+  return {
+    addRelease: no,
+    listReleases: () => [],
+    listRollouts: () => [],
+    startRollout: no,
+    getRollout: no,
+    cancelRollout: no,
+    abortRollout: no,
+    status: no,
+  };
+}
+
+export async function startSharedCloud(options: SharedCloudOptions): Promise<SharedCloud> {
+  const o = { ...SHARED_CLOUD_DEFAULTS, ...options };
+  const log = options.log ?? ((line: string) => process.stderr.write(`cloud: ${line}\n`));
+  const instance = o.instance ?? hostname();
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(instance)) {
+    throw new InputError(
+      `instance '${instance}' must be 1–64 letters, digits, '-' or '_' (it names MQTT client ids)`,
+    );
+  }
+  if (!(Number.isInteger(o.ingestConnections) && o.ingestConnections >= 1 && o.ingestConnections <= 64)) {
+    throw new InputError(`ingest connections must be an integer from 1 to 64, got ${o.ingestConnections}`);
+  }
+  const closers: (() => unknown)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        log(`while closing: ${(err as Error).message}`);
+      }
+    }
+  };
+  try {
+    const store = await openPostgresStore({
+      url: o.store,
+      poolSize: o.poolSize ?? 4 + o.ingestConnections,
+      ...(o.retentionDays !== undefined ? { retentionDays: o.retentionDays } : {}),
+    });
+    closers.push(() => store.close());
+    if (store.migrated.from !== store.migrated.to) {
+      log(`database schema migrated from version ${store.migrated.from} to ${store.migrated.to}`);
+    }
+    const events = new FleetEvents(log);
+    const bridge = await bridgeEvents({
+      url: o.store,
+      pool: store.pool,
+      events,
+      log: (l) => log(`events: ${l}`),
+    });
+    closers.push(() => bridge.close());
+
+    const operator = loadOrCreateOperator(o.dataDir);
+    const ingests: TelemetryIngest[] = [];
+    closers.push(() => Promise.all(ingests.map((i) => i.close())));
+    for (let i = 0; i < o.ingestConnections; i++) {
+      ingests.push(
+        await startTelemetryIngest({
+          url: o.broker,
+          username: operator.username,
+          password: operator.password,
+          clientId: `lk-cloud-${instance}-${i}`,
+          shareGroup: o.shareGroup,
+          store: store.telemetry,
+          registry: store.registry,
+          events: bridge,
+          log: (line) => log(`telemetry: ${line}`),
+        }),
+      );
+    }
+
+    let pruneTimer: NodeJS.Timeout | null = null;
+    const prune = () =>
+      void Promise.resolve(store.telemetry.prune()).then(
+        (n) => n > 0 && log(`retention: deleted ${n} telemetry records`),
+        (err: Error) => log(`retention: ${err.message}`),
+      );
+    const leadership = competeForLeadership({
+      url: o.store,
+      pollMs: o.leaderPollMs,
+      log: (line) => log(`leader: ${line}`),
+      onElected: () => {
+        prune();
+        pruneTimer = setInterval(prune, o.retentionIntervalMs);
+        pruneTimer.unref();
+      },
+      onDeposed: () => {
+        if (pruneTimer) clearInterval(pruneTimer);
+        pruneTimer = null;
+      },
+    });
+    closers.push(() => leadership.close());
+
+    const { token, path: tokenFile } = loadOrCreateToken(o.dataDir);
+    const auth = new OperatorSessions(token);
+    const dashboard = createDashboard(
+      {
+        dataDir: o.dataDir,
+        registry: store.registry,
+        store: store.telemetry,
+        events,
+        auth,
+        libraryDir: () => null,
+        modelBundleDir: () => null,
+      },
+      { ...o.dashboard, log: (line) => log(`dashboard: ${line}`) },
+    );
+    closers.push(() => dashboard.close());
+    const http = await startHttpServer({
+      host: o.host,
+      port: o.httpPort,
+      routes: [
+        createApi({
+          registry: store.registry,
+          store: store.telemetry,
+          releases: releasesNotShared(),
+          auth,
+          brokerUrl: o.broker,
+        }),
+        dashboard,
+      ],
+      log: (line) => log(`http: ${line}`),
+    });
+    closers.push(() => http.close());
+
+    let closing: Promise<void> | null = null;
+    return {
+      instance,
+      httpUrl: http.url,
+      brokerUrl: o.broker,
+      operator,
+      store,
+      events,
+      ingests,
+      leadership,
+      tokenFile,
+      close: () => (closing ??= closeAll()),
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
