@@ -1,0 +1,147 @@
+/**
+ * Two cloud processes on one store (cloud/fleet/scale/service.ts) against Debian's mosquitto and
+ * a throwaway PostgreSQL: a device's telemetry, ingested by whichever process the broker picks,
+ * is served by both APIs; the live feed of either process carries it; one process leads, and the
+ * other takes over when the leader stops.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MosquittoFiles } from '../../cloud/fleet/broker/mosquitto.js';
+import {
+  haveMosquitto,
+  type RunningMosquitto,
+  startMosquitto,
+} from '../../cloud/fleet/broker/mosquitto-process.js';
+import { loadOrCreateOperator } from '../../cloud/fleet/broker/operator.js';
+import type { DeviceCredentials } from '../../cloud/fleet/devices.js';
+import { type SharedCloud, startSharedCloud } from '../../cloud/fleet/scale/service.js';
+import {
+  postgresSkipReason,
+  type RunningCluster,
+  startCluster,
+} from '../../cloud/fleet/store/postgres/cluster.js';
+import { openPostgresStore } from '../../cloud/fleet/store/postgres/index.js';
+
+const skip = !haveMosquitto ? 'no /usr/sbin/mosquitto (apt install mosquitto)' : postgresSkipReason;
+
+async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Collects the `update` events of a live feed (server-sent events) until closed. */
+function liveFeed(url: string): { updates: Record<string, unknown>[]; close(): void } {
+  const updates: Record<string, unknown>[] = [];
+  const req = get(url, (res) => {
+    let buf = '';
+    res.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const data = block.split('\n').find((l) => l.startsWith('data: '));
+        if (block.includes('event: update') && data) updates.push(JSON.parse(data.slice(6)));
+      }
+    });
+  });
+  req.on('error', () => {});
+  return { updates, close: () => req.destroy() };
+}
+
+describe.skipIf(skip !== null)('two cloud processes sharing PostgreSQL and mosquitto', () => {
+  let dir: string;
+  let cluster: RunningCluster;
+  let broker: RunningMosquitto;
+  let creds: DeviceCredentials;
+  const clouds: SharedCloud[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lk-shared-cloud-'));
+    cluster = await startCluster({ fast: true });
+    const url = await cluster.createDatabase('cloud');
+    const admin = await openPostgresStore({ url, poolSize: 1 });
+    creds = await admin.registry.addDevice({ fleet: 'plant', id: 'pi-1' });
+    await admin.close();
+    broker = await startMosquitto(
+      new MosquittoFiles(MosquittoFiles.dirFor(dir))
+        .setOperator(loadOrCreateOperator(dir))
+        .addDevices([creds]),
+    );
+    for (const instance of ['a', 'b']) {
+      clouds.push(
+        await startSharedCloud({
+          dataDir: dir,
+          store: url,
+          broker: broker.url,
+          instance,
+          ingestConnections: 2,
+          httpPort: 0,
+          host: '127.0.0.1',
+          leaderPollMs: 200,
+          log: () => {},
+        }),
+      );
+    }
+  });
+  afterAll(async () => {
+    for (const c of clouds) await c.close();
+    await broker?.stop();
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves the telemetry from both processes and carries it on both live feeds', async () => {
+    const feeds = clouds.map((c) => liveFeed(`${c.httpUrl}/api/events?device=plant/pi-1`));
+    await new Promise((r) => setTimeout(r, 300));
+    const device = await mqtt.connectAsync(broker.url, {
+      username: creds.username,
+      password: creds.password,
+      clientId: creds.username,
+    });
+    await device.publishAsync('lk/v1/plant/pi-1/status', 'online', { qos: 1, retain: true });
+    for (let seq = 0; seq < 20; seq++) {
+      const batch = { stream: 'boot-1', seq, records: [{ t: Date.now(), p50Us: 100 + seq, p99Us: 300 }] };
+      await device.publishAsync('lk/v1/plant/pi-1/tel/perf', JSON.stringify(batch), { qos: 1 });
+    }
+    await device.endAsync();
+    for (const c of clouds) {
+      await until(`20 records through ${c.instance}'s API`, async () => {
+        const r = await fetch(`${c.httpUrl}/api/devices/plant/pi-1/telemetry?kind=perf`);
+        return ((await r.json()) as { records: unknown[] }).records.length === 20;
+      });
+      const devices = (await (await fetch(`${c.httpUrl}/api/devices`)).json()) as {
+        devices: { online: boolean }[];
+      };
+      expect(devices.devices[0]?.online).toBe(true);
+    }
+    // each live feed saw every batch, whichever process stored it
+    expect(clouds.every((c) => c.ingests.length === 2)).toBe(true);
+    for (const feed of feeds) {
+      await until('the live feed', () => {
+        const points = feed.updates.flatMap((u) => (u['telemetry'] as { perf?: unknown[] })?.perf ?? []);
+        return points.length === 20;
+      });
+      feed.close();
+    }
+  });
+
+  it('has one leader, and the other process leads once the leader stops', async () => {
+    await until('a leader', () => clouds.some((c) => c.leadership.isLeader));
+    expect(clouds.filter((c) => c.leadership.isLeader)).toHaveLength(1);
+    const leader = clouds.find((c) => c.leadership.isLeader)!;
+    const other = clouds.find((c) => c !== leader)!;
+    const t0 = Date.now();
+    await leader.close();
+    await until('the other leads', () => other.leadership.isLeader, 5000);
+    expect(Date.now() - t0).toBeLessThan(1500);
+    const r = await fetch(`${other.httpUrl}/api/releases`, { method: 'GET' });
+    expect(r.status).toBe(200);
+  });
+});
