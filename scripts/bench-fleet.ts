@@ -79,7 +79,7 @@ function options(): FleetBenchOptions {
 }
 
 /** The registry and plaintext credentials of N devices, made once and cached (see the header). */
-function provisioned(n: number): { dir: string; creds: DeviceCredentials[]; provisionMs: number } {
+export function provisioned(n: number): { dir: string; creds: DeviceCredentials[]; provisionMs: number } {
   const dir = join(tmpdir(), `liquidkan-bench-fleet-${n}`);
   const file = join(dir, 'credentials.json');
   if (existsSync(file)) return { dir, creds: JSON.parse(readFileSync(file, 'utf8')), provisionMs: 0 };
@@ -109,19 +109,20 @@ function releaseOf100kB(dir: string, key: string) {
   return createRelease({ kind: 'model', dir, key, version: 'bench-100k' });
 }
 
-function quantile(sorted: Float64Array, p: number): number {
+export function quantile(sorted: Float64Array, p: number): number {
   return sorted.length === 0
     ? Number.NaN
     : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-interface Worker {
+export interface Worker {
+  readonly pid: number | undefined;
   send(m: WorkerInit | WorkerGo | { type: 'stop' }): void;
   next(type: WorkerReply['type']): Promise<WorkerReply>;
   exited: Promise<void>;
 }
 
-function startWorker(): Worker {
+export function startWorker(): Worker {
   const child = fork(process.argv[1]!, ['--fleet-worker'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const inbox: WorkerReply[] = [];
   const waiters: (() => void)[] = [];
@@ -131,6 +132,7 @@ function startWorker(): Worker {
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
+    pid: child.pid,
     send: (m) => child.send(m),
     async next(type) {
       for (;;) {

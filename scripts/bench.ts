@@ -18,6 +18,7 @@ import type { Quantization } from '../shared/types/profile.js';
 import { benchDevice } from './bench-device.js';
 import { benchDiscovery } from './bench-discovery.js';
 import { benchFleet } from './bench-fleet.js';
+import { benchFleetScale } from './bench-fleet-scale.js';
 import { fleetWorker } from './bench-fleet-worker.js';
 import { benchKan } from './bench-kan.js';
 import { benchSelect } from './bench-select.js';
@@ -170,6 +171,7 @@ async function main(): Promise<void> {
   if (wanted('select')) result['select'] = await benchSelect();
   if (wanted('device')) result['device'] = await benchDevice();
   if (wanted('fleet')) result['fleet'] = await benchFleet();
+  if (wanted('fleet-scale')) result['fleet-scale'] = await benchFleetScale();
   process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : summarize(result));
 }
 
@@ -186,7 +188,7 @@ function summarize(result: Record<string, unknown>): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `--only a,b` limits the run to those sections (onnx, kan, discovery, training, select, device, fleet). */
+/** `--only a,b` limits the run to those sections (onnx, kan, discovery, training, select, device, fleet, fleet-scale). */
 function wanted(section: string): boolean {
   const i = process.argv.indexOf('--only');
   return i < 0 || (process.argv[i + 1] ?? '').split(',').includes(section);

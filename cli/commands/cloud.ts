@@ -34,6 +34,13 @@ export const cloudCommand: Command = {
       description: 'with --store postgres: MQTT connections this process ingests on',
       default: '4',
     },
+    'session-expiry': {
+      type: 'string',
+      value: 'S',
+      description:
+        'with --store postgres: seconds the broker keeps a stopped process’s ingest sessions for its return (0 = none)',
+      default: '300',
+    },
     broker: {
       type: 'string',
       value: 'embedded|URL',
@@ -201,6 +208,7 @@ async function runShared(ctx: CommandContext, store: string, httpPort: number): 
     httpPort,
     host: stringFlag(ctx.flags, 'host'),
     ingestConnections: intFlag(ctx.flags, 'ingest-connections', 1),
+    sessionExpiryS: intFlag(ctx.flags, 'session-expiry', 0),
     ...(instance !== undefined ? { instance } : {}),
   });
   const stopSignal = stopSignalPromise();

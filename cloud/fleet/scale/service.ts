@@ -36,6 +36,12 @@ export interface SharedCloudOptions {
   readonly instance?: string;
   /** MQTT connections this process ingests on, each one member of the shared group. @defaultValue 4 */
   readonly ingestConnections?: number;
+  /**
+   * How long the broker keeps a stopped process's ingest sessions (and the messages in flight or
+   * queued to them) for its return under the same instance name, in s; 0 ends them at once.
+   * @defaultValue 300
+   */
+  readonly sessionExpiryS?: number;
   /** The shared-subscription group of all cloud processes. @defaultValue 'lk-cloud' */
   readonly shareGroup?: string;
   /** @defaultValue 8080 */
@@ -148,6 +154,7 @@ export async function startSharedCloud(options: SharedCloudOptions): Promise<Sha
           password: operator.password,
           clientId: `lk-cloud-${instance}-${i}`,
           shareGroup: o.shareGroup,
+          ...(o.sessionExpiryS !== undefined ? { sessionExpiryS: o.sessionExpiryS } : {}),
           store: store.telemetry,
           registry: store.registry,
           events: bridge,

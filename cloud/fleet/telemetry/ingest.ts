@@ -33,6 +33,19 @@ export interface TelemetryIngestOptions {
    * several processes divide the messages between them. @defaultValue none (plain subscriptions)
    */
   readonly shareGroup?: string;
+  /**
+   * With `shareGroup` (MQTT 5) and a persistent session: how long the broker keeps this member's
+   * session (and the QoS 1 messages in flight to it) after it disconnects, in s, so a restarted
+   * process with the same client id gets them back [MQTT-3.1.2.11.2]. @defaultValue 300
+   */
+  readonly sessionExpiryS?: number;
+  /**
+   * With `shareGroup`: QoS 1 messages the broker may have in flight to this connection
+   * (MQTT 5 Receive Maximum). Messages are stored one at a time per connection anyway, so a
+   * small window costs little, and it bounds what a killed process held unacknowledged.
+   * @defaultValue 8
+   */
+  readonly receiveMaximum?: number;
   /** @defaultValue 'lk-cloud-ingest' */
   readonly clientId?: string;
   /** Keep the session (and queued QoS 1 messages) across reconnects. @defaultValue true */
@@ -79,18 +92,27 @@ export async function startTelemetryIngest(options: TelemetryIngestOptions): Pro
   const filters = kinds.map((kind) => `${share}${TOPIC_PREFIX}/+/+/${kind}`);
 
   const client = o.shareGroup
-    ? await connectShared(o.url, operatorClientOptions(o))
+    ? await connectShared(o.url, {
+        ...operatorClientOptions(o),
+        properties: {
+          receiveMaximum: o.receiveMaximum ?? 8,
+          ...(o.persistentSession ? { sessionExpiryInterval: o.sessionExpiryS ?? 300 } : {}),
+        },
+      })
     : await mqtt.connectAsync(o.url, operatorClientOptions(o));
   noDelayOnConnect(client);
   // mqtt.js sends the QoS 1 PUBACK when handleMessage calls back, and reads the next packet of
   // this connection only then: a message is acknowledged only once it is committed (at once on
   // SQLite, after the round trip on PostgreSQL). A store failure (the database unreachable)
   // withholds the PUBACK and drops the connection, so the broker delivers the message again.
+  let inHand: Promise<unknown> = Promise.resolve();
   client.handleMessage = (packet, callback) => {
     if (packet.cmd !== 'publish') return callback();
     const topic = packet.topic;
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    void handle(topic, payload, packet.retain === true).then(
+    const handled = handle(topic, payload, packet.retain === true);
+    inHand = handled.catch(() => {});
+    void handled.then(
       (outcome) => {
         if (outcome.result === 'dropped') log(`dropped message on '${topic}': ${outcome.reason}`);
         if (outcome.result === 'unknown-device')
@@ -158,7 +180,20 @@ export async function startTelemetryIngest(options: TelemetryIngestOptions): Pro
   return {
     client,
     filters,
-    close: () => client.endAsync(),
+    close: o.shareGroup
+      ? // A member leaving for good must not keep its share: the broker would park the group's
+        // messages in its session [MQTT-4.8.2]. Unsubscribe, finish what it holds, then end the
+        // session with the DISCONNECT (Session Expiry 0) [MQTT-3.14.2.2.2].
+        async () => {
+          if (client.connected) {
+            await client.unsubscribeAsync(filters).catch(() => {});
+            await inHand;
+            await new Promise<void>((resolve) =>
+              client.end(false, { properties: { sessionExpiryInterval: 0 } }, () => resolve()),
+            );
+          } else await client.endAsync(true);
+        }
+      : () => client.endAsync(),
   };
 }
 

@@ -3,6 +3,9 @@
  * device's facts changed) goes out as a PostgreSQL NOTIFY on one channel, and every process,
  * the publisher included, LISTENs and hands it to its own FleetEvents, which the dashboard's
  * server-sent events read. So a browser sees every device's updates whichever process it reaches.
+ * Events are sent in groups, one NOTIFY per `coalesceMs` carrying every event since the last
+ * (a JSON array, split where it would pass the size limit): PostgreSQL serialises the commits of
+ * transactions that NOTIFY, so one NOTIFY per stored batch would cap ingest across all processes.
  * A NOTIFY payload is at most 8000 bytes: a bigger telemetry event keeps its records' scalar
  * fields (what the live charts draw) and loses their arrays (hunger samples), or, past that,
  * its records; the store has them all.
@@ -41,6 +44,8 @@ export async function bridgeEvents(options: {
   readonly log?: (line: string) => void;
   /** Wait before listening again after the connection drops, in ms. @defaultValue 1000 */
   readonly retryMs?: number;
+  /** Events are gathered this long before one NOTIFY sends them, in ms. @defaultValue 200 */
+  readonly coalesceMs?: number;
 }): Promise<EventBridge> {
   const log = options.log ?? (() => {});
   let closed = false;
@@ -52,7 +57,8 @@ export async function bridgeEvents(options: {
     client.on('notification', (n) => {
       if (n.channel !== EVENTS_CHANNEL || !n.payload) return;
       try {
-        options.events.publish(JSON.parse(n.payload) as FleetEvent);
+        const parsed = JSON.parse(n.payload) as FleetEvent | FleetEvent[];
+        for (const e of Array.isArray(parsed) ? parsed : [parsed]) options.events.publish(e);
       } catch (err) {
         log(`unreadable event on ${EVENTS_CHANNEL}: ${(err as Error).message}`);
       }
@@ -68,15 +74,42 @@ export async function bridgeEvents(options: {
   };
   await listen();
 
+  let pending: string[] = [];
+  let flushTimer: NodeJS.Timeout | null = null;
+  const flush = () => {
+    flushTimer = null;
+    const payloads: string[] = [];
+    let group: string[] = [];
+    let bytes = 2;
+    for (const e of pending) {
+      const size = Buffer.byteLength(e) + 1;
+      if (group.length > 0 && bytes + size > MAX_PAYLOAD_BYTES) {
+        payloads.push(`[${group.join(',')}]`);
+        group = [];
+        bytes = 2;
+      }
+      group.push(e);
+      bytes += size;
+    }
+    if (group.length > 0) payloads.push(`[${group.join(',')}]`);
+    pending = [];
+    for (const p of payloads) {
+      options.pool
+        .query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, p])
+        .catch((err: Error) => log(`cannot send events: ${err.message}`));
+    }
+  };
+
   return {
     publish(event) {
-      options.pool
-        .query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, fitPayload(event)])
-        .catch((err: Error) => log(`cannot send a ${event.type} event: ${err.message}`));
+      pending.push(fitPayload(event));
+      flushTimer ??= setTimeout(flush, options.coalesceMs ?? 200);
     },
     size: 1,
     async close() {
       closed = true;
+      if (flushTimer) clearTimeout(flushTimer);
+      flush();
       if (retry) clearTimeout(retry);
       await listener?.end().catch(() => {});
     },

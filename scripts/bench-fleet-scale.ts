@@ -1,0 +1,393 @@
+/**
+ * `npm run bench -- --only fleet-scale [--scale-devices 500] [--scale-seconds 20]
+ * [--scale-rate 3000] [--scale-processes 1,2,4] [--scale-connections 4] [--scale-session-expiry 300]`:
+ * several `liquidkan cloud --store postgres://… --broker mqtt://…` processes (real CLI processes)
+ * against Debian's mosquitto and a throwaway PostgreSQL cluster (durable defaults: fsync on),
+ * with simulated devices in child processes (bench-fleet-worker.ts) sending QoS 1 `tel/perf`.
+ *
+ *   scaling   for each process count: batches stored per second (the ledger's received times),
+ *             end-to-end p50/p99 (record `t` at publish to received_ms), acknowledged batches
+ *             not stored (0 expected), and the CPU time each part used (what saturates first).
+ *   kill      two processes; one is SIGKILLed half way: acknowledged batches lost, and how long
+ *             until the stored rate is back at 90% of what it was (its share picked up), then the
+ *             killed process restarted with the same instance name (its session comes back).
+ *
+ * All on one machine: the device simulators, mosquitto, PostgreSQL and the clouds share its cores,
+ * so the figures are ratios of one run, not capacity planning.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { MosquittoFiles } from '../cloud/fleet/broker/mosquitto.js';
+import {
+  haveMosquitto,
+  type RunningMosquitto,
+  startMosquitto,
+} from '../cloud/fleet/broker/mosquitto-process.js';
+import { loadOrCreateOperator } from '../cloud/fleet/broker/operator.js';
+import {
+  postgresSkipReason,
+  type RunningCluster,
+  startCluster,
+} from '../cloud/fleet/store/postgres/cluster.js';
+import { openPostgresStore } from '../cloud/fleet/store/postgres/index.js';
+import { openDatabase } from '../cloud/fleet/telemetry/sqlite.js';
+import { provisioned, quantile, startWorker, type Worker } from './bench-fleet.js';
+import type { WorkerGo, WorkerReply } from './bench-fleet-worker.js';
+
+function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+}
+
+const o = {
+  devices: Number(flag('scale-devices', '500')),
+  seconds: Number(flag('scale-seconds', '20')),
+  rate: Number(flag('scale-rate', '3000')),
+  processes: flag('scale-processes', '1,2,4').split(',').map(Number),
+  connections: Number(flag('scale-connections', '16')),
+  sessionExpiryS: Number(flag('scale-session-expiry', '300')),
+  workers: 2,
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface CloudProc {
+  readonly child: ChildProcess;
+  readonly instance: string;
+  readonly exited: Promise<void>;
+}
+
+function cliPath(): string {
+  return join(process.argv[1]!, '..', '..', '..', 'bin', 'liquidkan.js');
+}
+
+/** Starts `liquidkan cloud --store …` and waits for its JSON line (it is ready then). */
+async function startCloudProc(
+  dataDir: string,
+  store: string,
+  broker: string,
+  instance: string,
+): Promise<CloudProc> {
+  const child = spawn(
+    process.execPath,
+    [
+      cliPath(),
+      'cloud',
+      '--data',
+      dataDir,
+      '--store',
+      store,
+      '--broker',
+      broker,
+      '--instance',
+      instance,
+      '--ingest-connections',
+      String(o.connections),
+      '--session-expiry',
+      String(o.sessionExpiryS),
+      '--http-port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--json',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    err = (err + d.toString()).slice(-4000);
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`cloud ${instance} exited with ${code}: ${err}`)));
+  });
+  return { child, instance, exited };
+}
+
+async function stopCloud(c: CloudProc): Promise<void> {
+  c.child.kill('SIGTERM');
+  await Promise.race([c.exited, sleep(10_000)]);
+}
+
+interface ProcStat {
+  readonly pid: number;
+  readonly comm: string;
+  readonly ppid: number;
+  /** utime + stime + cutime + cstime, in s: its own CPU and that of its reaped children. */
+  readonly cpuS: number;
+}
+
+function procs(): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const text = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const comm = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+      out.push({ pid: Number(name), comm, ppid: Number(f[1]), cpuS: ticks / 100 });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * CPU seconds used so far by what this benchmark started, by part: the cloud processes, the
+ * device simulators, mosquitto, and PostgreSQL (the postmaster and its backends).
+ */
+function cpuByPart(clouds: readonly CloudProc[], devices: readonly Worker[]): Record<string, number> {
+  const all = procs();
+  const mine = all.filter((p) => p.ppid === process.pid);
+  const postmaster = mine.filter((p) => p.comm === 'postgres').map((p) => p.pid);
+  const pidsOf = new Set(clouds.map((c) => c.child.pid));
+  const devicePids = new Set(devices.map((d) => d.pid));
+  const total = (ps: ProcStat[]) => +ps.reduce((a, p) => a + p.cpuS, 0).toFixed(1);
+  return {
+    clouds: total(all.filter((p) => pidsOf.has(p.pid))),
+    devices: total(all.filter((p) => devicePids.has(p.pid))),
+    mosquitto: total(mine.filter((p) => p.comm === 'mosquitto')),
+    postgres: total(all.filter((p) => postmaster.includes(p.pid) || postmaster.includes(p.ppid))),
+  };
+}
+
+function minus(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, +(v - (b[k] ?? 0)).toFixed(1)]));
+}
+
+async function sum(db: pg.Client, sql: string): Promise<Record<string, number>> {
+  return (await db.query(sql)).rows[0] as Record<string, number>;
+}
+
+interface Setup {
+  cluster: RunningCluster;
+  mosquitto: RunningMosquitto;
+  dataDir: string;
+  creds: ReturnType<typeof provisioned>['creds'];
+  sqliteDir: string;
+}
+
+async function freshStore(s: Setup, name: string): Promise<string> {
+  const url = await s.cluster.createDatabase(name);
+  const store = await openPostgresStore({ url, poolSize: 1 });
+  // the devices of the cached SQLite registry, copied (their scrypt hashes made once)
+  const reg = openDatabase(join(s.sqliteDir, 'devices.db'));
+  const rows = reg.prepare('SELECT fleet, id, username, pass_hash, created_ms FROM devices').all() as {
+    fleet: string;
+    id: string;
+    username: string;
+    pass_hash: string;
+    created_ms: number;
+  }[];
+  reg.close();
+  await store.pool.query(
+    `INSERT INTO devices (fleet, id, username, pass_hash, created_ms)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])`,
+    [
+      rows.map((r) => r.fleet),
+      rows.map((r) => r.id),
+      rows.map((r) => r.username),
+      rows.map((r) => r.pass_hash),
+      rows.map((r) => r.created_ms),
+    ],
+  );
+  await store.close();
+  return url;
+}
+
+async function startDevices(s: Setup): Promise<Worker[]> {
+  const { publicKey } = generateKeyPairSync('ed25519');
+  const per = Math.ceil(o.devices / o.workers);
+  const workers: Worker[] = [];
+  for (let w = 0; w < o.workers; w++) {
+    const worker = startWorker();
+    worker.send({
+      type: 'init',
+      broker: s.mosquitto.url,
+      devices: s.creds.slice(w * per, (w + 1) * per),
+      trust: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      dataDir: join(s.dataDir, 'devices'),
+    });
+    workers.push(worker);
+  }
+  for (const w of workers) await w.next('ready');
+  return workers;
+}
+
+async function stopDevices(workers: Worker[]): Promise<void> {
+  for (const w of workers) w.send({ type: 'stop' });
+  await Promise.race([Promise.all(workers.map((w) => w.exited)), sleep(10_000)]);
+}
+
+/** Offers the load for o.seconds; the devices' counts of sent and broker-acknowledged batches. */
+async function offer(workers: Worker[]): Promise<{ sent: number; acked: number }> {
+  const go: WorkerGo = { type: 'go', seconds: o.seconds, rate: o.rate / o.devices, records: 1 };
+  for (const w of workers) w.send(go);
+  const replies = (await Promise.all(workers.map((w) => w.next('sent')))) as Extract<
+    WorkerReply,
+    { type: 'sent' }
+  >[];
+  return { sent: replies.reduce((a, r) => a + r.sent, 0), acked: replies.reduce((a, r) => a + r.acked, 0) };
+}
+
+async function drain(db: pg.Client, acked: number, ms: number): Promise<number> {
+  const end = Date.now() + ms;
+  let n = 0;
+  while (Date.now() < end) {
+    n = (await sum(db, "SELECT count(*)::int AS n FROM tel_batches WHERE kind = 'perf'"))['n']!;
+    if (n >= acked) break;
+    await sleep(200);
+  }
+  return n;
+}
+
+async function measured(db: pg.Client) {
+  const span = await sum(
+    db,
+    "SELECT min(received_ms)::float8 AS a, max(received_ms)::float8 AS b, count(*)::int AS n FROM tel_batches WHERE kind = 'perf'",
+  );
+  const lat = Float64Array.from(
+    (await db.query<{ d: number }>('SELECT (received_ms - t_ms)::float8 AS d FROM tel_perf')).rows.map(
+      (r) => r.d,
+    ),
+  ).sort();
+  const seconds = Math.max(1e-3, (span['b']! - span['a']!) / 1000);
+  return {
+    stored: span['n']!,
+    stored_per_s: Math.round(span['n']! / seconds),
+    latency_ms: { p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), max: quantile(lat, 1) },
+  };
+}
+
+async function scalingRun(s: Setup, processes: number): Promise<Record<string, unknown>> {
+  const url = await freshStore(s, `scale_${processes}`);
+  const clouds: CloudProc[] = [];
+  for (let i = 0; i < processes; i++)
+    clouds.push(await startCloudProc(s.dataDir, url, s.mosquitto.url, `p${processes}-c${i}`));
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  const workers = await startDevices(s);
+  try {
+    const cpu0 = cpuByPart(clouds, workers);
+    const t0 = Date.now();
+    const { sent, acked } = await offer(workers);
+    const stored = await drain(db, acked, 30_000);
+    const wallS = (Date.now() - t0) / 1000;
+    const cpu = minus(cpuByPart(clouds, workers), cpu0);
+    const m = await measured(db);
+    return {
+      processes,
+      sent,
+      acked,
+      lost: acked - stored,
+      ...m,
+      // CPU seconds per part over the run, and as cores busy on average (2 cores here)
+      cpu_s: cpu,
+      cores_busy: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, +(v / wallS).toFixed(2)])),
+    };
+  } finally {
+    await stopDevices(workers);
+    for (const c of clouds) await stopCloud(c);
+    await db.end();
+  }
+}
+
+/** Stored batches per 250 ms bucket of received time, from the first to the last. */
+async function timeline(db: pg.Client): Promise<{ startMs: number; buckets: number[] }> {
+  const rows = (
+    await db.query<{ b: number; n: number }>(
+      "SELECT (received_ms / 250)::float8 AS b, count(*)::int AS n FROM tel_batches WHERE kind = 'perf' GROUP BY 1 ORDER BY 1",
+    )
+  ).rows;
+  if (rows.length === 0) return { startMs: 0, buckets: [] };
+  const first = rows[0]!.b;
+  const buckets = new Array<number>(rows.at(-1)!.b - first + 1).fill(0);
+  for (const r of rows) buckets[r.b - first] = r.n;
+  return { startMs: first * 250, buckets };
+}
+
+async function killRun(s: Setup): Promise<Record<string, unknown>> {
+  const url = await freshStore(s, 'kill');
+  const clouds = [
+    await startCloudProc(s.dataDir, url, s.mosquitto.url, 'k0'),
+    await startCloudProc(s.dataDir, url, s.mosquitto.url, 'k1'),
+  ];
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  const workers = await startDevices(s);
+  try {
+    const offered = offer(workers);
+    await sleep((o.seconds * 1000) / 2);
+    const killedAtMs = Date.now();
+    clouds[1]!.child.kill('SIGKILL');
+    await clouds[1]!.exited;
+    const { sent, acked } = await offered;
+    const storedBeforeRestart = await drain(db, acked, 10_000);
+    // the same instance name: its MQTT sessions (and what was in flight to them) come back
+    const restarted = await startCloudProc(s.dataDir, url, s.mosquitto.url, 'k1');
+    clouds[1] = restarted;
+    const stored = await drain(db, acked, 20_000);
+    const { startMs, buckets } = await timeline(db);
+    const killBucket = Math.floor((killedAtMs - startMs) / 250);
+    const before = buckets.slice(Math.max(0, killBucket - 8), killBucket);
+    const baseline = before.reduce((a, b) => a + b, 0) / Math.max(1, before.length);
+    let recovered = -1;
+    for (let b = killBucket; b < buckets.length; b++) {
+      if (buckets[b]! >= 0.9 * baseline) {
+        recovered = b;
+        break;
+      }
+    }
+    return {
+      sent,
+      acked,
+      stored_before_restart: storedBeforeRestart,
+      lost_before_restart: acked - storedBeforeRestart,
+      stored,
+      lost: acked - stored,
+      pickup_ms: recovered < 0 ? null : Math.max(0, (recovered + 1) * 250 + startMs - killedAtMs),
+      rate_before_kill_per_s: Math.round(baseline * 4),
+    };
+  } finally {
+    await stopDevices(workers);
+    for (const c of clouds) await stopCloud(c);
+    await db.end();
+  }
+}
+
+export async function benchFleetScale(): Promise<Record<string, unknown>> {
+  if (!haveMosquitto) return { skipped: 'no /usr/sbin/mosquitto' };
+  if (postgresSkipReason) return { skipped: postgresSkipReason };
+  const cached = provisioned(o.devices);
+  const dataDir = mkdtempSync(join(tmpdir(), 'lk-bench-scale-'));
+  const cluster = await startCluster({ maxConnections: 300 });
+  const files = new MosquittoFiles(MosquittoFiles.dirFor(dataDir)).setOperator(loadOrCreateOperator(dataDir));
+  files.addDevices(cached.creds);
+  const mosquitto = await startMosquitto(files, { logTypes: ['error', 'warning'] });
+  const s: Setup = { cluster, mosquitto, dataDir, creds: cached.creds, sqliteDir: cached.dir };
+  const result: Record<string, unknown> = { options: o };
+  try {
+    const runs: Record<string, unknown>[] = [];
+    for (const p of o.processes) runs.push(await scalingRun(s, p));
+    result['scaling'] = runs;
+    const one = runs.find((r) => r['processes'] === 1);
+    const two = runs.find((r) => r['processes'] === 2);
+    if (one && two)
+      result['scaling_1_to_2'] = +((two['stored_per_s'] as number) / (one['stored_per_s'] as number)).toFixed(
+        2,
+      );
+    result['kill_one_of_two'] = await killRun(s);
+  } finally {
+    await mosquitto.stop();
+    await cluster.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  return result;
+}
