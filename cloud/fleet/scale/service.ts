@@ -171,6 +171,7 @@ export async function startSharedCloud(options: SharedCloudOptions): Promise<Sha
       );
     const leadership = competeForLeadership({
       url: o.store,
+      name: instance,
       pollMs: o.leaderPollMs,
       log: (line) => log(`leader: ${line}`),
       onElected: () => {

@@ -96,8 +96,11 @@ export async function openPool(options: PostgresOptions): Promise<pg.Pool> {
 export async function openClient(
   url: string,
   connectTimeoutMs: number = POSTGRES_DEFAULTS.connectTimeoutMs,
+  /** Shown in pg_stat_activity (who holds the leader's lock). */
+  applicationName?: string,
 ): Promise<pg.Client> {
   const client = new pg.Client({
+    ...(applicationName ? { application_name: applicationName } : {}),
     connectionString: url,
     connectionTimeoutMillis: connectTimeoutMs,
     keepAlive: true,

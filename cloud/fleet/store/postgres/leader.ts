@@ -28,6 +28,8 @@ export interface LeaderOptions {
   /** Called when it stops being leader (stop that work at once). */
   readonly onDeposed: (reason: string) => void | Promise<void>;
   readonly log?: (line: string) => void;
+  /** This process in pg_stat_activity's application_name, so operators can see who leads. */
+  readonly name?: string;
 }
 
 export const LEADER_DEFAULTS = Object.freeze({ key: 0x6c6b_1eade, pollMs: 1000, checkTimeoutMs: 3000 });
@@ -74,7 +76,7 @@ export function competeForLeadership(options: LeaderOptions): Leadership {
   const round = async () => {
     try {
       if (!client) {
-        client = await openClient(o.url, o.checkTimeoutMs);
+        client = await openClient(o.url, o.checkTimeoutMs, o.name ? `liquidkan-leader ${o.name}` : undefined);
         client.on('error', () => {});
         await client.query(
           'SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3',
