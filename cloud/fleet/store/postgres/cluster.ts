@@ -8,12 +8,24 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../broker/mosquitto-process.js';
 
-export const POSTGRES_BIN_DIR = process.env['LK_POSTGRES_BIN'] ?? '/usr/lib/postgresql/15/bin';
+/** Debian's newest installed server (`/usr/lib/postgresql/{major}/bin`), or LK_POSTGRES_BIN. */
+function debianBinDir(): string {
+  const root = '/usr/lib/postgresql';
+  const majors = existsSync(root)
+    ? readdirSync(root)
+        .filter((d) => /^\d+$/.test(d) && existsSync(join(root, d, 'bin', 'initdb')))
+        .map(Number)
+        .sort((a, b) => b - a)
+    : [];
+  return join(root, String(majors[0] ?? 15), 'bin');
+}
+
+export const POSTGRES_BIN_DIR = process.env['LK_POSTGRES_BIN'] ?? debianBinDir();
 export const havePostgres = existsSync(join(POSTGRES_BIN_DIR, 'initdb'));
 /** Why the PostgreSQL tests skip, when they do. */
 export const postgresSkipReason = havePostgres
