@@ -238,11 +238,15 @@ async function offer(workers: Worker[]): Promise<{ sent: number; acked: number }
   return { sent: replies.reduce((a, r) => a + r.sent, 0), acked: replies.reduce((a, r) => a + r.acked, 0) };
 }
 
+/** Waits until every acknowledged batch is stored, or nothing new was stored for 10 s, or `ms`. */
 async function drain(db: pg.Client, acked: number, ms: number): Promise<number> {
   const end = Date.now() + ms;
   let n = 0;
-  while (Date.now() < end) {
-    n = (await sum(db, "SELECT count(*)::int AS n FROM tel_batches WHERE kind = 'perf'"))['n']!;
+  let changedMs = Date.now();
+  while (Date.now() < end && Date.now() - changedMs < 10_000) {
+    const now = (await sum(db, "SELECT count(*)::int AS n FROM tel_batches WHERE kind = 'perf'"))['n']!;
+    if (now !== n) changedMs = Date.now();
+    n = now;
     if (n >= acked) break;
     await sleep(200);
   }
@@ -279,7 +283,7 @@ async function scalingRun(s: Setup, processes: number): Promise<Record<string, u
     const cpu0 = cpuByPart(clouds, workers);
     const t0 = Date.now();
     const { sent, acked } = await offer(workers);
-    const stored = await drain(db, acked, 30_000);
+    const stored = await drain(db, acked, 180_000);
     const wallS = (Date.now() - t0) / 1000;
     const cpu = minus(cpuByPart(clouds, workers), cpu0);
     const m = await measured(db);
@@ -353,7 +357,7 @@ async function killRun(s: Setup): Promise<Record<string, unknown>> {
     clouds[killed] = await startCloudProc(s.dataDir, url, s.mosquitto.url, clouds[killed]!.instance);
     const restartMs = Date.now() - restartedAtMs;
     const { sent, acked } = await offered;
-    const stored = await drain(db, acked, 30_000);
+    const stored = await drain(db, acked, 180_000);
     const { startMs, buckets } = await timeline(db);
     const killBucket = Math.floor((killedAtMs - startMs) / 250);
     const before = buckets.slice(Math.max(0, killBucket - 8), killBucket);
