@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // lists, at the end of the run, the tests skipped for a missing system tool and the package
+    globalSetup: ['tests/setup/skip-summary.ts'],
   },
 });

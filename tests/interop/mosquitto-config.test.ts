@@ -16,12 +16,9 @@ import {
   mosquittoHash,
   verifyMosquittoHash,
 } from '../../cloud/fleet/broker/mosquitto.js';
-import {
-  haveMosquitto,
-  type RunningMosquitto,
-  startMosquitto,
-} from '../../cloud/fleet/broker/mosquitto-process.js';
+import { type RunningMosquitto, startMosquitto } from '../../cloud/fleet/broker/mosquitto-process.js';
 import { usernameFor } from '../../cloud/fleet/devices.js';
+import { TOOLS } from '../helpers/system-tools.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'liquidkan-mosq-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,17 +27,20 @@ const operator = { username: 'cloud', password: 'operator-secret-0123456789' };
 const dev = (id: string) => ({ fleet: 'lab', id, username: usernameFor('lab', id), password: `pw-${id}` });
 
 describe('mosquitto password hashes', () => {
-  it('verifies what mosquitto_passwd writes, and its format matches ours', () => {
-    const file = join(dir, 'pw-check');
-    writeFileSync(file, '');
-    execFileSync('mosquitto_passwd', ['-b', file, 'someone', 'open sesame']);
-    const theirs = readFileSync(file, 'utf8').trim().split(':')[1]!;
-    expect(verifyMosquittoHash('open sesame', theirs)).toBe(true);
-    expect(verifyMosquittoHash('open sesam', theirs)).toBe(false);
-    const ours = mosquittoHash('open sesame');
-    expect(ours.split('$').map((p) => p.length)).toEqual(theirs.split('$').map((p) => p.length));
-    expect(verifyMosquittoHash('open sesame', ours)).toBe(true);
-  });
+  it.skipIf(TOOLS.mosquittoPasswd())(
+    'verifies what mosquitto_passwd writes, and its format matches ours',
+    () => {
+      const file = join(dir, 'pw-check');
+      writeFileSync(file, '');
+      execFileSync('mosquitto_passwd', ['-b', file, 'someone', 'open sesame']);
+      const theirs = readFileSync(file, 'utf8').trim().split(':')[1]!;
+      expect(verifyMosquittoHash('open sesame', theirs)).toBe(true);
+      expect(verifyMosquittoHash('open sesam', theirs)).toBe(false);
+      const ours = mosquittoHash('open sesame');
+      expect(ours.split('$').map((p) => p.length)).toEqual(theirs.split('$').map((p) => p.length));
+      expect(verifyMosquittoHash('open sesame', ours)).toBe(true);
+    },
+  );
 
   it('refuses usernames Mosquitto cannot hold', () => {
     expect(() => deviceAcl({ fleet: 'lab', id: 'a', username: 'lab:a' })).toThrow(/cannot be a Mosquitto/);
@@ -48,7 +48,7 @@ describe('mosquitto password hashes', () => {
   });
 });
 
-describe.skipIf(!haveMosquitto)('mosquitto with the generated config', () => {
+describe.skipIf(TOOLS.mosquitto())('mosquitto with the generated config', () => {
   let broker: RunningMosquitto;
   const clients: MqttClient[] = [];
   const connect = async (u: { username: string; password: string }) => {

@@ -14,11 +14,12 @@ import { makeLibrary } from '../../../shared/library/library.js';
 import { loadProfile } from '../../../shared/profiles.js';
 import { createRelease } from '../../../shared/release/create.js';
 import { encodeReleaseFile } from '../../../shared/release/release-file.js';
-import { dataOf, HAS_CHROMIUM, launchBrowser, pageErrors } from '../../helpers/browser.js';
+import { dataOf, launchBrowser, pageErrors } from '../../helpers/browser.js';
 import { entriesOfEveryForm, perturbLogits, tinyModel } from '../../helpers/models.js';
+import { TOOLS } from '../../helpers/system-tools.js';
 import { getJson, KEYS, startTestCloud, type TestCloud } from './real-cloud.js';
 
-describe.skipIf(!HAS_CHROMIUM)('dashboard gallery and preview in Chromium', () => {
+describe.skipIf(TOOLS.chromium())('dashboard gallery and preview in Chromium', () => {
   let app: TestCloud;
   let browser: Browser;
   let page: Page;
