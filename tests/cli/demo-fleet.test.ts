@@ -120,13 +120,14 @@ describe('liquidkan demo (fleet)', () => {
       expect(d.mse.after_reselection).toBeLessThan(d.mse.after_shift / 10);
     }
     expect(processesUnder(out)).toEqual([]);
-  }, 110_000);
+  }, 180_000);
 
   it('stops every process cleanly on SIGINT midway', async () => {
     const out = join(work, 'interrupted');
     const run = startDemo(['--devices', '2', '--duration', '60', '--http-port', '0', '--out', out, '--json']);
-    // wait until the devices (two sensors, one voice) stream, then Ctrl-C
-    for (let waited = 0; !/all 3 online/.test(run.stderr()) && waited < 60_000; waited += 200) {
+    // wait until the devices (two sensors, one voice) stream, then Ctrl-C; discovery and
+    // training come first, which take longer while other test files share the cores
+    for (let waited = 0; !/all 3 online/.test(run.stderr()) && waited < 150_000; waited += 200) {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(run.stderr()).toMatch(/all 3 online/);
@@ -140,5 +141,5 @@ describe('liquidkan demo (fleet)', () => {
     expect(s.devices).toHaveLength(3);
     for (const d of s.devices) expect(d.exit).toEqual({ code: 0, signal: null });
     expect(processesUnder(out)).toEqual([]);
-  }, 90_000);
+  }, 180_000);
 });

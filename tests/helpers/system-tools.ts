@@ -42,7 +42,8 @@ export interface ToolRequirement {
 
 const probed = new Map<string, string | null>();
 
-function probe(name: string, req: ToolRequirement): string | null {
+/** Why `name` cannot be used (missing, exits non-zero, hangs, hidden), or null when it works. */
+export function probeTool(name: string, req: ToolRequirement): string | null {
   const hidden = (process.env[HIDE_TOOLS_ENV] ?? '').split(',').map((s) => s.trim());
   if (hidden.includes(name)) return `hidden by ${HIDE_TOOLS_ENV}`;
   const [cmd, ...args] = req.probe ?? [name, '--version'];
@@ -78,7 +79,7 @@ function currentTestFile(): string {
 export function requireTool(name: string, req: ToolRequirement): string | null {
   let problem = probed.get(name);
   if (problem === undefined) {
-    problem = probe(name, req);
+    problem = probeTool(name, req);
     probed.set(name, problem);
   }
   if (problem === null) return null;
