@@ -33,8 +33,9 @@ describe('voice keyword spotting', () => {
     const t2 = Date.now();
     const acc = { train: accuracy(r.model, data.train), test: accuracy(r.model, data.test) };
     console.log(`voice: data ${t1 - t0} ms, training ${t2 - t1} ms, accuracy`, acc);
-    // chance is 1/5; measured 0.85 on the test clips (espeak-ng 1.51)
+    // chance is 1/5; measured 0.85 on the test clips (espeak-ng 1.51), 0.87 with the npm build
     expect(acc.test).toBeGreaterThanOrEqual(0.7);
     expect(acc.train).toBeGreaterThan(0.9);
-  });
+    // without a system espeak-ng the npm build renders the 300 words first (about a minute, once)
+  }, 240_000);
 });
