@@ -124,7 +124,11 @@ describe('liquidkan demo (fleet)', () => {
 
   it('stops every process cleanly on SIGINT midway', async () => {
     const out = join(work, 'interrupted');
-    const run = startDemo(['--devices', '2', '--duration', '60', '--http-port', '0', '--out', out, '--json']);
+    // discovery's quality is the other test's business: a short one gets the devices up sooner
+    const run = startDemo([
+      ...['--devices', '2', '--duration', '60', '--discovery-steps', '2'],
+      ...['--http-port', '0', '--out', out, '--json'],
+    ]);
     // wait until the devices (two sensors, one voice) stream, then Ctrl-C; discovery and
     // training come first, which take longer while other test files share the cores
     for (let waited = 0; !/all 3 online/.test(run.stderr()) && waited < 150_000; waited += 200) {
