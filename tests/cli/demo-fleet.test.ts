@@ -64,7 +64,10 @@ function startDemo(args: readonly string[]): Run {
 describe('liquidkan demo (fleet)', () => {
   it('runs the loop: drift, hunger with samples, a new library the devices install and reselect with', async () => {
     const out = join(work, 'full');
-    const run = startDemo(['--devices', '2', '--duration', '40', '--http-port', '0', '--out', out, '--json']);
+    // 60 s of streaming: the schedule (shift, selection) scales with it, and the loop's discovery
+    // (a fixed amount of work) still finishes with time to reselect while other files share the
+    // cores; at 40 s a loaded machine reselected only as the devices stopped
+    const run = startDemo(['--devices', '2', '--duration', '60', '--http-port', '0', '--out', out, '--json']);
     const r = await run.done;
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
