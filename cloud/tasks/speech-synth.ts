@@ -138,7 +138,7 @@ function lighterStart(M) {
   const made = new Set();
   const createPath = FS.createPath;
   FS.createPath = (parent, path, canRead, canWrite) => {
-    const key = parent + '\0' + path;
+    const key = parent + '|' + path;
     if (made.has(key)) return;
     made.add(key);
     return createPath(parent, path, canRead, canWrite);
