@@ -39,7 +39,12 @@ export const trainCommand: Command = {
       value: 'COLS',
       description: 'comma-separated input columns (default: the target)',
     },
-    window: { type: 'string', value: 'W', description: 'rows per input window (forecast)' },
+    window: {
+      type: 'string',
+      value: 'W',
+      description:
+        'truncation length (forecast): training runs the series as a stream, state carried, and backpropagates through W steps at a time',
+    },
     horizon: { type: 'string', value: 'H', description: 'steps ahead to forecast (forecast)' },
     keywords: {
       type: 'string',
