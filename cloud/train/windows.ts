@@ -89,9 +89,9 @@ export function forecastWindows(
   const firstLabel = W - 1 + H;
   const nTrain = Math.max(0, split.valStart - firstLabel);
   const nVal = Math.max(0, split.testStart - firstLabel) - nTrain;
-  if (nTrain < 1 || nVal < 1 || n - nTrain - nVal < 1) {
+  if (nTrain < 1 || nVal < 1) {
     throw new InputError(
-      `${source}: ${rows} rows leave no training, validation or test windows of ${W} rows with horizon ${H} (shorten --window or --horizon)`,
+      `${source}: ${rows} rows leave no training or validation windows of ${W} rows with horizon ${H} (shorten --window or --horizon)`,
     );
   }
   // standardise with the rows the training windows and their labels touch
