@@ -8,7 +8,6 @@ import { meanOf, streamingMse, persistenceMse as streamPersistence } from '../..
 import { readNumericCsv, selectColumns } from '../../../shared/io/csv.js';
 import { classicLibrary, makeLibrary } from '../../../shared/library/library.js';
 import { initModel } from '../../../shared/model/init.js';
-import { runSequence } from '../../../shared/model/reference.js';
 import { Rng } from '../../../shared/numeric/rng.js';
 
 const FILE = 'tests/fixtures/nottingham_temp.csv';
