@@ -195,7 +195,14 @@ function trainCsvRun(flags: FlagValues, common: CommonTrain, onEpoch: (e: EpochR
       testMse: r.testMse,
       persistenceMse: r.persistenceMse,
     },
-    figures: { test_mse: r.testMse, val_mse: r.valMse, baseline_persistence_mse: r.persistenceMse },
+    // streaming figures: test on label rows [test_from_row, rows), the state warmed on all before
+    figures: {
+      test_mse: r.testMse,
+      val_mse: r.valMse,
+      baseline_persistence_mse: r.persistenceMse,
+      val_from_row: r.data.split.valStart,
+      test_from_row: r.data.split.testStart,
+    },
     headline: `test MSE ${r.testMse.toPrecision(4)} (persistence ${r.persistenceMse.toPrecision(4)})`,
   };
 }

@@ -11,7 +11,7 @@ import { buildCliOnce, ROOT, runCli, tempDir } from './cli-harness.js';
 
 const CSV = join(ROOT, 'tests/fixtures/nottingham_temp.csv');
 let work: string;
-let trained: { test_mse: number; baseline_persistence_mse: number };
+let trained: { test_mse: number; baseline_persistence_mse: number; test_from_row: number };
 
 /** The device's per-step forecasts scored on the last 15% of label rows (horizon 1). */
 function tailMse(stdout: string): number {
@@ -25,7 +25,8 @@ function tailMse(stdout: string): number {
     .slice(1)
     .map((l) => Number(l.split(',')[1]));
   expect(preds.length).toBe(ys.length);
-  const from = Math.floor(ys.length * 0.85);
+  const from = trained.test_from_row;
+  expect(from).toBe(Math.floor(ys.length * 0.85));
   let se = 0;
   for (let r = from; r < ys.length; r++) se += (preds[r - 1]! - ys[r]!) ** 2;
   return se / (ys.length - from);
