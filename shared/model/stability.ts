@@ -94,6 +94,35 @@ export function contractLiquidLayers(model: HybridModel, gamma = CONTRACTION_GAM
   }
 }
 
+/**
+ * Per liquid neuron (in state order), the largest τ that keeps the contraction at `gamma` with
+ * the model's weights: 1/(Lip(φ)·Σ_j|W_ij|)·gamma for unbounded hard layers, Infinity elsewhere.
+ * Online τ adaptation on the device (device/adapt) stays under these caps, so the bound holds there too.
+ */
+export function contractionTauCaps(model: HybridModel, gamma = CONTRACTION_GAMMA): Float64Array {
+  const caps: number[] = [];
+  const unbounded = new Map(unboundedLiquidLayers(model).map((u) => [u.layer, u.lipschitz]));
+  model.layers.forEach((spec, layer) => {
+    if (spec.kind !== 'liquid') return;
+    const lipschitz = unbounded.get(layer);
+    const H = spec.units;
+    if (lipschitz === undefined) {
+      for (let i = 0; i < H; i++) caps.push(Number.POSITIVE_INFINITY);
+      return;
+    }
+    const k = spec.selector.chosen;
+    const aff = param(model, `L${layer}.affine`);
+    const lip = Math.abs(aff[4 * k]! * aff[4 * k + 2]!) * lipschitz;
+    const W = param(model, `L${layer}.W`);
+    for (let i = 0; i < H; i++) {
+      let r = 0;
+      for (let j = 0; j < H; j++) r += Math.abs(W[i * H + j]!);
+      caps.push(lip * r > 0 ? gamma / (lip * r) : Number.POSITIVE_INFINITY);
+    }
+  });
+  return Float64Array.from(caps);
+}
+
 export interface StabilityOptions {
   /** @defaultValue 100000 */
   readonly steps?: number;

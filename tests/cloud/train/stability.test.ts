@@ -6,12 +6,19 @@
 import { describe, expect, it } from 'vitest';
 import { refuseUnstable, trainForecast } from '../../../cloud/train/forecast.js';
 import { forecastData } from '../../../cloud/train/windows.js';
+import { TauSensitivity } from '../../../device/adapt/sensitivity.js';
 import { CLASSIC_NAMES } from '../../../shared/activations/forms/classic.js';
 import { readNumericCsv, selectColumns } from '../../../shared/io/csv.js';
 import { classicLibrary } from '../../../shared/library/library.js';
+import { rhoFromTau } from '../../../shared/liquid/cell.js';
 import { initModel } from '../../../shared/model/init.js';
 import type { HybridModel } from '../../../shared/model/model.js';
-import { checkStability, contractLiquidLayers, entryGrowth } from '../../../shared/model/stability.js';
+import {
+  checkStability,
+  contractionTauCaps,
+  contractLiquidLayers,
+  entryGrowth,
+} from '../../../shared/model/stability.js';
 
 const FILE = 'tests/fixtures/nottingham_temp.csv';
 const library = classicLibrary();
@@ -75,5 +82,24 @@ describe('stability on a free-running stream', () => {
     expect(() => refuseUnstable(runaway(), data, 100_000)).toThrow(
       /the trained model \(L0 dense identity, L1 liquid identity\) diverges on a free-running stream: at step \d+ of 100000 on the '[a-z-]+' inputs .*; no model written/,
     );
+  });
+
+  it("keeps the device's online τ adaptation under the contraction's caps", () => {
+    const m = runaway();
+    contractLiquidLayers(m);
+    const sens = new TauSensitivity(m);
+    const caps = contractionTauCaps(m);
+    for (let j = 0; j < caps.length; j++) {
+      expect(sens.tauMax[j]!).toBeLessThanOrEqual(Math.max(caps[j]!, sens.tau[j]!));
+      expect(sens.tauMax[j]!).toBeLessThan(20);
+    }
+    const range = [{ lo: -1, hi: 1, std: 1 }];
+    const rho = m.params.get('L1.rho')!;
+    // every τ at the most adaptation may reach: still bounded
+    for (let i = 0; i < rho.length; i++) rho[i] = rhoFromTau(sens.tauMax[i]!, 0.2, 20);
+    expect(checkStability(m, { steps: 100_000, range, bound: 1e3 })).toBeNull();
+    // every τ at the top of the band, which adaptation could reach without the caps: runs away
+    for (let i = 0; i < rho.length; i++) rho[i] = rhoFromTau(19.9, 0.2, 20);
+    expect(checkStability(m, { steps: 100_000, range })).not.toBeNull();
   });
 });
