@@ -39,7 +39,12 @@ export const trainCommand: Command = {
       value: 'COLS',
       description: 'comma-separated input columns (default: the target)',
     },
-    window: { type: 'string', value: 'W', description: 'rows per input window (forecast)' },
+    window: {
+      type: 'string',
+      value: 'W',
+      description:
+        'truncation length (forecast): training runs the series as a stream, state carried, and backpropagates through W steps at a time',
+    },
     horizon: { type: 'string', value: 'H', description: 'steps ahead to forecast (forecast)' },
     keywords: {
       type: 'string',
@@ -190,7 +195,14 @@ function trainCsvRun(flags: FlagValues, common: CommonTrain, onEpoch: (e: EpochR
       testMse: r.testMse,
       persistenceMse: r.persistenceMse,
     },
-    figures: { test_mse: r.testMse, val_mse: r.valMse, baseline_persistence_mse: r.persistenceMse },
+    // streaming figures: test on label rows [test_from_row, rows), the state warmed on all before
+    figures: {
+      test_mse: r.testMse,
+      val_mse: r.valMse,
+      baseline_persistence_mse: r.persistenceMse,
+      val_from_row: r.data.split.valStart,
+      test_from_row: r.data.split.testStart,
+    },
     headline: `test MSE ${r.testMse.toPrecision(4)} (persistence ${r.persistenceMse.toPrecision(4)})`,
   };
 }

@@ -174,6 +174,24 @@ export function horizonFor(loaded: LoadedModel, o: Pick<DeviceRunOptions, 'horiz
   );
 }
 
+/**
+ * The model's streaming test MSE when the run scores what it was trained for (--target is its
+ * target at its horizon): the export manifest's figure at the exported precision, else the
+ * training record's. The drift monitor normalises the residual by it.
+ */
+export function testMseFor(
+  loaded: LoadedModel,
+  o: Pick<DeviceRunOptions, 'target'>,
+  horizon: number,
+): number | null {
+  const meta = loaded.meta;
+  const target = o.target ?? [];
+  if (target.length !== 1 || target[0] !== meta.target || horizon !== meta.horizon) return null;
+  const test = loaded.manifest.accuracy.test;
+  if (test?.metric === 'test_mse' && test.value > 0) return test.value;
+  return meta.testMse;
+}
+
 /** Run a started model over an opened input until the input ends or `o.signal` fires. */
 export async function runStarted(
   started: StartedModel,
@@ -214,6 +232,7 @@ export async function runStarted(
     emit: o.emit,
     log: o.log,
     horizon,
+    testMse: testMseFor(loaded, o, horizon),
     adaptTau,
     selectAfter,
     select: { budgetMs: o.selectBudgetMs ?? 1000 },
