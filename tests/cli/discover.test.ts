@@ -32,7 +32,7 @@ describe('liquidkan discover', () => {
     const data = csv('growth.csv', 'a,b,y', rows);
     const base = join(work, 'base');
     const r1 = await runCli(
-      ['discover', '--family', 'audio', '--steps', '10', '--out', base, '--json'],
+      ['discover', '--task', 'audio/mel', '--steps', '10', '--out', base, '--json'],
       work,
     );
     expect(r1.code, r1.stderr).toBe(0);
@@ -217,7 +217,7 @@ describe('liquidkan discover', () => {
 
   it('leaves an existing library directory untouched when a run fails', async () => {
     const out = join(work, 'keep');
-    const ok = await runCli(['discover', '--family', 'audio', '--steps', '5', '--out', out], work);
+    const ok = await runCli(['discover', '--task', 'audio/loudness', '--steps', '5', '--out', out], work);
     expect(ok.code, ok.stderr).toBe(0);
     const before = readFileSync(join(out, 'library.json'), 'utf8');
     const bad = await runCli(['discover', '--family', 'nope', '--out', out], work);
