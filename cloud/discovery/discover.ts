@@ -181,26 +181,50 @@ class ShrinkJudge {
 /** Hidden nodes tried per round of consolidation, weakest first. */
 const CONSOLIDATE_TRIES = 2;
 
+interface ShrinkContext {
+  readonly train: TaskSample;
+  readonly steps: number;
+  readonly lambda: number;
+  readonly grid: number;
+  readonly seed: number;
+  readonly judge: ShrinkJudge;
+}
+
 /**
  * Drop hidden nodes one at a time while the judge accepts: each round tries the weakest few
- * nodes (a short regularised retrain each) and takes the first the judge accepts. Sparsity
- * training does not always leave the removable node the weakest, so one refusal does not end it.
+ * nodes (a short regularised retrain each), then fresh networks of smaller width in that layer,
+ * narrowest first, trained as the first phase was (sparsity training can leave the function
+ * spread over more nodes than it needs, and removing one node from such a network does not
+ * recover); the first the judge accepts is taken.
  */
-function consolidate(kan: Kan, train: TaskSample, steps: number, lambda: number, judge: ShrinkJudge): Kan {
+function consolidate(kan: Kan, c: ShrinkContext): Kan {
   for (;;) {
-    const order = hiddenByImportance(kan, train.x, train.batch).slice(0, CONSOLIDATE_TRIES);
+    const order = hiddenByImportance(kan, c.train.x, c.train.batch).slice(0, CONSOLIDATE_TRIES);
+    if (order.length === 0) return kan;
     let next: Kan | null = null;
     for (const { layer, node } of order) {
       const candidate = dropHiddenNode(kan, layer, node);
-      trainKan(candidate, train, {
-        regularisation: { lambda },
-        schedule: { steps },
+      trainKan(candidate, c.train, {
+        regularisation: { lambda: c.lambda },
+        schedule: { steps: c.steps },
         grid: { update: false },
       });
-      if (judge.accepts(candidate)) {
+      if (c.judge.accepts(candidate)) {
         next = candidate;
         break;
       }
+    }
+    // fresh networks, narrowest first, in the layer of the weakest node
+    const layer = order[0]!.layer;
+    for (let w = 1; !next && w < kan.width[layer]!; w++) {
+      const width = kan.width.map((n, l) => (l === layer ? w : n));
+      const fresh = Kan.create(width, { G: c.grid, seed: c.seed });
+      trainKan(fresh, c.train, {
+        regularisation: { lambda: c.lambda },
+        schedule: { steps: c.steps },
+        seed: c.seed,
+      });
+      if (c.judge.accepts(fresh)) next = fresh;
     }
     if (!next) return kan;
     kan = next;
@@ -249,7 +273,7 @@ async function discoverTask(
     const judge = new ShrinkJudge(kan, train, validation, steps, o.shrinkTolerance ?? SHRINK_TOLERANCE);
     const pruned = pruneKan(kan, train.x, train.batch).kan;
     if (judge.accepts(pruned)) kan = pruned;
-    kan = consolidate(kan, train, steps, lambda, judge);
+    kan = consolidate(kan, { train, steps, lambda, grid: o.grid ?? 5, seed: o.seed + index, judge });
   }
   const grids = o.extendTo ?? [10, 20, 50];
   for (const [g, G] of grids.entries()) {
