@@ -8,7 +8,7 @@ import { z } from 'zod';
 export const QUANTIZATIONS = ['fp32', 'fp16', 'int8'] as const;
 export type Quantization = (typeof QUANTIZATIONS)[number];
 
-export const ENGINE_NAMES = ['native', 'wasm'] as const;
+export const ENGINE_NAMES = ['native', 'wasm', 'js'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
 export const FirmwareProfileSchema = z
