@@ -193,6 +193,21 @@ function emitStructural(n: GraphNode, buf: (t: GraphTensor) => string): string[]
     if (c) bias = c.size === 1 ? `${buf(c)}[0]` : c.size === N ? `${buf(c)}[n]` : `${buf(c)}[m * ${N} + n]`;
     const scaledSum = alpha === 1 ? 's' : `${literal(Math.fround(alpha))} * s`;
     const scaledBias = beta === 1 ? bias : `${literal(Math.fround(beta))} * ${bias}`;
+    if (M === 1 && !transA && transB) {
+      // the streaming case, a row times Wᵀ: four partial sums over a contiguous weight row
+      const A = buf(a);
+      const W = buf(b);
+      const K4 = K - (K % 4);
+      return [
+        `for (let n = 0, o = 0; n < ${N}; n++, o += ${K}) {`,
+        'let s0 = 0, s1 = 0, s2 = 0, s3 = 0;',
+        `for (let k = 0; k < ${K4}; k += 4) { s0 += ${A}[k] * ${W}[o + k]; s1 += ${A}[k + 1] * ${W}[o + k + 1]; s2 += ${A}[k + 2] * ${W}[o + k + 2]; s3 += ${A}[k + 3] * ${W}[o + k + 3]; }`,
+        K4 < K ? `for (let k = ${K4}; k < ${K}; k++) s0 += ${A}[k] * ${W}[o + k];` : '',
+        'const s = (s0 + s1) + (s2 + s3);',
+        `${out}[n] = Math.fround(${scaledSum} + ${scaledBias.replace('[m * ' + N + ' + n]', '[n]')});`,
+        '}',
+      ];
+    }
     return [
       `for (let m = 0; m < ${M}; m++) for (let n = 0; n < ${N}; n++) {`,
       'let s = 0;',
