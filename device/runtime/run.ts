@@ -215,7 +215,7 @@ export async function runStarted(
       emit: o.emit,
       classes: o.classes ?? loaded.meta.classes,
     });
-    return { ...summary, latency_budget: withRunLatency(started.budget, summary.latency_us) };
+    return withBudgets(summary, started);
   }
   const target = o.target?.length ? o.target : null;
   const horizon = horizonFor(loaded, o);
@@ -239,7 +239,36 @@ export async function runStarted(
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.control ? { control: o.control } : {}),
   });
-  return { ...summary, latency_budget: withRunLatency(started.budget, summary.latency_us) };
+  return withBudgets(summary, started);
+}
+
+/**
+ * Peak resident memory of this process, MiB: Linux's VmHWM (per address space, so it starts
+ * afresh at exec), else getrusage's maxRSS (which on Linux keeps the parent's peak across exec).
+ */
+export function peakRssMiB(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+/** The summary with the profile's latency and memory budgets next to what the run measured. */
+function withBudgets(summary: DeviceSummary, started: StartedModel): DeviceSummary {
+  const peak = peakRssMiB();
+  const budget = started.loaded.profile.memoryBudgetMiB ?? null;
+  return {
+    ...summary,
+    latency_budget: withRunLatency(started.budget, summary.latency_us),
+    memory: {
+      peak_rss_mib: Math.round(peak * 10) / 10,
+      budget_mib: budget,
+      status: budget === null ? null : peak <= budget ? 'within' : 'over',
+    },
+  };
 }
 
 export async function runDevice(o: DeviceRunOptions): Promise<DeviceSummary> {

@@ -24,6 +24,12 @@ export interface DeviceSummary {
    * reported here (and in telemetry), never a reason to stop.
    */
   readonly latency_budget?: BudgetReport;
+  /** Peak resident memory of the process so far against the profile's memoryBudgetMiB. */
+  readonly memory?: {
+    readonly peak_rss_mib: number;
+    readonly budget_mib: number | null;
+    readonly status: 'within' | 'over' | null;
+  };
   readonly skipped_samples: {
     readonly total: number;
     readonly non_finite: number;

@@ -24,6 +24,7 @@ const SUMMARY_KEYS = [
   'engine',
   'latency_budget',
   'latency_us',
+  'memory',
   'mse_first_half',
   'mse_second_half',
   'selections',
