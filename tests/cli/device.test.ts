@@ -85,7 +85,9 @@ describe('liquidkan device', () => {
       ['device', '--model', 'bundle', '--input', 'data.csv', '--target', 'y0,y1', ...COMMON, '--json'],
       work,
     );
-    expect(r.stderr).toMatch(/running bundle bundle on (js|native) .*startup benchmark: js [\d.]+ µs, native [\d.]+ µs/);
+    expect(r.stderr).toMatch(
+      /running bundle bundle on (js|native) .*startup benchmark: js [\d.]+ µs, native [\d.]+ µs/,
+    );
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(61);
@@ -93,7 +95,10 @@ describe('liquidkan device', () => {
     const s = lastJson(r);
     expect(Object.keys(s).sort()).toEqual(SUMMARY_KEYS);
     // auto: the faster of the compiled engine and onnxruntime-node at startup, both checked
-    expect(s).toMatchObject({ steps: 60, engine: { name: expect.stringMatching(/^(js|native)$/), threads: 1 } });
+    expect(s).toMatchObject({
+      steps: 60,
+      engine: { name: expect.stringMatching(/^(js|native)$/), threads: 1 },
+    });
     const engine = s['engine'] as { candidates: { engine: string; status: string }[] };
     expect(engine.candidates.map((c) => c.engine).sort()).toEqual(['js', 'native']);
     expect(s['mse_first_half']).toBeGreaterThan(0);
