@@ -29,7 +29,7 @@ export async function benchDevice(): Promise<Record<string, unknown>> {
     const quant = profile.quantization.default;
     const dir = join(mkdtempSync(join(tmpdir(), 'lk-bench-device-')), 'bundle');
     writeBundle(dir, exportModel(model, { profile, quant }));
-    const loaded = loadForDevice(dir, { profile });
+    const loaded = await loadForDevice(dir, { profile });
     const { session, info } = await startEngine(loaded, {
       engine: 'auto',
       profile,

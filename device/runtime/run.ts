@@ -114,7 +114,7 @@ function countRows(file: string): number {
 
 /** Load, verify and start a model; refused over the profile's size or latency budget. */
 export async function startModel(o: StartModelOptions): Promise<StartedModel> {
-  const loaded = loadForDevice(o.model, { profile: o.profile, ...(o.quant ? { quant: o.quant } : {}) });
+  const loaded = await loadForDevice(o.model, { profile: o.profile, ...(o.quant ? { quant: o.quant } : {}) });
   checkSizeBudget(loaded.stepBytes.length, o.profile, loaded.quant);
   const { session: engineSession, info } = await startEngine(loaded, {
     engine: o.engine ?? 'auto',

@@ -78,12 +78,47 @@ export const DEFAULT_LOAD_OPTIONS: Readonly<Required<Pick<EngineLoadOptions, 'op
     optimization: 'basic',
   });
 
+/**
+ * Rejects when `name` cannot be resolved from here (a --lite bundle ships no onnxruntime), before
+ * anything of the engine that needs it is loaded.
+ */
+function requirePackage(name: string): void {
+  try {
+    import.meta.resolve(name);
+  } catch (err) {
+    throw new OnnxError(`${name} is not installed beside this program`, { cause: err });
+  }
+}
+
 /** Built-in engines, imported on first use so that a machine only loads the one it runs. */
 const builtins: Readonly<Record<EngineName, () => Promise<Engine>>> = {
-  native: async () => (await import('./native.js')).nativeEngine,
-  wasm: async () => (await import('./wasm.js')).wasmEngine,
+  native: async () => {
+    requirePackage('onnxruntime-node');
+    return (await import('./native.js')).nativeEngine;
+  },
+  wasm: async () => {
+    requirePackage('onnxruntime-web');
+    return (await import('./wasm.js')).wasmEngine;
+  },
   js: async () => (await import('./compiled/engine.js')).compiledEngine,
 };
+
+/** Validates load options; RangeError names the option and the allowed values. */
+export function checkLoadOptions(options: EngineLoadOptions): Required<
+  Pick<EngineLoadOptions, 'optimization' | 'fastPath'>
+> & {
+  threads?: number;
+} {
+  const { threads, optimization = DEFAULT_LOAD_OPTIONS.optimization, fastPath = true } = options;
+  if (typeof fastPath !== 'boolean') throw new RangeError(`fastPath must be a boolean, got ${fastPath}`);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
+    throw new RangeError(`threads must be a positive integer, got ${threads}`);
+  }
+  if (!['disabled', 'basic', 'extended', 'all'].includes(optimization)) {
+    throw new RangeError(`optimization must be one of disabled, basic, extended, all; got '${optimization}'`);
+  }
+  return threads === undefined ? { optimization, fastPath } : { optimization, fastPath, threads };
+}
 
 const registry = new Map<EngineName, Engine>();
 

@@ -13,8 +13,7 @@
  */
 
 import { OnnxError } from '../../errors.js';
-import type { Engine, EngineSession, EngineTensor } from '../engine.js';
-import { checkLoadOptions } from '../ort-session.js';
+import { checkLoadOptions, type Engine, type EngineSession, type EngineTensor } from '../engine.js';
 import { type CompiledStep, compileStepGraph } from './codegen.js';
 import { decodeStepGraph, type StepGraph } from './graph.js';
 

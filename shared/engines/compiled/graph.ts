@@ -7,14 +7,9 @@
  */
 
 import { OnnxError } from '../../errors.js';
+import { DATA_TYPE } from '../../onnx/data-type.js';
 import { fromFloat16 } from '../../onnx/float16.js';
-import {
-  type AttributeProto,
-  DATA_TYPE,
-  decodeFloat32Tensor,
-  onnx,
-  type TensorProto,
-} from '../../onnx/tensor-proto.js';
+import { type ReadAttribute, type ReadTensor, readModel } from '../../onnx/read-model.js';
 
 /** A tensor of the graph at batch size 1. `value` is set for constants (known at load). */
 export interface GraphTensor {
@@ -78,45 +73,47 @@ export function isElementwise(op: string): boolean {
   return ELEMENTWISE_UNARY.has(op) || ELEMENTWISE_BINARY.has(op);
 }
 
-function num(v: number | { toNumber(): number }): number {
-  return typeof v === 'number' ? v : v.toNumber();
-}
-
-function dimsOf(t: TensorProto): number[] {
-  return (t.dims ?? []).map((d) => num(d as number));
-}
-
 /** A constant as float32 values (or integers for int64), decoded from its initializer. */
-function decodeInitializer(t: TensorProto): {
+function decodeInitializer(t: ReadTensor): {
   value: Float32Array | null;
   ints: number[] | null;
   dims: number[];
   int8?: Int8Array;
 } {
-  const dims = dimsOf(t);
+  const dims = t.dims;
   const n = dims.reduce((a, b) => a * b, 1);
-  const raw = t.rawData && t.rawData.length > 0 ? t.rawData : null;
+  const raw = t.rawData && t.rawData.length > 0 ? Uint8Array.from(t.rawData) : null;
+  const need = (bytes: number) => {
+    if (raw && raw.length !== n * bytes)
+      throw new OnnxError(
+        `js engine: initializer '${t.name}' holds ${raw.length} bytes, expected ${n * bytes}`,
+      );
+  };
   switch (t.dataType) {
-    case DATA_TYPE.float32:
-      return { value: decodeFloat32Tensor(t).data, ints: null, dims };
+    case DATA_TYPE.float32: {
+      need(4);
+      const value = raw ? new Float32Array(raw.buffer, 0, n) : Float32Array.from(t.floatData);
+      if (value.length !== n)
+        throw new OnnxError(`js engine: initializer '${t.name}' holds ${value.length} values, expected ${n}`);
+      return { value, ints: null, dims };
+    }
     case DATA_TYPE.float16: {
-      const bits = raw
-        ? new Uint16Array(Uint8Array.from(raw).buffer, 0, n)
-        : Uint16Array.from((t.int32Data ?? []) as number[]);
+      need(2);
+      const bits = raw ? new Uint16Array(raw.buffer, 0, n) : Uint16Array.from(t.int32Data);
       return { value: fromFloat16(bits), ints: null, dims };
     }
     case DATA_TYPE.int8: {
-      const q = raw
-        ? new Int8Array(Uint8Array.from(raw).buffer, 0, n)
-        : Int8Array.from((t.int32Data ?? []) as number[]);
+      need(1);
+      const q = raw ? new Int8Array(raw.buffer, 0, n) : Int8Array.from(t.int32Data);
       return { value: Float32Array.from(q), ints: null, dims, int8: q };
     }
     case DATA_TYPE.int64: {
+      need(8);
       let ints: number[];
       if (raw) {
-        const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+        const view = new DataView(raw.buffer);
         ints = Array.from({ length: n }, (_, i) => Number(view.getBigInt64(i * 8, true)));
-      } else ints = (t.int64Data ?? []).map((v) => num(v as number));
+      } else ints = t.int64Data;
       return { value: null, ints, dims };
     }
     default:
@@ -126,12 +123,16 @@ function decodeInitializer(t: TensorProto): {
   }
 }
 
-function attrValue(a: AttributeProto): number | readonly number[] {
-  if (a.ints && a.ints.length > 0) return a.ints.map((v) => num(v as number));
-  if (a.type === onnx.AttributeProto.AttributeType.FLOAT) return a.f ?? 0;
-  if (a.type === onnx.AttributeProto.AttributeType.INT) return num((a.i ?? 0) as number);
-  if (a.type === onnx.AttributeProto.AttributeType.INTS) return [];
-  throw new OnnxError(`js engine: attribute '${a.name}' has a type it does not read`);
+/** AttributeProto.AttributeType codes. */
+const ATTR_FLOAT = 1;
+const ATTR_INT = 2;
+const ATTR_INTS = 7;
+
+function attrValue(a: ReadAttribute): number | readonly number[] {
+  if (a.type === ATTR_INTS) return a.ints;
+  if (a.type === ATTR_FLOAT) return a.f;
+  if (a.type === ATTR_INT) return a.i;
+  throw new OnnxError(`js engine: attribute '${a.name}' has type ${a.type}, which it does not read`);
 }
 
 /** numpy broadcasting of two shapes; null when they do not broadcast. */
@@ -154,16 +155,12 @@ const squeeze = (d: readonly number[]) => d.filter((x) => x !== 1).join(',');
  * tensor it cannot handle.
  */
 export function decodeStepGraph(bytes: Uint8Array): StepGraph {
-  let model: ReturnType<typeof onnx.ModelProto.decode>;
+  let g: ReturnType<typeof readModel>;
   try {
-    model = onnx.ModelProto.decode(bytes);
+    g = readModel(bytes);
   } catch (err) {
-    throw new OnnxError(`js engine: the model (${bytes.length} bytes) is not an ONNX ModelProto`, {
-      cause: err,
-    });
+    throw new OnnxError(`js engine: ${(err as Error).message}`, { cause: err });
   }
-  const g = model.graph;
-  if (!g) throw new OnnxError('js engine: the model has no graph');
   const tensors: GraphTensor[] = [];
   const byName = new Map<string, GraphTensor>();
   const define = (name: string, dims: readonly number[]): GraphTensor => {
@@ -179,22 +176,20 @@ export function decodeStepGraph(bytes: Uint8Array): StepGraph {
     byName.set(name, t);
     return t;
   };
-  const initializers = new Map<string, TensorProto>();
-  for (const t of g.initializer ?? []) initializers.set(t.name ?? '', t);
+  const initializers = new Map<string, ReadTensor>();
+  for (const t of g.initializer) initializers.set(t.name, t);
   const int8 = new Map<GraphTensor, Int8Array>();
 
   const inputs: GraphInput[] = [];
-  for (const vi of g.input ?? []) {
-    const name = vi.name ?? '';
-    const tt = vi.type?.tensorType;
-    if (tt?.elemType !== DATA_TYPE.float32) throw new OnnxError(`js engine: input '${name}' is not float32`);
-    const dimProtos = tt.shape?.dim ?? [];
-    const dims = dimProtos.map((d) => (d.dimParam ? 1 : num((d.dimValue ?? 0) as number)));
+  for (const vi of g.input) {
+    const name = vi.name;
+    if (vi.elemType !== DATA_TYPE.float32) throw new OnnxError(`js engine: input '${name}' is not float32`);
+    const dims = vi.dims.map((d) => (typeof d === 'string' ? 1 : d));
     const t = define(name, dims);
     const init = initializers.get(name);
     inputs.push({
       tensor: t,
-      batched: dimProtos.length > 0 && !!dimProtos[0]?.dimParam,
+      batched: typeof vi.dims[0] === 'string',
       default: init ? decodeInitializer(init).value : null,
     });
   }
@@ -208,25 +203,24 @@ export function decodeStepGraph(bytes: Uint8Array): StepGraph {
   }
 
   const nodes: GraphNode[] = [];
-  for (const [k, n] of (g.node ?? []).entries()) {
-    const op = n.opType ?? '';
+  for (const [k, n] of g.node.entries()) {
+    const op = n.opType;
     const label = `node ${n.name || k} (${op})`;
-    if ((n.domain ?? '') !== '')
+    if (n.domain !== '')
       throw new OnnxError(`js engine: ${label} is in domain '${n.domain}', not the ONNX default`);
     if (!isElementwise(op) && !STRUCTURAL.has(op)) {
       throw new OnnxError(`js engine: ${label}: op ${op} is not compiled (onnxruntime serves this model)`);
     }
-    if ((n.output ?? []).length !== 1)
-      throw new OnnxError(`js engine: ${label} has ${(n.output ?? []).length} outputs`);
-    const ins = (n.input ?? []).map((name) => {
+    if (n.output.length !== 1) throw new OnnxError(`js engine: ${label} has ${n.output.length} outputs`);
+    const ins = n.input.map((name) => {
       if (name === '') return null;
       const t = byName.get(name);
       if (!t) throw new OnnxError(`js engine: ${label} reads '${name}', which nothing defines before it`);
       return t;
     });
     const attrs: Record<string, number | readonly number[]> = {};
-    for (const a of n.attribute ?? []) attrs[a.name ?? ''] = attrValue(a);
-    const outName = n.output![0]!;
+    for (const a of n.attribute) attrs[a.name] = attrValue(a);
+    const outName = n.output[0]!;
     const need = (i: number) => {
       const t = ins[i];
       if (!t) throw new OnnxError(`js engine: ${label} is missing input ${i}`);
@@ -322,11 +316,10 @@ export function decodeStepGraph(bytes: Uint8Array): StepGraph {
     nodes.push({ op, name: n.name || `${k}`, inputs: ins, output: define(outName, dims), attrs });
   }
 
-  const outputs = (g.output ?? []).map((vi) => {
-    const t = byName.get(vi.name ?? '');
+  const outputs = g.output.map((vi) => {
+    const t = byName.get(vi.name);
     if (!t) throw new OnnxError(`js engine: output '${vi.name}' is not computed by any node`);
-    const first = vi.type?.tensorType?.shape?.dim?.[0];
-    return { tensor: t, batched: !!first?.dimParam };
+    return { tensor: t, batched: typeof vi.dims[0] === 'string' };
   });
   return { inputs, outputs, nodes, tensors };
 }

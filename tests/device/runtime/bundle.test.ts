@@ -25,38 +25,40 @@ function bundleDir(label: string) {
 }
 
 describe('loadForDevice', () => {
-  it('refuses a step graph whose sha256 does not match the manifest', () => {
+  it('refuses a step graph whose sha256 does not match the manifest', async () => {
     const dir = bundleDir('dev-sha');
     const file = join(dir, 'model.onnx');
     const bytes = readFileSync(file);
     bytes[bytes.length - 1] ^= 0xff;
     writeFileSync(file, bytes);
-    expect(() => loadForDevice(dir, { profile: pi4 })).toThrow(
+    await expect(loadForDevice(dir, { profile: pi4 })).rejects.toThrow(
       /model\.onnx: sha256 .* does not match manifest\.json step\.file\.sha256/,
     );
   });
 
-  it('refuses a truncated step graph by its size', () => {
+  it('refuses a truncated step graph by its size', async () => {
     const dir = bundleDir('dev-trunc');
     const file = join(dir, 'model.onnx');
     writeFileSync(file, readFileSync(file).subarray(0, 100));
-    expect(() => loadForDevice(dir, { profile: pi4 })).toThrow(
+    await expect(loadForDevice(dir, { profile: pi4 })).rejects.toThrow(
       /is 100 bytes, manifest\.json step\.file\.bytes says \d+ \(truncated/,
     );
   });
 
-  it('refuses a bundle exported for another profile', () => {
-    expect(() => loadForDevice(bundleDir('dev-prof'), { profile: loadProfile('pi5') })).toThrow(
+  it('refuses a bundle exported for another profile', async () => {
+    await expect(loadForDevice(bundleDir('dev-prof'), { profile: loadProfile('pi5') })).rejects.toThrow(
       /exported for profile 'pi4', this device runs 'pi5'/,
     );
   });
 
-  it('exports a model directory for the profile and refuses one over its size budget', () => {
+  it('exports a model directory for the profile and refuses one over its size budget', async () => {
     const dir = join(tempDir('dev-dir'), 'model');
     saveModelDir(dir, tinyModel({ activation: 'tanh' }));
-    expect(loadForDevice(dir, { profile: pi4, quant: 'fp32' }).source).toBe('model-dir');
+    expect((await loadForDevice(dir, { profile: pi4, quant: 'fp32' })).source).toBe('model-dir');
     const tiny = { ...pi4, name: 'tiny', modelSizeBudgetBytes: 256 };
-    expect(() => loadForDevice(dir, { profile: tiny })).toThrow(/over profile 'tiny' budget of 256 bytes/);
+    await expect(loadForDevice(dir, { profile: tiny })).rejects.toThrow(
+      /over profile 'tiny' budget of 256 bytes/,
+    );
   });
 });
 

@@ -53,7 +53,7 @@ function csv(label: string, rows = 30): string {
 
 describe('startEngine', () => {
   it('auto: checks the compiled engine, benchmarks it against onnxruntime and reports both', async () => {
-    const loaded = loadForDevice(bundle('es-auto'), { profile: pi4 });
+    const loaded = await loadForDevice(bundle('es-auto'), { profile: pi4 });
     const { session, info } = await startEngine(loaded, { engine: 'auto', profile: pi4, threads: 1 });
     await session.release();
     expect(info.selfCheck?.map((c) => c.reference).sort()).toEqual(['native', 'typescript']);
@@ -72,14 +72,14 @@ describe('startEngine', () => {
   });
 
   it('refuses a bundle whose compiled and reference outputs disagree, with the largest difference and where', async () => {
-    const loaded = loadForDevice(mismatchedBundle(), { profile: pi4 });
+    const loaded = await loadForDevice(mismatchedBundle(), { profile: pi4 });
     await expect(startEngine(loaded, { engine: 'js', profile: pi4 })).rejects.toThrow(
       /compiled engine refused: differs from the typescript reference by \S+ \(tolerance \S+\) at (output|state_out)\[\d+\] at step \d+ .* over 32 parity steps/,
     );
   });
 
   it('auto: falls back from a refused compiled engine to onnxruntime and says why', async () => {
-    const loaded = loadForDevice(mismatchedBundle(), { profile: pi4 });
+    const loaded = await loadForDevice(mismatchedBundle(), { profile: pi4 });
     const { session, info } = await startEngine(loaded, { engine: 'auto', profile: pi4, threads: 1 });
     await session.release();
     expect(info.name).toBe('native');
