@@ -22,7 +22,9 @@ const SUMMARY_KEYS = [
   'clamped_values',
   'drift_events',
   'engine',
+  'latency_budget',
   'latency_us',
+  'memory',
   'mse_first_half',
   'mse_second_half',
   'selections',
@@ -83,14 +85,22 @@ describe('liquidkan device', () => {
       ['device', '--model', 'bundle', '--input', 'data.csv', '--target', 'y0,y1', ...COMMON, '--json'],
       work,
     );
-    expect(r.stderr).toMatch(/running bundle bundle on native/);
+    expect(r.stderr).toMatch(
+      /running bundle bundle on (js|native) .*startup benchmark: js [\d.]+ µs, native [\d.]+ µs/,
+    );
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(61);
     expect(JSON.parse(lines[0]!)).toMatchObject({ step: 0, y: [expect.any(Number), expect.any(Number)] });
     const s = lastJson(r);
     expect(Object.keys(s).sort()).toEqual(SUMMARY_KEYS);
-    expect(s).toMatchObject({ steps: 60, engine: { name: 'native', threads: 1, fallbacks: [] } });
+    // auto: the faster of the compiled engine and onnxruntime-node at startup, both checked
+    expect(s).toMatchObject({
+      steps: 60,
+      engine: { name: expect.stringMatching(/^(js|native)$/), threads: 1 },
+    });
+    const engine = s['engine'] as { candidates: { engine: string; status: string }[] };
+    expect(engine.candidates.map((c) => c.engine).sort()).toEqual(['js', 'native']);
     expect(s['mse_first_half']).toBeGreaterThan(0);
     expect(s['mse_second_half']).toBeGreaterThan(0);
     expect((s['latency_us'] as { p50: number }).p50).toBeGreaterThan(0);
