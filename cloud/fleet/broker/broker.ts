@@ -19,7 +19,7 @@ import { Aedes } from 'aedes';
 import { MAX_CHUNK_BYTES } from '../../../shared/types/release.js';
 import { DeviceRegistry } from '../devices.js';
 import { type BrokerPolicy, createPolicy, type OperatorAccount } from './auth.js';
-import { FrameScanner, guardSocket } from './frame-limit.js';
+import { FrameScanner, guardSocket, type OutboundLimit } from './frame-limit.js';
 import { aedesHooks } from './hooks.js';
 import { loadOrCreateOperator } from './operator.js';
 
@@ -40,6 +40,13 @@ export interface FleetBrokerOptions {
    * up to MAX_CHUNK_BYTES (shared/types/release.ts). @defaultValue MAX_CHUNK_BYTES + 65536
    */
   readonly operatorMaxPacketBytes?: number;
+  /**
+   * Bytes that may wait unsent to a device that does not read (chunks it asked for); past it
+   * the connection is closed (frame-limit.ts OutboundLimit). @defaultValue 4194304 (4 MiB)
+   */
+  readonly maxQueuedBytes?: number;
+  /** The same bound for the operator's connections (they receive all telemetry). @defaultValue 256 MiB */
+  readonly operatorMaxQueuedBytes?: number;
   /** Time a new connection has to send CONNECT, in ms. @defaultValue 30000 */
   readonly connectTimeoutMs?: number;
   /** An open registry to use; by default the broker opens `{dataDir}/devices.db` itself. */
@@ -55,6 +62,8 @@ export const BROKER_DEFAULTS = Object.freeze({
   port: 1883,
   maxPacketBytes: 256 * 1024,
   operatorMaxPacketBytes: MAX_CHUNK_BYTES + 64 * 1024,
+  maxQueuedBytes: 4 * 1024 * 1024,
+  operatorMaxQueuedBytes: 256 * 1024 * 1024,
   connectTimeoutMs: 30_000,
 });
 
@@ -78,11 +87,14 @@ export async function startFleetBroker(options: FleetBrokerOptions): Promise<Fle
   const operator = loadOrCreateOperator(o.dataDir);
   const policy: BrokerPolicy = { ...createPolicy(registry, operator), ...options.policy };
 
-  // Each connection's packet bound, raised for the operator once it has authenticated.
-  const scanners = new WeakMap<object, FrameScanner>();
+  // Each connection's packet and queue bounds, raised for the operator once it has authenticated.
+  const limits = new WeakMap<object, { scanner: FrameScanner; outbound: OutboundLimit }>();
   const hooks = aedesHooks(policy, log, (client, principal) => {
-    const scanner = scanners.get(client.conn);
-    if (scanner && principal.kind === 'operator') scanner.limit = o.operatorMaxPacketBytes;
+    const l = limits.get(client.conn);
+    if (l && principal.kind === 'operator') {
+      l.scanner.limit = o.operatorMaxPacketBytes;
+      l.outbound.maxQueuedBytes = o.operatorMaxQueuedBytes;
+    }
   });
   const aedes = await Aedes.createBroker({ ...hooks, connectTimeout: o.connectTimeoutMs });
   aedes.on('clientError', (client, err) => log(`client '${client.id}' dropped: ${err.message}`));
@@ -97,11 +109,15 @@ export async function startFleetBroker(options: FleetBrokerOptions): Promise<Fle
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     const scanner = new FrameScanner(o.maxPacketBytes);
+    const outbound: OutboundLimit = { maxQueuedBytes: o.maxQueuedBytes };
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
-    const guarded = guardSocket(socket, scanner, (err) =>
-      log(`dropped packet from ${peer}: ${err.message}; connection closed`),
+    const guarded = guardSocket(
+      socket,
+      scanner,
+      (err) => log(`dropped packet from ${peer}: ${err.message}; connection closed`),
+      outbound,
     );
-    scanners.set(guarded, scanner);
+    limits.set(guarded, { scanner, outbound });
     aedes.handle(guarded);
   });
   try {

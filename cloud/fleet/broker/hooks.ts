@@ -4,7 +4,8 @@
  * the aedes Client, so nothing is attached to aedes's objects.
  */
 import type { AedesOptions, AuthenticateError, Client } from 'aedes';
-import { tryParseTopic } from '../../../shared/types/topics.js';
+import { MAX_CONTROL_BYTES } from '../../../shared/types/sync.js';
+import { TOPIC_POLICY, tryParseTopic } from '../../../shared/types/topics.js';
 import type { BrokerPolicy, Principal } from './auth.js';
 
 type Hooks = Required<Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe'>>;
@@ -14,6 +15,17 @@ const CONNACK = { identifierRejected: 2, badCredentials: 4 } as const;
 
 function authError(message: string, returnCode: number): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
+
+/**
+ * Why a device's retained publish is refused, or null: only the rows the DESIGN table marks
+ * retained (`status`, `birth`, `reported`) keep a message, each at most MAX_CONTROL_BYTES, so
+ * what one device leaves in the broker is bounded by three control messages.
+ */
+export function retainRefusal(topic: string, bytes: number): 'not-retained' | 'too-big' | null {
+  const kind = tryParseTopic(topic)?.kind;
+  if (!kind || !TOPIC_POLICY[kind].retain) return 'not-retained';
+  return bytes > MAX_CONTROL_BYTES ? 'too-big' : null;
 }
 
 export function aedesHooks(
@@ -58,6 +70,22 @@ export function aedesHooks(
         return;
       }
       if (principal && policy.authorizePublish(principal, packet.topic)) {
+        if (principal.kind === 'device' && packet.retain) {
+          const refusal = retainRefusal(packet.topic, packet.payload.length);
+          if (refusal === 'too-big') {
+            log(
+              `denied retained publish of ${packet.payload.length} bytes by '${client.id}' to '${packet.topic}'`,
+            );
+            done(new Error(`retained message over ${MAX_CONTROL_BYTES} bytes`));
+            return;
+          }
+          if (refusal === 'not-retained') {
+            // kept by the broker it would outlive the connection and replay to every later
+            // subscriber; delivered once, unretained, it costs nothing after delivery
+            log(`retain flag refused on '${packet.topic}' from '${client.id}'; delivered unretained`);
+            packet.retain = false;
+          }
+        }
         done(null);
         return;
       }

@@ -8,6 +8,7 @@ import type { KeyInput } from '../../../shared/release/keys.js';
 import { ID_PATTERN, type ParsedTopic } from '../../../shared/types/topics.js';
 import type { DeviceRegistry } from '../devices.js';
 import { FleetEvents } from '../events.js';
+import { ChunkRateLimiter, type ChunkRateOptions } from './chunk-rate.js';
 import { ReleaseServiceError } from './errors.js';
 import { applyJobUpdate, isTerminalJob } from './job-update.js';
 import { PayloadStore } from './payloads.js';
@@ -50,6 +51,8 @@ export interface ReleaseServiceOptions {
   readonly log?: (line: string) => void;
   /** Clock, ms since the epoch. @defaultValue Date.now */
   readonly now?: () => number;
+  /** Per-device bound on chunk bytes answered (chunk-rate.ts). @defaultValue CHUNK_RATE_DEFAULTS */
+  readonly chunkRate?: ChunkRateOptions;
 }
 
 export const RELEASE_SERVICE_DEFAULTS = Object.freeze({
@@ -74,12 +77,14 @@ export class ReleaseService {
   readonly store: ReleaseStore;
   readonly payloads: PayloadStore;
   readonly events: FleetEvents;
-  readonly #o: Required<Omit<ReleaseServiceOptions, 'events' | 'trustedKeys'>> & {
+  readonly #o: Required<Omit<ReleaseServiceOptions, 'events' | 'trustedKeys' | 'chunkRate'>> & {
     trustedKeys: readonly KeyInput[];
   };
   #publisher: ReleasePublisher | null = null;
   readonly #runner: RolloutRunner;
   #timer: NodeJS.Timeout | null = null;
+  /** Chunk answers per device are rate-bounded (one device must not flood the broker). */
+  readonly chunkRate: ChunkRateLimiter;
 
   private constructor(options: ReleaseServiceOptions) {
     this.#o = {
@@ -92,6 +97,7 @@ export class ReleaseService {
       ...options,
     };
     this.events = options.events ?? new FleetEvents(this.#o.log);
+    this.chunkRate = new ChunkRateLimiter({ now: this.#o.now, ...options.chunkRate });
     this.store = ReleaseStore.open(options.dataDir);
     this.payloads = new PayloadStore(options.dataDir);
     this.#runner = new RolloutRunner({
@@ -304,6 +310,13 @@ export class ReleaseService {
     if (reply.kind === 'error') {
       this.#o.log(`refused chunk request from ${where}: ${reply.why}`);
       this.#publisher?.publishStreamData(dev, topic.rest, JSON.stringify(reply.error));
+      return;
+    }
+    if (!this.chunkRate.take(`${topic.fleet}/${topic.device}`, reply.frame.byteLength)) {
+      // one line per 100 refusals: the flood itself must not flood the log
+      if (this.chunkRate.refused % 100 === 1) {
+        this.#o.log(`chunk requests from ${where} over the device's rate bound; not answered`);
+      }
       return;
     }
     this.#publisher?.publishStreamData(dev, topic.rest, reply.frame);
