@@ -21,6 +21,7 @@ import { DeviceRegistry } from '../devices.js';
 import { type BrokerPolicy, createPolicy, type OperatorAccount } from './auth.js';
 import { FrameScanner, guardSocket, type OutboundLimit } from './frame-limit.js';
 import { aedesHooks } from './hooks.js';
+import { LoginGuard, type LoginGuardOptions } from './login-guard.js';
 import { loadOrCreateOperator } from './operator.js';
 
 export interface FleetBrokerOptions {
@@ -51,6 +52,8 @@ export interface FleetBrokerOptions {
   readonly connectTimeoutMs?: number;
   /** An open registry to use; by default the broker opens `{dataDir}/devices.db` itself. */
   readonly registry?: DeviceRegistry;
+  /** Bounds on password checks (login-guard.ts). @defaultValue LOGIN_GUARD_DEFAULTS */
+  readonly loginGuard?: LoginGuardOptions;
   /** Replacements for any of the default policy's functions (auth.ts). */
   readonly policy?: Partial<BrokerPolicy>;
   /** One line per refused connection, denied topic or dropped packet. @defaultValue stderr */
@@ -75,6 +78,8 @@ export interface FleetBroker {
   readonly operator: OperatorAccount;
   readonly registry: DeviceRegistry;
   readonly aedes: Aedes;
+  /** The bound on password checks, with its refusal counts. */
+  readonly loginGuard: LoginGuard;
   /** Closes the listener, every connection and aedes (and the registry if the broker opened it). */
   close(): Promise<void>;
 }
@@ -88,13 +93,18 @@ export async function startFleetBroker(options: FleetBrokerOptions): Promise<Fle
   const policy: BrokerPolicy = { ...createPolicy(registry, operator), ...options.policy };
 
   // Each connection's packet and queue bounds, raised for the operator once it has authenticated.
-  const limits = new WeakMap<object, { scanner: FrameScanner; outbound: OutboundLimit }>();
-  const hooks = aedesHooks(policy, log, (client, principal) => {
-    const l = limits.get(client.conn);
-    if (l && principal.kind === 'operator') {
-      l.scanner.limit = o.operatorMaxPacketBytes;
-      l.outbound.maxQueuedBytes = o.operatorMaxQueuedBytes;
-    }
+  const limits = new WeakMap<object, { scanner: FrameScanner; outbound: OutboundLimit; address: string }>();
+  const guard = new LoginGuard(options.loginGuard);
+  const hooks = aedesHooks(policy, log, {
+    guard,
+    addressOf: (client) => limits.get(client.conn)?.address ?? '',
+    onAuthenticated: (client, principal) => {
+      const l = limits.get(client.conn);
+      if (l && principal.kind === 'operator') {
+        l.scanner.limit = o.operatorMaxPacketBytes;
+        l.outbound.maxQueuedBytes = o.operatorMaxQueuedBytes;
+      }
+    },
   });
   const aedes = await Aedes.createBroker({ ...hooks, connectTimeout: o.connectTimeoutMs });
   aedes.on('clientError', (client, err) => log(`client '${client.id}' dropped: ${err.message}`));
@@ -117,7 +127,7 @@ export async function startFleetBroker(options: FleetBrokerOptions): Promise<Fle
       (err) => log(`dropped packet from ${peer}: ${err.message}; connection closed`),
       outbound,
     );
-    limits.set(guarded, { scanner, outbound });
+    limits.set(guarded, { scanner, outbound, address: socket.remoteAddress ?? '' });
     aedes.handle(guarded);
   });
   try {
@@ -143,6 +153,7 @@ export async function startFleetBroker(options: FleetBrokerOptions): Promise<Fle
     operator,
     registry,
     aedes,
+    loginGuard: guard,
     close() {
       closing ??= (async () => {
         const listening = new Promise<void>((resolve) => server.close(() => resolve()));
