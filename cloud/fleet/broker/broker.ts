@@ -27,7 +27,7 @@ import { loadOrCreateOperator } from './operator.js';
 export interface FleetBrokerOptions {
   /** Directory holding devices.db (the registry) and operator.json. */
   readonly dataDir: string;
-  /** Interface to listen on. @defaultValue '0.0.0.0' */
+  /** Interface to listen on. @defaultValue '127.0.0.1' */
   readonly host?: string;
   /** TCP port; 0 lets the OS choose (read it back from FleetBroker.port). @defaultValue 1883 */
   readonly port?: number;
@@ -61,7 +61,7 @@ export interface FleetBrokerOptions {
 }
 
 export const BROKER_DEFAULTS = Object.freeze({
-  host: '0.0.0.0',
+  host: '127.0.0.1',
   port: 1883,
   maxPacketBytes: 256 * 1024,
   operatorMaxPacketBytes: MAX_CHUNK_BYTES + 64 * 1024,

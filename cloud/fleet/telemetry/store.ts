@@ -41,6 +41,14 @@ export interface StoredRecord extends BatchKey {
   readonly record: Record<string, unknown>;
 }
 
+/** A position in a device's records, in their order (received, stream, seq, idx): a page's end. */
+export interface RecordCursor {
+  readonly receivedMs: number;
+  readonly stream: string;
+  readonly seq: number;
+  readonly idx: number;
+}
+
 const DAY_MS = 86_400_000;
 
 const RECORD_COLUMNS = 'fleet, device, stream, seq, idx, received_ms, t_ms, data';
@@ -206,31 +214,40 @@ export class TelemetryStore {
   }
 
   /**
-   * At most `limit` records of one device and kind, oldest first: those received after
-   * `sinceMs` (for polling), or without it the latest ones (for a chart's first draw).
+   * At most `limit` records of one device and kind, oldest first: those after the cursor
+   * `after` (the next page), or received after `sinceMs` (for polling), or without either the
+   * latest ones (for a chart's first draw).
    */
   query(
     kind: TelemetryKind,
     device: DeviceKey,
-    options: { sinceMs?: number; limit: number },
+    options: { sinceMs?: number; after?: RecordCursor; limit: number },
   ): StoredRecord[] {
     const { table } = KIND_SPECS[kind];
     const order = 'received_ms, stream, seq, idx';
+    const a = options.after;
     const rows = (
-      options.sinceMs !== undefined
+      a !== undefined
         ? this.#db
             .prepare(
-              `SELECT ${RECORD_COLUMNS} FROM ${table} WHERE fleet = ? AND device = ? AND received_ms > ?
-               ORDER BY ${order} LIMIT ?`,
-            )
-            .all(device.fleet, device.device, options.sinceMs, options.limit)
-        : this.#db
-            .prepare(
               `SELECT ${RECORD_COLUMNS} FROM ${table} WHERE fleet = ? AND device = ?
-               ORDER BY received_ms DESC, stream DESC, seq DESC, idx DESC LIMIT ?`,
+               AND (received_ms, stream, seq, idx) > (?, ?, ?, ?) ORDER BY ${order} LIMIT ?`,
             )
-            .all(device.fleet, device.device, options.limit)
-            .reverse()
+            .all(device.fleet, device.device, a.receivedMs, a.stream, a.seq, a.idx, options.limit)
+        : options.sinceMs !== undefined
+          ? this.#db
+              .prepare(
+                `SELECT ${RECORD_COLUMNS} FROM ${table} WHERE fleet = ? AND device = ? AND received_ms > ?
+               ORDER BY ${order} LIMIT ?`,
+              )
+              .all(device.fleet, device.device, options.sinceMs, options.limit)
+          : this.#db
+              .prepare(
+                `SELECT ${RECORD_COLUMNS} FROM ${table} WHERE fleet = ? AND device = ?
+               ORDER BY received_ms DESC, stream DESC, seq DESC, idx DESC LIMIT ?`,
+              )
+              .all(device.fleet, device.device, options.limit)
+              .reverse()
     ) as RecordRow[];
     return rows.map(toStoredRecord);
   }
