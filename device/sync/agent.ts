@@ -180,7 +180,7 @@ export class DeviceAgent {
     }
     const outboxDir = join(this.dataDir, 'outbox');
     this.boot = this.state.nextBoot(Outbox.highestBoot(outboxDir));
-    const outbox = new Outbox({ ...this.o.outbox, dir: outboxDir, stream: `b${this.boot}`, log: this.log });
+    const outbox = new Outbox({ ...this.o.outbox, dir: outboxDir, stream: this.state.stream, log: this.log });
     const settings = this.state.settings;
     if (settings.telemetryIntervalMs !== undefined) this.control.windowMs = settings.telemetryIntervalMs;
     if (settings.adaptTau !== undefined) this.runner.adaptTau = settings.adaptTau;

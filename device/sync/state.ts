@@ -1,15 +1,19 @@
 /**
  * What the device keeps about itself between runs, in its data directory:
  *
- *   DATA/state.json   {boot, lastJob, settings}: the boot counter (one more per process start,
- *                     the `birth` boot sequence and the outbox stream id), the last job's final
- *                     update and whether the cloud acknowledged it, settings from `desired`
+ *   DATA/state.json   {install, boot, lastJob, settings}: a random id made once per install
+ *                     (a fresh data directory is a new install), the boot counter (one more per
+ *                     process start, the `birth` boot sequence), the last job's final update and
+ *                     whether the cloud acknowledged it, settings from `desired`. The outbox
+ *                     stream is named after both (`{install}-b{boot}`), so a device whose data
+ *                     directory was reset never reuses a (stream, seq) the cloud already holds.
  *   DATA/job.json     the job in progress: its notify, and whether it was downloading or
  *                     installing, so a restarted process resumes it or reports what became of it
  *
  * Both are replaced atomically; an unreadable file counts as absent (and the boot counter then
  * starts above anything the caller knows was used).
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -34,6 +38,11 @@ const StateSchema = z
   .object({
     format: z.literal(STATE_FORMAT),
     formatVersion: z.literal(1),
+    /** Absent in files written before installs had ids; made (and saved) on first read. */
+    install: z
+      .string()
+      .regex(/^[0-9a-f]{16}$/)
+      .optional(),
     boot: z.number().int().nonnegative(),
     lastJob: LastJobSchema.nullable(),
     settings: SettingsSchema,
@@ -71,18 +80,31 @@ function readJson<S extends z.ZodType>(schema: S, file: string): z.output<S> | u
 export class DeviceState {
   readonly file: string;
   readonly jobFile: string;
-  private s: StateFile;
+  private s: StateFile & { install: string };
 
   constructor(readonly dataDir: string) {
     this.file = join(dataDir, 'state.json');
     this.jobFile = join(dataDir, 'job.json');
-    this.s = readJson(StateSchema, this.file) ?? {
+    const read = readJson(StateSchema, this.file) ?? {
       format: STATE_FORMAT,
       formatVersion: 1,
       boot: 0,
       lastJob: null,
       settings: {},
     };
+    // 64 random bits: two installs of one device id never share a stream name (saved with the
+    // next change, nextBoot() at the latest)
+    this.s = { ...read, install: read.install ?? randomBytes(8).toString('hex') };
+  }
+
+  /** This install's random id (kept in state.json; a reset data directory gets a new one). */
+  get install(): string {
+    return this.s.install;
+  }
+
+  /** The outbox stream of this process: unique per install and boot. */
+  get stream(): string {
+    return `${this.s.install}-b${this.s.boot}`;
   }
 
   private save(): void {
