@@ -177,6 +177,9 @@ export class DeviceAgent {
         recovered[kind] = r.outcome;
         this.log(`${kind} slots: ${r.outcome.reason}`);
       }
+      // a device that installed releases before it kept the newest one starts from its slot's
+      const p = this.slots[kind].pointer();
+      if (p.active && !p.trial) this.state.noteRan(kind, { version: p.active.release.version });
     }
     const outboxDir = join(this.dataDir, 'outbox');
     this.boot = this.state.nextBoot(Outbox.highestBoot(outboxDir));

@@ -18,7 +18,8 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../shared/io/atomic.js';
-import { RELEASE_KINDS } from '../../shared/types/release.js';
+import { compareReleaseAge, type ReleaseAge } from '../../shared/release/order.js';
+import { RELEASE_KINDS, type ReleaseKind } from '../../shared/types/release.js';
 import { type JobUpdate, JobUpdateSchema } from '../../shared/types/sync.js';
 
 const STATE_FORMAT = 'liquidkan-device-state';
@@ -34,6 +35,10 @@ const SettingsSchema = z
   .strict();
 export type DeviceSettings = z.output<typeof SettingsSchema>;
 
+const AgeSchema = z
+  .object({ version: z.string().max(64), createdAt: z.string().max(64).optional() })
+  .strict();
+
 const StateSchema = z
   .object({
     format: z.literal(STATE_FORMAT),
@@ -46,6 +51,11 @@ const StateSchema = z
     boot: z.number().int().nonnegative(),
     lastJob: LastJobSchema.nullable(),
     settings: SettingsSchema,
+    /**
+     * The newest release of each kind this device has run (rollback protection): kept here, not
+     * in the slots, so neither a restart nor a slot switch (rollback) lowers it.
+     */
+    newest: z.object({ library: AgeSchema.optional(), model: AgeSchema.optional() }).strict().optional(),
   })
   .strict();
 type StateFile = z.output<typeof StateSchema>;
@@ -63,6 +73,8 @@ export const CurrentJobSchema = z
     phase: z.enum(['downloading', 'installing']),
     /** Times the job entered 'installing' (a process that dies there twice gives up). */
     installAttempts: z.number().int().nonnegative(),
+    /** The notify allowed a downgrade (kept so a resumed job is judged the same). */
+    allowDowngrade: z.literal(true).optional(),
   })
   .strict();
 export type CurrentJob = z.output<typeof CurrentJobSchema>;
@@ -140,6 +152,25 @@ export class DeviceState {
     const last = this.s.lastJob;
     if (!last || last.update.jobId !== jobId || last.acked) return;
     this.s = { ...this.s, lastJob: { ...last, acked: true } };
+    this.save();
+  }
+
+  /** The newest release of `kind` this device has run, or undefined before the first. */
+  newest(kind: ReleaseKind): ReleaseAge | undefined {
+    return this.s.newest?.[kind];
+  }
+
+  /** Notes that a release of `kind` ran; the newest stays (shared/release/order.ts). */
+  noteRan(kind: ReleaseKind, release: ReleaseAge): void {
+    const current = this.s.newest?.[kind];
+    let next: ReleaseAge;
+    if (!current || compareReleaseAge(release, current) > 0) next = release;
+    else if (release.version === current.version && !current.createdAt && release.createdAt) {
+      // the same release, now with the signing time a slot's record lacked
+      next = { ...current, createdAt: release.createdAt };
+    } else return;
+    const age = { version: next.version, ...(next.createdAt ? { createdAt: next.createdAt } : {}) };
+    this.s = { ...this.s, newest: { ...this.s.newest, [kind]: age } };
     this.save();
   }
 

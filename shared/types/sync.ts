@@ -51,6 +51,11 @@ export const JobNotifySchema = z
     streamId: Sha256Hex,
     /** A cancelled job: the device stops downloading and reports `cancelled`. */
     cancelled: z.boolean().default(false),
+    /**
+     * The operator published this release with --allow-downgrade: install it even when the
+     * device has run a newer one (rollback protection, shared/release/order.ts). Sent only when true.
+     */
+    allowDowngrade: z.literal(true).optional(),
     createdAt: IsoTime,
   })
   .strict();

@@ -92,6 +92,7 @@ const RolloutBody = z
     fleet: z.string().regex(ID_PATTERN),
     stages: z.array(z.number()).min(1).max(100).optional(),
     abortFailureRate: z.number().optional(),
+    allowDowngrade: z.boolean().optional(),
   })
   .strict();
 

@@ -68,6 +68,8 @@ export interface StartRolloutOptions {
   readonly stages?: readonly number[];
   /** @defaultValue 0.2 */
   readonly abortFailureRate?: number;
+  /** Let devices install this release even when they have run a newer one. @defaultValue false */
+  readonly allowDowngrade?: boolean;
 }
 
 /** How long finished jobs are gathered before their rollout is evaluated, ms. */
@@ -178,7 +180,9 @@ export class ReleaseService {
     const stages = checkStages(options.stages ?? ROLLOUT_DEFAULTS.stages);
     const abortFailureRate = checkFailureRate(options.abortFailureRate ?? ROLLOUT_DEFAULTS.abortFailureRate);
     const release = this.getRelease(options.release);
-    return this.#summary(this.#runner.create(release, fleet, stages, abortFailureRate));
+    return this.#summary(
+      this.#runner.create(release, fleet, stages, abortFailureRate, options.allowDowngrade === true),
+    );
   }
 
   /** Operator cancel: in-flight jobs are cancelled; devices that installed it keep it. */

@@ -333,3 +333,36 @@ describe('cloud HTTP API', () => {
     expect((await api('/api/devices/api/dev-pages/telemetry?kind=hunger&limit=5000')).status).toBe(400);
   });
 });
+
+describe('release publish --allow-downgrade (issue 16 item 4)', () => {
+  it('keeps the flag on the rollout and puts it on every job it notifies', async () => {
+    const created = await api('/api/rollouts', {
+      body: { release: sha, fleet: 'api', stages: [100], allowDowngrade: true },
+      auth: token,
+    });
+    expect(created.status).toBe(201);
+    expect(created.json.rollout).toMatchObject({ allowDowngrade: true });
+    const op = cloud.operator;
+    const peek = await mqtt.connectAsync(cloud.brokerUrl, {
+      ...op,
+      clientId: 'peek-notify',
+      reconnectPeriod: 0,
+    });
+    const notifies: { rolloutId: string; allowDowngrade?: boolean }[] = [];
+    peek.on('message', (_t, p) => notifies.push(JSON.parse(p.toString('utf8'))));
+    await peek.subscribeAsync('lk/v1/api/+/jobs/notify', { qos: 1 });
+    await waitFor(
+      'the retained notifies',
+      () => notifies.filter((n) => n.rolloutId === created.json.rollout.id).length >= 2,
+    );
+    expect(
+      notifies.filter((n) => n.rolloutId === created.json.rollout.id).every((n) => n.allowDowngrade === true),
+    ).toBe(true);
+    await peek.endAsync();
+    const plain = await api('/api/rollouts', {
+      body: { release: sha, fleet: 'api', stages: [100] },
+      auth: token,
+    });
+    expect(plain.json.rollout).toMatchObject({ allowDowngrade: false });
+  });
+});
