@@ -177,10 +177,13 @@ export class DeviceAgent {
         recovered[kind] = r.outcome;
         this.log(`${kind} slots: ${r.outcome.reason}`);
       }
+      // a device that installed releases before it kept the newest one starts from its slot's
+      const p = this.slots[kind].pointer();
+      if (p.active && !p.trial) this.state.noteRan(kind, { version: p.active.release.version });
     }
     const outboxDir = join(this.dataDir, 'outbox');
     this.boot = this.state.nextBoot(Outbox.highestBoot(outboxDir));
-    const outbox = new Outbox({ ...this.o.outbox, dir: outboxDir, stream: `b${this.boot}`, log: this.log });
+    const outbox = new Outbox({ ...this.o.outbox, dir: outboxDir, stream: this.state.stream, log: this.log });
     const settings = this.state.settings;
     if (settings.telemetryIntervalMs !== undefined) this.control.windowMs = settings.telemetryIntervalMs;
     if (settings.adaptTau !== undefined) this.runner.adaptTau = settings.adaptTau;

@@ -131,4 +131,46 @@ describe.skipIf(TOOLS.mosquitto())('mosquitto with the generated config', () => 
     await connect(dev('c'));
     expect(new MosquittoFiles(broker.files.dir).usernames()).toEqual(['cloud', 'lab.a', 'lab.b', 'lab.c']);
   });
+
+  // issue 16 item 7: device N's credentials with client id `plant.dev-m` disconnected dev-m
+  it("never lets one device's credentials take over another's session", async () => {
+    const a = await connect(dev('a'));
+    let aClosed = false;
+    a.on('close', () => {
+      aClosed = true;
+    });
+    const b = await mqtt.connectAsync(broker.url, {
+      ...dev('b'),
+      clientId: dev('a').username,
+      reconnectPeriod: 0,
+    });
+    clients.push(b);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(aClosed).toBe(false);
+    expect(a.connected).toBe(true);
+  });
+
+  it('holds every account to the 256 KiB packet bound (it allowed 8 MiB)', async () => {
+    expect(readFileSync(broker.files.confPath, 'utf8')).toMatch(/^max_packet_size 262144$/m);
+    const a = await connect(dev('a'));
+    const gone = new Promise<void>((resolve) => a.once('close', () => resolve()));
+    a.publish('lk/v1/lab/a/tel/perf', Buffer.alloc(300 * 1024, 1), { qos: 1 });
+    await gone;
+  });
+
+  it("keeps the cloud's clients on their own listener, where they may share the operator account", async () => {
+    const ingest = await mqtt.connectAsync(broker.operatorUrl, {
+      ...operator,
+      clientId: 'lk-cloud-ingest',
+      reconnectPeriod: 0,
+    });
+    const releases = await mqtt.connectAsync(broker.operatorUrl, {
+      ...operator,
+      clientId: 'lk-cloud-releases',
+      reconnectPeriod: 0,
+    });
+    clients.push(ingest, releases);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ingest.connected && releases.connected).toBe(true);
+  });
 });

@@ -45,7 +45,10 @@ const login = new Login(
     logout: /** @type {HTMLButtonElement} */ ($('logout')),
     message: $('login-message'),
   },
-  () => rollouts.render(),
+  (_operator, viewer) => {
+    rollouts.render();
+    if (viewer) start();
+  },
 );
 const rollouts = new RolloutsView(
   {
@@ -68,11 +71,13 @@ const preview = new PreviewView({
 
 // ---- fleet -----------------------------------------------------------------------------
 
-async function loadFleet() {
+/** @param {boolean} [fresh] bypass the page's preload (it may hold the 401 from before a login) */
+async function loadFleet(fresh = false) {
   performance.mark('lk-fleet-fetch');
   let devices;
   try {
-    ({ devices } = /** @type {{ devices: Device[] }} */ (await getJson('/api/devices')));
+    const url = fresh ? `/api/devices?t=${Date.now()}` : '/api/devices';
+    ({ devices } = /** @type {{ devices: Device[] }} */ (await getJson(url)));
   } catch (err) {
     $('fleet-counts').textContent = `could not load the fleet: ${err instanceof Error ? err.message : err}`;
     return;
@@ -236,7 +241,7 @@ function showView() {
   for (const a of document.querySelectorAll('nav a')) {
     a.classList.toggle('active', a.getAttribute('data-view') === known);
   }
-  if (!loaded.has(known)) {
+  if (started && !loaded.has(known)) {
     loaded.add(known);
     void loaders[known]?.();
   }
@@ -257,7 +262,20 @@ $('state-filter').addEventListener('change', (ev) =>
 );
 setInterval(() => fleet.refreshTimes(), 5000);
 
+/** Whether the data has been loaded (it needs a viewer login at least). */
+let started = false;
+/** Whether the session was checked once (a later login is a fresh start). */
+let checked = false;
+
+function start() {
+  if (started) return;
+  started = true;
+  showView();
+  connect(null);
+  void loadFleet(checked);
+}
+
 showView();
-connect(null);
-void login.check();
-void loadFleet();
+void login.check().then(() => {
+  checked = true;
+});

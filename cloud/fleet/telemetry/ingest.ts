@@ -74,6 +74,11 @@ export async function startTelemetryIngest(options: TelemetryIngestOptions): Pro
     const outcome = handle(topic, payload, packet.retain === true);
     if (outcome.result === 'dropped') log(`dropped message on '${topic}': ${outcome.reason}`);
     if (outcome.result === 'unknown-device') log(`message on '${topic}' for a device not in the registry`);
+    if (outcome.result === 'conflict') {
+      log(
+        `batch on '${topic}' reuses a (stream, seq) already stored with other records; stored apart (${o.store.conflicts()} such batches so far)`,
+      );
+    }
     o.onHandled?.(topic, outcome);
     if (o.events && o.events.size > 0) announce(o.events, topic, payload, outcome);
   });
@@ -98,7 +103,7 @@ export async function startTelemetryIngest(options: TelemetryIngestOptions): Pro
       return;
     }
     const kind = BATCH_KINDS[parsed.kind];
-    if (outcome.result !== 'stored' || !kind) return;
+    if ((outcome.result !== 'stored' && outcome.result !== 'conflict') || !kind) return;
     // The handler has validated this batch whole, so its records parse; the listeners get them as sent.
     const records = (JSON.parse(payload.toString('utf8')) as { records: Record<string, unknown>[] }).records;
     events.publish({ type: 'telemetry', kind, fleet, device, records });

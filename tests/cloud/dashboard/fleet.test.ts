@@ -167,6 +167,8 @@ describe.skipIf(TOOLS.chromium())('dashboard fleet view in Chromium', () => {
 
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1440, height: 860 } });
+    // the page's data needs a login: start as a viewer (the rollout test logs in as operator)
+    await context.addCookies([await app.viewerCookie()]);
     page = await context.newPage();
     // the rollout test provokes refusals on purpose; Chromium logs each refused request
     errors = pageErrors(page, [/status of 401 \(Unauthorized\)/]);
