@@ -2,7 +2,7 @@
  * `liquidkan device` as a user runs it: a CSV replay prints one line per step and a summary with
  * the agreed fields; bad rows are skipped and counted; corrupt bundles and models over the
  * profile's size budget are refused with exit code 2; --engine wasm runs on wasm; JSON lines
- * arrive on stdin; a spoken word in a WAV file gives one class line per clip.
+ * arrive on stdin; a spoken word in a WAV file gives detections, and with --clip-lines one class line per clip.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -191,7 +191,7 @@ describe('liquidkan device', () => {
     expect(r.stderr).toMatch(/stdin: line 2: not JSON/);
   });
 
-  it('classifies a spoken word from a WAV file, one line per clip', async () => {
+  it('classifies a spoken word from a WAV file, one line per clip with --clip-lines', async () => {
     const wav = renderSpeech({ word: 'yes', voice: 'en-us', speedWpm: 175, pitch: 50 }, join(work, 'voices'));
     const audio = readFileSync(wav);
     const r = await runCli(
@@ -206,6 +206,7 @@ describe('liquidkan device', () => {
         'fp32',
         '--classes',
         'yes,no,up,down,stop,go,other',
+        '--clip-lines',
         '--json',
       ],
       work,
@@ -215,12 +216,16 @@ describe('liquidkan device', () => {
     const lines = r.stdout.trim().split('\n');
     const clips = lines
       .slice(0, -1)
-      .map((l) => JSON.parse(l) as { clip: number; y: number[]; class: number; label: string });
+      .map((l) => JSON.parse(l) as { clip: number; y: number[]; class: number; label: string; p: number })
+      .filter((l) => 'clip' in l);
     expect(clips.length).toBeGreaterThanOrEqual(1);
     expect(clips[0]).toMatchObject({ clip: 0, t: 1 });
     expect(clips[0]!.y).toHaveLength(7);
     expect(clips[0]!.label).toBe(['yes', 'no', 'up', 'down', 'stop', 'go', 'other'][clips[0]!.class]);
     const s = lastJson(r);
     expect(s).toMatchObject({ clips: clips.length, steps: 32 * clips.length });
+    // the smoothed posterior of each clip's class, and a detection count in the summary
+    for (const c of clips) expect(c.p).toBeGreaterThan(0);
+    expect((s['detections'] as { total: number }).total).toBeGreaterThanOrEqual(0);
   });
 });

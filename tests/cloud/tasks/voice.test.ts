@@ -2,7 +2,13 @@ import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OTHER_CLASS, renderWordFeatures, VOICE_CLIP, voiceDataset } from '../../../cloud/tasks/voice.js';
+import {
+  OTHER_CLASS,
+  renderWordFeatures,
+  VOICE_CLIP,
+  VOICE_DEFAULTS,
+  voiceDataset,
+} from '../../../cloud/tasks/voice.js';
 import { activeRange, mixWord } from '../../../cloud/tasks/voice-mix.js';
 import { renderSpeech, requireEspeak, speechAudio } from '../../../cloud/tasks/voice-render.js';
 import { clipShape } from '../../../shared/audio/clip.js';
@@ -68,7 +74,7 @@ describe('voice data set', () => {
   it('has one-hot labels, keywords then other, in the trainer shape', () => {
     const d = voiceDataset(opts);
     expect(d.classes).toEqual(['yes', 'no', OTHER_CLASS]);
-    expect([d.train.n, d.val.n, d.test.n]).toEqual([6, 3, 6]);
+    expect([d.train.n, d.val.n, d.testSeen.n, d.testUnseen.n, d.test.n]).toEqual([6, 3, 6, 6, 12]);
     expect([d.train.window, d.train.inputs, d.train.outputs]).toEqual([32, 20, 3]);
     expect(d.train.x.length).toBe(6 * 32 * 20);
     for (let r = 0; r < d.test.n; r++) {
@@ -81,6 +87,25 @@ describe('voice data set', () => {
     for (const v of d.train.x) s += v;
     expect(s / d.train.x.length).toBeCloseTo(0, 8);
     expect(d.inputScaling.std.every((v) => v > 0)).toBe(true);
+  });
+
+  it('tests on speakers training never heard, and on training speakers apart', () => {
+    const d = voiceDataset({ ...opts, perClass: 10 });
+    const heard = new Set([...d.speakers.train, ...d.speakers.val].filter((s) => s !== null));
+    const seen = d.speakers.seen.filter((s) => s !== null);
+    const unseen = d.speakers.unseen.filter((s) => s !== null);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(unseen.length).toBeGreaterThan(0);
+    for (const s of seen) expect(VOICE_DEFAULTS.voices).toContain(s.split('+')[0]);
+    for (const s of unseen) {
+      expect(heard.has(s)).toBe(false);
+      const [base, variant] = s.split('+');
+      // a base voice or a variant that no training speaker has
+      expect(
+        VOICE_DEFAULTS.unseenVoices.includes(base!) || VOICE_DEFAULTS.unseenVariants.includes(variant!),
+      ).toBe(true);
+    }
+    expect(() => voiceDataset({ ...opts, unseenVariants: ['f2'] })).toThrow(/must not be training speakers/);
   });
 
   it('reproduces from its seed and changes with it', () => {
