@@ -22,6 +22,7 @@ import { fleetWorker } from './bench-fleet-worker.js';
 import { benchKan } from './bench-kan.js';
 import { benchSelect } from './bench-select.js';
 import { benchTraining } from './bench-training.js';
+import { benchVoice } from './bench-voice.js';
 
 interface Stats {
   p50_us: number;
@@ -170,6 +171,7 @@ async function main(): Promise<void> {
   if (wanted('select')) result['select'] = await benchSelect();
   if (wanted('device')) result['device'] = await benchDevice();
   if (wanted('fleet')) result['fleet'] = await benchFleet();
+  if (wanted('voice')) result['voice'] = await benchVoice();
   process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : summarize(result));
 }
 
@@ -186,7 +188,7 @@ function summarize(result: Record<string, unknown>): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `--only a,b` limits the run to those sections (onnx, kan, discovery, training, select, device, fleet). */
+/** `--only a,b` limits the run to those sections (onnx, kan, discovery, training, select, device, fleet, voice). */
 function wanted(section: string): boolean {
   const i = process.argv.indexOf('--only');
   return i < 0 || (process.argv[i + 1] ?? '').split(',').includes(section);

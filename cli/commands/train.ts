@@ -222,9 +222,11 @@ function trainVoiceRun(
     figures: {
       test_error_rate: r.testErrorRate,
       test_accuracy: r.testAccuracy,
+      seen_voice_accuracy: r.seenVoiceAccuracy,
+      unseen_voice_accuracy: r.unseenVoiceAccuracy,
       train_accuracy: r.trainAccuracy,
       classes: r.classes,
     },
-    headline: `test accuracy ${r.testAccuracy.toFixed(3)} (chance ${(1 / r.classes.length).toFixed(3)}) over ${r.classes.join(', ')}`,
+    headline: `test accuracy ${r.testAccuracy.toFixed(3)} (training voices in silence ${r.seenVoiceAccuracy.toFixed(3)}, unseen voices in light noise ${r.unseenVoiceAccuracy.toFixed(3)}; chance ${(1 / r.classes.length).toFixed(3)}) over ${r.classes.join(', ')}`,
   };
 }

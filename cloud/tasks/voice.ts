@@ -71,6 +71,8 @@ export interface VoiceTaskOptions {
   readonly clip: ClipConfig;
   /** @defaultValue <os tmpdir>/liquidkan-voice-cache */
   readonly cacheDir?: string;
+  /** Keep the test clips' audio (VoiceData.testAudio), e.g. to play them to a device. @defaultValue false */
+  readonly keepTestAudio?: boolean;
 }
 
 export const VOICE_DEFAULTS: Readonly<Omit<VoiceTaskOptions, 'seed'>> = Object.freeze({
@@ -122,6 +124,8 @@ export interface VoiceData {
   readonly features: FeatureConfig;
   /** Per feature, from the training clips; apply to device features with standardize(). */
   readonly inputScaling: Standardizer;
+  /** The test clips' samples at the feature rate, in row order, when asked for (keepTestAudio). */
+  readonly testAudio?: { readonly seen: readonly Float32Array[]; readonly unseen: readonly Float32Array[] };
   /** Each row's espeak-ng speaker (null: a clip without a word), per split, in row order. */
   readonly speakers: Readonly<Record<SplitPlan['name'], readonly (string | null)[]>>;
 }
@@ -287,6 +291,7 @@ export function voiceDataset(options: Partial<VoiceTaskOptions> & { seed: number
     SplitPlan['name'],
     (string | null)[]
   >;
+  const audio = { seen: [] as Float32Array[], unseen: [] as Float32Array[] };
   const sets = plans(o, nTrain, nVal, nTest).map((plan) => {
     const n = C * plan.count;
     const x = new Float64Array(n * per);
@@ -299,6 +304,8 @@ export function voiceDataset(options: Partial<VoiceTaskOptions> & { seed: number
         if (c === C - 1) word = rng.next() < o.noiseShare ? null : pick(o.otherWords, rng);
         const clip = makeClip(o, plan, word, rng, bank);
         speakers[plan.name].push(clip.speaker);
+        if (o.keepTestAudio && (plan.name === 'seen' || plan.name === 'unseen'))
+          audio[plan.name].push(clip.samples);
         x.set(clipFeatures(clip.samples, o.clip), r * per);
         y[r * C + c] = 1;
       }
@@ -319,6 +326,7 @@ export function voiceDataset(options: Partial<VoiceTaskOptions> & { seed: number
     features: o.clip.features,
     inputScaling,
     speakers,
+    ...(o.keepTestAudio ? { testAudio: audio } : {}),
   };
 }
 

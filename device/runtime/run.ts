@@ -144,7 +144,12 @@ export async function openInput(o: DeviceRunOptions, loaded: LoadedModel): Promi
   const format = detectFormat(o.format ?? 'auto', source);
   const counters = newCounters();
   if (format === 'wav') {
-    const adapter = wavAdapter(source, { stream: o.input === '-', log: o.log, hopMs: o.clipHopMs ?? 100 });
+    const adapter = wavAdapter(source, {
+      stream: o.input === '-',
+      log: o.log,
+      hopMs: o.clipHopMs ?? 100,
+      counters,
+    });
     if (adapter.dim !== m.inputs) {
       throw new InputError(
         `audio gives ${adapter.dim} log-mel features per step, the model takes ${m.inputs} inputs (not a voice model?)`,

@@ -191,6 +191,72 @@ describe('liquidkan device', () => {
     expect(r.stderr).toMatch(/stdin: line 2: not JSON/);
   });
 
+  it('resamples WAVs at other rates and formats, counts NaN samples, and refuses broken ones by name', async () => {
+    /** A WAVE file of `frames` sample frames: 8-bit unsigned or 32-bit float, any channels and rate. */
+    const wavBytes = (
+      format: 'u8' | 'f32',
+      channels: number,
+      rate: number,
+      frames: number,
+      at: (i: number) => number,
+    ) => {
+      const bytes = format === 'u8' ? 1 : 4;
+      const data = Buffer.alloc(frames * channels * bytes);
+      for (let i = 0; i < frames; i++) {
+        for (let c = 0; c < channels; c++) {
+          const o = (i * channels + c) * bytes;
+          if (format === 'u8') data[o] = Math.round(128 + 100 * at(i));
+          else data.writeFloatLE(at(i), o);
+        }
+      }
+      const h = Buffer.alloc(44);
+      h.write('RIFF', 0, 'latin1');
+      h.writeUInt32LE(36 + data.length, 4);
+      h.write('WAVEfmt ', 8, 'latin1');
+      h.writeUInt32LE(16, 16);
+      h.writeUInt16LE(format === 'u8' ? 1 : 3, 20);
+      h.writeUInt16LE(channels, 22);
+      h.writeUInt32LE(rate, 24);
+      h.writeUInt32LE(rate * channels * bytes, 28);
+      h.writeUInt16LE(channels * bytes, 32);
+      h.writeUInt16LE(bytes * 8, 34);
+      h.write('data', 36, 'latin1');
+      h.writeUInt32LE(data.length, 40);
+      return Buffer.concat([h, data]);
+    };
+    const run = (file: string) =>
+      runCli(['device', '--model', 'voice', '--input', file, ...COMMON, '--quant', 'fp32', '--json'], work);
+    const tone = (i: number) => 0.5 * Math.sin(i * 0.3);
+    const u8 = join(work, 'stereo-8bit-8k.wav');
+    writeFileSync(u8, wavBytes('u8', 2, 8000, 12000, tone));
+    const a = await run(u8);
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stderr).toMatch(/8000 Hz audio is resampled to 16000 Hz/);
+    // 1.5 s at 8 kHz → 1.5 s at 16 kHz: clips end at 1.0, 1.1, … 1.5 s
+    expect(lastJson(a)['clips']).toBe(6);
+    const f32 = join(work, 'float-nan.wav');
+    writeFileSync(
+      f32,
+      wavBytes('f32', 1, 16000, 16000, (i) => (i % 1000 === 0 ? Number.NaN : tone(i))),
+    );
+    const b = await run(f32);
+    expect(b.code, b.stderr).toBe(0);
+    expect(lastJson(b)).toMatchObject({ clips: 1, skipped_samples: { non_finite: 16 } });
+    for (const l of b.stdout.trim().split('\n').slice(0, -1)) expect(l).not.toMatch(/NaN|null/);
+
+    const empty = join(work, 'empty.wav');
+    writeFileSync(empty, '');
+    const e = await run(empty);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toMatch(/empty\.wav: the WAVE file is empty/);
+    const cut = join(work, 'cut.wav');
+    writeFileSync(cut, wavBytes('f32', 1, 16000, 100, tone).subarray(0, 30));
+    const c = await run(cut);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toMatch(/cut\.wav: file ends \(30 bytes\) before its fmt and data chunks/);
+    expect(c.stderr + e.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('classifies a spoken word from a WAV file, one line per clip with --clip-lines', async () => {
     const wav = renderSpeech({ word: 'yes', voice: 'en-us', speedWpm: 175, pitch: 50 }, join(work, 'voices'));
     const audio = readFileSync(wav);
