@@ -14,7 +14,7 @@ import { VOICE_DEFAULTS, WordBank } from './voice.js';
 import { type NoiseColour, power } from './voice-augment.js';
 import { activeRange } from './voice-mix.js';
 
-/** Non-keyword speech for streams: none of these is in VOICE_DEFAULTS.otherWords. */
+/** Non-keyword speech for streams: none of these is in OTHER_WORDS (checked in the tests). */
 export const FILLER_WORDS: readonly string[] = Object.freeze([
   'table',
   'water',

@@ -69,7 +69,14 @@ describe('clip mixing', () => {
 });
 
 describe('voice data set', () => {
-  const opts = { seed: 4, keywords: ['yes', 'no'], perClass: 5, trainFraction: 0.4, valFraction: 0.2 };
+  const opts = {
+    seed: 4,
+    keywords: ['yes', 'no'],
+    perClass: 5,
+    otherMultiple: 1,
+    trainFraction: 0.4,
+    valFraction: 0.2,
+  };
 
   it('has one-hot labels, keywords then other, in the trainer shape', () => {
     const d = voiceDataset(opts);
@@ -87,6 +94,14 @@ describe('voice data set', () => {
     for (const v of d.train.x) s += v;
     expect(s / d.train.x.length).toBeCloseTo(0, 8);
     expect(d.inputScaling.std.every((v) => v > 0)).toBe(true);
+  });
+
+  it("gives 'other' more clips than a keyword when asked", () => {
+    const d = voiceDataset({ ...opts, otherMultiple: 3 });
+    expect(d.train.n).toBe(2 * (2 + 3));
+    const counts = [0, 0, 0];
+    for (let r = 0; r < d.train.n; r++) for (let c = 0; c < 3; c++) counts[c]! += d.train.y[r * 3 + c]!;
+    expect(counts).toEqual([2, 2, 6]);
   });
 
   it('tests on speakers training never heard, and on training speakers apart', () => {

@@ -1,4 +1,8 @@
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { VOICE_CLIP } from '../../../shared/audio/clip.js';
+import { ClipAssembler } from '../../../shared/audio/clip-stream.js';
 import { KeywordDetector } from '../../../shared/audio/detection.js';
 import { InputError } from '../../../shared/errors.js';
 
@@ -44,5 +48,37 @@ describe('keyword detector', () => {
     expect(() => new KeywordDetector({ classes: CLASSES, threshold: 1.5 })).toThrow(InputError);
     expect(() => new KeywordDetector({ classes: CLASSES, smoothClips: 0 })).toThrow(/whole number/);
     expect(() => new KeywordDetector({ classes: ['other'] })).toThrow(/no keyword/);
+  });
+});
+
+describe('minutes of digital silence', () => {
+  it('give all-zero clips, no detection from a silence-trained score, and no memory growth', () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const asm = new ClipAssembler({ clip: VOICE_CLIP, hopMs: 100 });
+    const det = new KeywordDetector({ classes: CLASSES });
+    const chunk = new Float32Array(1600);
+    // a model that maps the all-zero clip to 'other', as training on digital silence teaches it
+    const score = (f: Float64Array) =>
+      f.every((v) => Math.abs(v) < 1e-12) ? logits(2, 0.99) : logits(0, 0.99);
+    let clips = 0;
+    let detections = 0;
+    const listen = (seconds: number) => {
+      for (let i = 0; i < seconds * 10; i++) {
+        for (const c of asm.push(chunk)) {
+          clips++;
+          if (det.push(score(c.features), c.tEnd)) detections++;
+        }
+      }
+    };
+    listen(30);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    listen(120);
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    expect(clips).toBeGreaterThan(1400);
+    expect(detections).toBe(0);
+    expect(grown).toBeLessThan(2 * 1024 * 1024);
   });
 });
