@@ -196,6 +196,10 @@ export async function runStarted(
   const m = loaded.manifest.model;
   const counters = input.counters;
   if (input.format === 'wav') {
+    if ((o.selectAfter ?? null) !== null || o.adaptTau === true) {
+      // README "Keyword spotting": without labels neither has an honest loss to follow
+      o.log('voice models are fixed on the device: --select and --adapt-tau are ignored for audio input');
+    }
     const clips = input.adapter;
     const signal = o.signal;
     const adapter: ClipAdapter = signal
