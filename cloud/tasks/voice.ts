@@ -32,7 +32,7 @@ import {
   DRY,
   drawChannel,
 } from './voice-augment.js';
-import { mixWord } from './voice-mix.js';
+import { mixWord, partialWord } from './voice-mix.js';
 import { defaultVoiceCacheDir, type SpeechParams, speechAudio, speechCachePath } from './voice-render.js';
 
 export { VOICE_CLIP };
@@ -53,6 +53,12 @@ export interface VoiceTaskOptions {
   readonly otherMultiple: number;
   /** Share of 'other' clips without a word (background noise or digital silence). @defaultValue 0.2 */
   readonly noiseShare: number;
+  /**
+   * Share of 'other' clips holding only the start or end of a word (a keyword or not), cut by
+   * the clip's edge: a sliding window sees every word enter and leave, and must not fire on a
+   * keyword's first syllable. @defaultValue 0.3
+   */
+  readonly partialShare: number;
   /** Training speakers: espeak-ng base voices. @defaultValue en, en-us, en-gb-scotland, en-029, en-gb-x-rp, en-us-nyc */
   readonly voices: readonly string[];
   /** Training speakers: variants appended as voice+variant; '' is the plain voice. @defaultValue TRAINING_VARIANTS */
@@ -69,7 +75,7 @@ export interface VoiceTaskOptions {
   readonly channel: ChannelRanges;
   /** SNR of the unseen-speaker test's light white noise, dB. @defaultValue [20, 30] */
   readonly lightSnrDb: readonly [number, number];
-  /** Largest time shift from centred, in ms. @defaultValue 150 */
+  /** Largest time shift from centred, in ms. @defaultValue 200 */
   readonly shiftMs: number;
   /** @defaultValue 0.6, 0.2 (the rest is the seen-speaker test; the unseen test is as large) */
   readonly trainFraction: number;
@@ -110,6 +116,7 @@ export const VOICE_DEFAULTS: Readonly<Omit<VoiceTaskOptions, 'seed'>> = Object.f
   perClass: 60,
   otherMultiple: 3,
   noiseShare: 0.2,
+  partialShare: 0.3,
   voices: ['en', 'en-us', 'en-gb-scotland', 'en-029', 'en-gb-x-rp', 'en-us-nyc'],
   variants: TRAINING_VARIANTS,
   unseenVoices: ['en-gb-x-gbclan', 'en-gb-x-gbcwmd'],
@@ -118,7 +125,7 @@ export const VOICE_DEFAULTS: Readonly<Omit<VoiceTaskOptions, 'seed'>> = Object.f
   pitch: [25, 75] as const,
   channel: CHANNEL_DEFAULTS,
   lightSnrDb: [20, 30] as const,
-  shiftMs: 150,
+  shiftMs: 200,
   trainFraction: 0.6,
   valFraction: 0.2,
   clip: VOICE_CLIP,
@@ -220,21 +227,29 @@ function backgroundClip(samples: number, rng: Rng): Float32Array {
   return addNoise(x, 10 ** rng.uniform(-4, -1.3), kind === 1 ? 'white' : 'brown', rng);
 }
 
+/** What an 'other' clip holds. */
+type OtherContent = { readonly kind: 'word' | 'partial'; readonly word: string } | { readonly kind: 'none' };
+
 /** One clip at the feature rate, [clipSamples], through its split's channel. */
-function makeClip(o: VoiceTaskOptions, plan: SplitPlan, word: string | null, rng: Rng, bank: WordBank) {
+function makeClip(o: VoiceTaskOptions, plan: SplitPlan, content: OtherContent, rng: Rng, bank: WordBank) {
   const rate = bank.sampleRate;
   const clipSamples = Math.round((rate * o.clip.clipMs) / 1000);
   const channel = plan.channel(rng);
-  if (word === null) {
+  if (content.kind === 'none') {
     const x = backgroundClip(clipSamples, rng);
     return { speaker: null, samples: applyChannel(x, { ...channel, snrDb: Infinity }, rate, rng) };
   }
+  const word = content.word;
   const p: SpeechParams = {
     word,
     voice: plan.speaker(rng),
     speedWpm: Math.round(rng.uniform(o.speedWpm[0], o.speedWpm[1])),
     pitch: Math.round(rng.uniform(o.pitch[0], o.pitch[1])),
   };
+  if (content.kind === 'partial') {
+    const cut = partialWord(bank.get(p), clipSamples, rng.uniform(0.15, 0.5), rng.next() < 0.5, 0.1);
+    return { speaker: p.voice, samples: applyChannel(cut, channel, rate, rng) };
+  }
   const placed = mixWord(
     bank.get(p),
     {
@@ -246,6 +261,21 @@ function makeClip(o: VoiceTaskOptions, plan: SplitPlan, word: string | null, rng
     rng,
   );
   return { speaker: p.voice, samples: applyChannel(placed, channel, rate, rng) };
+}
+
+/** A keyword clip's word, or what an 'other' clip holds (keyword === null). */
+function otherContent(o: VoiceTaskOptions, keyword: string | null, rng: Rng): OtherContent {
+  if (keyword !== null) return { kind: 'word', word: keyword };
+  const u = rng.next();
+  if (u < o.noiseShare) return { kind: 'none' };
+  if (u < o.noiseShare + o.partialShare) {
+    const any = rng.int(o.keywords.length + o.otherWords.length);
+    return {
+      kind: 'partial',
+      word: any < o.keywords.length ? o.keywords[any]! : o.otherWords[any - o.keywords.length]!,
+    };
+  }
+  return { kind: 'word', word: pick(o.otherWords, rng) };
 }
 
 function plans(o: VoiceTaskOptions, nTrain: number, nVal: number, nTest: number): SplitPlan[] {
@@ -327,9 +357,7 @@ export function voiceDataset(options: Partial<VoiceTaskOptions> & { seed: number
       for (let k = 0; k < K; k++, r++) {
         const c = Math.min(k, C - 1);
         const rng = root.fork(`${plan.name}/${classes[c]}/${i}${k >= C ? `/${k - C + 1}` : ''}`);
-        let word: string | null = classes[c]!;
-        if (c === C - 1) word = rng.next() < o.noiseShare ? null : pick(o.otherWords, rng);
-        const clip = makeClip(o, plan, word, rng, bank);
+        const clip = makeClip(o, plan, otherContent(o, c === C - 1 ? null : classes[c]!, rng), rng, bank);
         speakers[plan.name].push(clip.speaker);
         if (o.keepTestAudio && (plan.name === 'seen' || plan.name === 'unseen'))
           audio[plan.name].push(clip.samples);

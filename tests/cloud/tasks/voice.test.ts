@@ -9,7 +9,7 @@ import {
   VOICE_DEFAULTS,
   voiceDataset,
 } from '../../../cloud/tasks/voice.js';
-import { activeRange, mixWord } from '../../../cloud/tasks/voice-mix.js';
+import { activeRange, mixWord, partialWord } from '../../../cloud/tasks/voice-mix.js';
 import { renderSpeech, requireEspeak, speechAudio } from '../../../cloud/tasks/voice-render.js';
 import { clipShape } from '../../../shared/audio/clip.js';
 import { InputError } from '../../../shared/errors.js';
@@ -65,6 +65,19 @@ describe('clip mixing', () => {
     let noise = 0;
     for (let i = 0; i < 400; i++) noise += noisy[i]! ** 2;
     expect(10 * Math.log10(1 / (noise / 400))).toBeCloseTo(10, 0);
+  });
+});
+
+describe('partial words', () => {
+  it('keep only the start of a word at the clip end, or its end at the clip start', () => {
+    const word = new Float32Array(300);
+    for (let i = 100; i < 200; i++) word[i] = i % 2 ? 0.5 : -0.5;
+    const entering = partialWord(word, 1000, 0.3, true, 1);
+    expect(activeRange(entering)).toEqual([970, 1000]);
+    expect(entering[970]).toBe(word[100]! * 2);
+    const leaving = partialWord(word, 1000, 0.3, false, 1);
+    expect(activeRange(leaving)).toEqual([0, 30]);
+    expect(leaving[29]).toBe(word[199]! * 2);
   });
 });
 
