@@ -47,7 +47,12 @@ export const trainCommand: Command = {
       description: 'comma-separated keywords (voice)',
       default: 'yes,no,up,down',
     },
-    'per-class': { type: 'string', value: 'N', description: 'utterances per class (voice)', default: '60' },
+    'per-class': {
+      type: 'string',
+      value: 'N',
+      description: "utterances per class (voice; 'other' gets 3× in training)",
+      default: '200',
+    },
     library: { type: 'string', value: 'classic|DIR', description: 'activation library', required: true },
     hidden: { type: 'string', value: 'N', description: 'units per layer', default: '16' },
     epochs: { type: 'string', value: 'E', description: 'training epochs', default: '40' },
