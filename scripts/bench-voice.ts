@@ -40,6 +40,8 @@ import { loadProfile } from '../shared/profiles.js';
 const KEYWORDS = ['yes', 'no', 'up', 'down'];
 const PER_CLASS = Number(process.env['LK_BENCH_VOICE_PER_CLASS'] ?? 200);
 const STREAM_S = Number(process.env['LK_BENCH_VOICE_STREAM_S'] ?? 600);
+const HIDDEN = Number(process.env['LK_BENCH_VOICE_HIDDEN'] ?? 16);
+const EPOCHS = Number(process.env['LK_BENCH_VOICE_EPOCHS'] ?? 30);
 const HOP_MS = 100;
 const SEED = 0;
 
@@ -56,9 +58,9 @@ function trainedModel(dir: string) {
   const r = trainVoice({
     library: classicLibrary(),
     seed: SEED,
-    hidden: 16,
+    hidden: HIDDEN,
     task,
-    train: { epochs: 30, raceLibrary: false },
+    train: { epochs: EPOCHS },
   });
   const trainSeconds = (performance.now() - t0) / 1000;
   saveModelDir(dir, r.model, 'liquidkan bench', {
@@ -177,6 +179,8 @@ export async function benchVoice(): Promise<Record<string, unknown>> {
     return {
       keywords: KEYWORDS,
       per_class: PER_CLASS,
+      hidden: HIDDEN,
+      epochs: EPOCHS,
       train_seconds: trainSeconds === null ? null : Math.round(trainSeconds),
       clip_accuracy: clipAccuracy,
       stream: {

@@ -27,6 +27,7 @@ describe('liquidkan train --task voice', () => {
     const r = await runCli(
       [...args, '--hidden', '8', '--epochs', '20', '--library', 'classic', '--out', model, '--json'],
       ROOT,
+      150_000,
     );
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
@@ -50,6 +51,7 @@ describe('liquidkan train --task voice', () => {
     const e = await runCli(
       ['export', '--model', model, '--profile', 'pi4', '--quant', 'int8', '--out', bundle, '--json'],
       ROOT,
+      90_000,
     );
     expect(e.code, e.stderr).toBe(0);
     const test = JSON.parse(e.stdout).manifest.accuracy.test;
@@ -111,5 +113,5 @@ describe('liquidkan train --task voice', () => {
     const quiet = JSON.parse(q.stdout.trim().split('\n').at(-1)!);
     expect(quiet.clips).toBe(591);
     expect(quiet.detections).toEqual({ total: 0, by_word: {} });
-  }, 120_000);
+  }, 400_000);
 });
