@@ -24,6 +24,7 @@ import { benchFootprint } from './bench-footprint.js';
 import { benchKan } from './bench-kan.js';
 import { benchSelect } from './bench-select.js';
 import { benchTraining } from './bench-training.js';
+import { benchVoice } from './bench-voice.js';
 
 interface Stats {
   p50_us: number;
@@ -237,6 +238,7 @@ async function main(): Promise<void> {
   if (wanted('device')) result['device'] = await benchDevice();
   if (wanted('fleet')) result['fleet'] = await benchFleet();
   if (wanted('footprint')) result['footprint'] = await benchFootprint();
+  if (wanted('voice')) result['voice'] = await benchVoice();
   process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : summarize(result));
 }
 
@@ -255,7 +257,7 @@ function summarize(result: Record<string, unknown>): string {
 
 /**
  * `--only a,b` limits the run to those sections (onnx, kan, discovery, training, select, device,
- * fleet, footprint).
+ * fleet, footprint, voice).
  */
 function wanted(section: string): boolean {
   const i = process.argv.indexOf('--only');

@@ -52,7 +52,12 @@ export const trainCommand: Command = {
       description: 'comma-separated keywords (voice)',
       default: 'yes,no,up,down',
     },
-    'per-class': { type: 'string', value: 'N', description: 'utterances per class (voice)', default: '60' },
+    'per-class': {
+      type: 'string',
+      value: 'N',
+      description: "utterances per class (voice; 'other' gets 3× in training)",
+      default: '200',
+    },
     library: { type: 'string', value: 'classic|DIR', description: 'activation library', required: true },
     hidden: { type: 'string', value: 'N', description: 'units per layer', default: '16' },
     epochs: { type: 'string', value: 'E', description: 'training epochs', default: '40' },
@@ -234,9 +239,11 @@ function trainVoiceRun(
     figures: {
       test_error_rate: r.testErrorRate,
       test_accuracy: r.testAccuracy,
+      seen_voice_accuracy: r.seenVoiceAccuracy,
+      unseen_voice_accuracy: r.unseenVoiceAccuracy,
       train_accuracy: r.trainAccuracy,
       classes: r.classes,
     },
-    headline: `test accuracy ${r.testAccuracy.toFixed(3)} (chance ${(1 / r.classes.length).toFixed(3)}) over ${r.classes.join(', ')}`,
+    headline: `test accuracy ${r.testAccuracy.toFixed(3)} (training voices in silence ${r.seenVoiceAccuracy.toFixed(3)}, unseen voices in light noise ${r.unseenVoiceAccuracy.toFixed(3)}; chance ${(1 / r.classes.length).toFixed(3)}) over ${r.classes.join(', ')}`,
   };
 }

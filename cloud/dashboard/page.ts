@@ -93,6 +93,7 @@ ${preloads}
         <figure><figcaption>hunger (entropy per layer)</figcaption><div id="chart-hunger" class="chart"></div></figure>
         <figure><figcaption>τ (mean over neurons)</figcaption><div id="chart-tau" class="chart"></div></figure>
         <figure class="wide"><figcaption>step latency (µs)</figcaption><div id="chart-latency" class="chart"></div></figure>
+        <figure class="wide"><figcaption id="detections-caption">keyword detections</figcaption><ol id="detections" class="detections"></ol></figure>
       </div>
     </div>
   </section>

@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import type { Detection, DetectorOptions } from '../../shared/audio/detection.js';
 import { InputError } from '../../shared/errors.js';
 import type { FirmwareProfile, Quantization } from '../../shared/types/profile.js';
 import { csvAdapter } from '../adapters/csv.js';
@@ -62,9 +63,15 @@ export interface DeviceRunOptions {
    * a quiet calibration); a plain miss is reported, never refused. @defaultValue true
    */
   readonly latencyCheck?: boolean;
-  /** Seconds between voice clips. @defaultValue 0.25 */
+  /** Milliseconds between voice clips. @defaultValue 100 */
   readonly clipHopMs?: number;
   readonly classes?: readonly string[] | null;
+  /** Voice models: the keyword detector's threshold, smoothing and refractory time. */
+  readonly detector?: Omit<DetectorOptions, 'classes'>;
+  /** Voice models: print a line per clip besides the detections. @defaultValue false */
+  readonly clipLines?: boolean;
+  /** Voice models: called with every detection. */
+  readonly onDetection?: (d: Detection) => void;
   /** Output lines (null = quiet) and log lines. */
   readonly emit: ((line: string) => void) | null;
   readonly log: (line: string) => void;
@@ -154,7 +161,12 @@ export async function openInput(o: DeviceRunOptions, loaded: LoadedModel): Promi
   const format = detectFormat(o.format ?? 'auto', source);
   const counters = newCounters();
   if (format === 'wav') {
-    const adapter = wavAdapter(source, { stream: o.input === '-', log: o.log, hopMs: o.clipHopMs ?? 250 });
+    const adapter = wavAdapter(source, {
+      stream: o.input === '-',
+      log: o.log,
+      hopMs: o.clipHopMs ?? 100,
+      counters,
+    });
     if (adapter.dim !== m.inputs) {
       throw new InputError(
         `audio gives ${adapter.dim} log-mel features per step, the model takes ${m.inputs} inputs (not a voice model?)`,
@@ -219,6 +231,10 @@ export async function runStarted(
   const m = loaded.manifest.model;
   const counters = input.counters;
   if (input.format === 'wav') {
+    if ((o.selectAfter ?? null) !== null || o.adaptTau === true) {
+      // README "Keyword spotting": without labels neither has an honest loss to follow
+      o.log('voice models are fixed on the device: --select and --adapt-tau are ignored for audio input');
+    }
     const clips = input.adapter;
     const signal = o.signal;
     const adapter: ClipAdapter = signal
@@ -232,6 +248,9 @@ export async function runStarted(
       counters,
       emit: o.emit,
       classes: o.classes ?? loaded.meta.classes,
+      ...(o.detector ? { detector: o.detector } : {}),
+      ...(o.clipLines ? { clipLines: true } : {}),
+      ...(o.onDetection ? { onDetection: o.onDetection } : {}),
     });
     return withBudgets(summary, started);
   }

@@ -40,6 +40,8 @@ export interface DeviceSummary {
   readonly engine: EngineInfo & { readonly quant: string; readonly profile: string };
   /** Clips classified (voice models only). */
   readonly clips?: number;
+  /** Keywords spotted (voice models with class names), in all and per word. */
+  readonly detections?: { readonly total: number; readonly by_word: Readonly<Record<string, number>> };
 }
 
 export function driftRecord(e: DriftEvent): DeviceSummary['drift_events'][number] {

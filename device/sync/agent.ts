@@ -34,7 +34,13 @@ import { OutboxSender } from './outbox-sender.js';
 import { type AgentRunOptions, ModelRunner } from './runner.js';
 import { type InstallOutcome, InstallSlots } from './slots.js';
 import { DeviceState } from './state.js';
-import { driftTelemetry, hungerTelemetry, perfTelemetry, TelemetryQueue } from './telemetry.js';
+import {
+  detectionTelemetry,
+  driftTelemetry,
+  hungerTelemetry,
+  perfTelemetry,
+  TelemetryQueue,
+} from './telemetry.js';
 
 export interface DeviceAgentOptions {
   /** The device's data directory: slots, downloads, outbox, state. */
@@ -127,7 +133,14 @@ export class DeviceAgent {
       },
     };
     this.runner = new ModelRunner({
-      run: options.run,
+      run: {
+        ...options.run,
+        onDetection: (d) => {
+          options.run.onDetection?.(d);
+          const r = detectionTelemetry(d, runningVersions(this).modelVersion);
+          if (r) this.started?.telemetry.add('evt/detection', [r]);
+        },
+      },
       candidates: () => {
         const dirs: string[] = [];
         const slot = this.slots.model.activeDir();

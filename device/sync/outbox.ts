@@ -38,7 +38,7 @@ import { InputError } from '../../shared/errors.js';
 import { MAX_BATCH_RECORDS, type TelemetryBatch } from '../../shared/types/telemetry.js';
 import { crc32 } from './crc32.js';
 
-export const TELEMETRY_KINDS = ['tel/hunger', 'tel/perf', 'evt/drift'] as const;
+export const TELEMETRY_KINDS = ['tel/hunger', 'tel/perf', 'evt/drift', 'evt/detection'] as const;
 export type TelemetryKind = (typeof TELEMETRY_KINDS)[number];
 
 export interface OutboxOptions {

@@ -30,6 +30,7 @@ export const TOPIC_KINDS = [
   'tel/hunger',
   'tel/perf',
   'evt/drift',
+  'evt/detection',
   'cmd',
 ] as const;
 export type TopicKind = (typeof TOPIC_KINDS)[number];
@@ -63,6 +64,8 @@ export const TOPIC_POLICY: Readonly<Record<TopicKind, TopicPolicy>> = Object.fre
   'tel/hunger': { from: 'device', qos: 1, minQos: 0, retain: false },
   'tel/perf': { from: 'device', qos: 1, minQos: 0, retain: false },
   'evt/drift': { from: 'device', qos: 1, minQos: 1, retain: false },
+  /** Spotted keywords of voice models (issue 18; not a DESIGN row yet). */
+  'evt/detection': { from: 'device', qos: 1, minQos: 0, retain: false },
   cmd: { from: 'cloud', qos: 1, minQos: 1, retain: false },
 });
 

@@ -1,6 +1,7 @@
 // The dashboard's entry point: wires the views to the JSON API and the live feed.
 // Fleet, charts and login load at once; the gallery, rollouts and preview when first opened.
 import { CAPACITY, DeviceCharts } from './charts.js';
+import { DETECTIONS_KEPT, DetectionsView } from './detections.js';
 import { $, ago, esc, getJson } from './dom.js';
 import { FleetTable } from './fleet.js';
 import { renderGallery } from './gallery.js';
@@ -37,6 +38,7 @@ const charts = new DeviceCharts({
   tau: $('chart-tau'),
   latency: $('chart-latency'),
 });
+const detections = new DetectionsView($('detections'), $('detections-caption'));
 const login = new Login(
   {
     form: /** @type {HTMLFormElement} */ ($('login')),
@@ -117,6 +119,7 @@ async function select(key) {
   fleet.select(key);
   showFacts(key);
   charts.reset();
+  detections.reset();
   queued = [];
   historyEnd = {};
   connect(key);
@@ -126,7 +129,18 @@ async function select(key) {
   const histories = await Promise.all(
     KINDS.map((kind) => getJson(`${base}?kind=${kind}&limit=${CAPACITY}`).catch(() => ({ records: [] }))),
   );
+  const spotted = await getJson(`${base}?kind=detection&limit=${DETECTIONS_KEPT}`).catch(() => ({
+    records: [],
+  }));
   if (selected !== key) return;
+  detections.add(
+    (spotted.records ?? []).map(
+      (/** @type {{ receivedMs: number, tMs: number | null, record: Record<string, unknown> }} */ r) => ({
+        ...r.record,
+        x: chartTime(r.tMs, r.receivedMs),
+      }),
+    ),
+  );
   KINDS.forEach((kind, i) => {
     const records =
       /** @type {{ receivedMs: number, tMs: number | null, record: Record<string, unknown> }[]} */ (
@@ -203,6 +217,7 @@ function onUpdate(u) {
       else addLive(kind, points);
     }
     if (!queued) charts.redraw();
+    if (Array.isArray(u.telemetry.detection)) detections.add(u.telemetry.detection);
   }
   if (u.rollouts && loaded.has('rollouts')) void loadRollouts();
   if (u.library && loaded.has('library')) void loadLibrary();

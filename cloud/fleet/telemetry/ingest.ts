@@ -42,6 +42,7 @@ const BATCH_KINDS: Readonly<Partial<Record<TopicKind, TelemetryKind>>> = Object.
   'tel/hunger': 'hunger',
   'tel/perf': 'perf',
   'evt/drift': 'drift',
+  'evt/detection': 'detection',
 });
 
 export const INGEST_DEFAULTS = Object.freeze({
