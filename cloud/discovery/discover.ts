@@ -192,8 +192,8 @@ interface ShrinkContext {
 
 /**
  * Drop hidden nodes one at a time while the judge accepts: each round tries the weakest few
- * nodes (a short regularised retrain each), then fresh networks of smaller width in that layer,
- * narrowest first, trained as the first phase was (sparsity training can leave the function
+ * nodes (a short regularised retrain each), then (one hidden layer only) fresh networks of
+ * smaller width, narrowest first, trained as the first phase was (sparsity training can leave the function
  * spread over more nodes than it needs, and removing one node from such a network does not
  * recover); the first the judge accepts is taken.
  */
@@ -214,9 +214,10 @@ function consolidate(kan: Kan, c: ShrinkContext): Kan {
         break;
       }
     }
-    // fresh networks, narrowest first, in the layer of the weakest node
+    // fresh networks, narrowest first, in the layer of the weakest node; only with one hidden
+    // layer, where a fresh fit is cheap (deeper networks would retrain from scratch per width)
     const layer = order[0]!.layer;
-    for (let w = 1; !next && w < kan.width[layer]!; w++) {
+    for (let w = 1; !next && kan.width.length === 3 && w < kan.width[layer]!; w++) {
       const width = kan.width.map((n, l) => (l === layer ? w : n));
       const fresh = Kan.create(width, { G: c.grid, seed: c.seed });
       trainKan(fresh, c.train, {
