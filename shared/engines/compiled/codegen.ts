@@ -26,17 +26,32 @@ export interface CompiledStep {
   readonly source: string;
 }
 
-function literal(v: number): string {
+export function literal(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (v === Number.POSITIVE_INFINITY) return 'Infinity';
   if (v === Number.NEGATIVE_INFINITY) return '(-Infinity)';
   return v < 0 || Object.is(v, -0) ? `(${v === 0 ? '-0' : String(v)})` : String(v);
 }
 
-/** The float32 expression of an elementwise op over operand expressions (each a name or literal). */
+/** The float32 expression of an elementwise node over operand expressions (names or literals). */
 function elementwise(node: GraphNode, a: string[]): string {
+  return elementwiseExpression(node.op, node.attrs, a, Math.fround);
+}
+
+/**
+ * The expression of an elementwise ONNX op over operand expressions (each a name or a literal),
+ * in float64 unless the caller rounds (the engine wraps each result in Math.fround),
+ * e.g. ('Add', {}, ['v1', '2']) → 'v1 + 2'. Throws for an op that is not elementwise.
+ */
+export function elementwiseExpression(
+  op: string,
+  attrs: Readonly<Record<string, number | readonly number[]>>,
+  a: readonly (string | undefined)[],
+  /** How attribute constants are rounded: Math.fround as onnxruntime reads them, else kept. */
+  round: (v: number) => number = (v) => v,
+): string {
   const [x, y] = a as [string, string];
-  switch (node.op) {
+  switch (op) {
     case 'Add':
       return `${x} + ${y}`;
     case 'Sub':
@@ -55,8 +70,8 @@ function elementwise(node: GraphNode, a: string[]): string {
     case 'Relu':
       return `(${x} > 0 ? ${x} : 0)`;
     case 'LeakyRelu': {
-      const alpha = typeof node.attrs['alpha'] === 'number' ? (node.attrs['alpha'] as number) : 0.01;
-      return `(${x} > 0 ? ${x} : ${literal(Math.fround(alpha))} * ${x})`;
+      const alpha = typeof attrs['alpha'] === 'number' ? (attrs['alpha'] as number) : 0.01;
+      return `(${x} > 0 ? ${x} : ${literal(round(alpha))} * ${x})`;
     }
     case 'Tanh':
       return `Math.tanh(${x})`;
@@ -85,7 +100,7 @@ function elementwise(node: GraphNode, a: string[]): string {
       return e;
     }
     default:
-      throw new Error(`unreachable: ${node.op}`);
+      throw new Error(`${op} is not an elementwise op`);
   }
 }
 
