@@ -49,7 +49,8 @@ export interface CliResult {
 
 export function runCli(args: readonly string[], cwd: string): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, timeout: 30_000 }, (err, stdout, stderr) => {
+    // a generous limit: files run CLI processes several at a time beside another test worker
+    execFile(process.execPath, [BIN, ...args], { cwd, timeout: 90_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
