@@ -48,8 +48,9 @@ export interface CliResult {
 }
 
 /** Runs the built CLI; killed (code -1) after `timeoutMs`. */
-export function runCli(args: readonly string[], cwd: string, timeoutMs = 30_000): Promise<CliResult> {
+export function runCli(args: readonly string[], cwd: string, timeoutMs = 90_000): Promise<CliResult> {
   return new Promise((resolve) => {
+    // a generous limit: files run CLI processes several at a time beside another test worker
     execFile(process.execPath, [BIN, ...args], { cwd, timeout: timeoutMs }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr });
