@@ -15,6 +15,7 @@ import { ReferenceRunner } from '../shared/model/reference.js';
 import { Rng } from '../shared/numeric/rng.js';
 import { loadProfile } from '../shared/profiles.js';
 import type { Quantization } from '../shared/types/profile.js';
+import { attackCloud, benchAttacks } from './bench-attacks.js';
 import { benchDevice } from './bench-device.js';
 import { benchDiscovery } from './bench-discovery.js';
 import { benchFleet } from './bench-fleet.js';
@@ -170,6 +171,7 @@ async function main(): Promise<void> {
   if (wanted('select')) result['select'] = await benchSelect();
   if (wanted('device')) result['device'] = await benchDevice();
   if (wanted('fleet')) result['fleet'] = await benchFleet();
+  if (wanted('attacks')) result['attacks'] = await benchAttacks();
   process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : summarize(result));
 }
 
@@ -186,7 +188,7 @@ function summarize(result: Record<string, unknown>): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `--only a,b` limits the run to those sections (onnx, kan, discovery, training, select, device, fleet). */
+/** `--only a,b` limits the run to those sections (onnx, kan, discovery, training, select, device, fleet, attacks). */
 function wanted(section: string): boolean {
   const i = process.argv.indexOf('--only');
   return i < 0 || (process.argv[i + 1] ?? '').split(',').includes(section);
@@ -194,4 +196,5 @@ function wanted(section: string): boolean {
 
 // bench-fleet.ts forks this same script as its simulated-device processes
 if (process.argv.includes('--fleet-worker')) await fleetWorker();
+else if (process.argv.includes('--attack-cloud')) await attackCloud();
 else await main();
