@@ -16,6 +16,7 @@ import { ReferenceRunner } from '../shared/model/reference.js';
 import { Rng } from '../shared/numeric/rng.js';
 import { loadProfile } from '../shared/profiles.js';
 import type { Quantization } from '../shared/types/profile.js';
+import { attackCloud, benchAttacks } from './bench-attacks.js';
 import { benchDevice } from './bench-device.js';
 import { benchDiscovery } from './bench-discovery.js';
 import { benchFleet } from './bench-fleet.js';
@@ -239,6 +240,7 @@ async function main(): Promise<void> {
   if (wanted('fleet')) result['fleet'] = await benchFleet();
   if (wanted('footprint')) result['footprint'] = await benchFootprint();
   if (wanted('voice')) result['voice'] = await benchVoice();
+  if (wanted('attacks')) result['attacks'] = await benchAttacks();
   process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : summarize(result));
 }
 
@@ -257,7 +259,7 @@ function summarize(result: Record<string, unknown>): string {
 
 /**
  * `--only a,b` limits the run to those sections (onnx, kan, discovery, training, select, device,
- * fleet, footprint, voice).
+ * fleet, footprint, voice, attacks).
  */
 function wanted(section: string): boolean {
   const i = process.argv.indexOf('--only');
@@ -266,4 +268,5 @@ function wanted(section: string): boolean {
 
 // bench-fleet.ts forks this same script as its simulated-device processes
 if (process.argv.includes('--fleet-worker')) await fleetWorker();
+else if (process.argv.includes('--attack-cloud')) await attackCloud();
 else await main();

@@ -93,13 +93,17 @@ export async function startFleetBroker(options: FleetBrokerOptions): Promise<Fle
   const policy: BrokerPolicy = { ...createPolicy(registry, operator), ...options.policy };
 
   // Each connection's packet and queue bounds, raised for the operator once it has authenticated.
-  const limits = new WeakMap<object, { scanner: FrameScanner; outbound: OutboundLimit; address: string }>();
+  const limits = new WeakMap<
+    object,
+    { scanner: FrameScanner; outbound: OutboundLimit; address: string; settle: () => void }
+  >();
   const guard = new LoginGuard(options.loginGuard);
   const hooks = aedesHooks(policy, log, {
     guard,
     addressOf: (client) => limits.get(client.conn)?.address ?? '',
     onAuthenticated: (client, principal) => {
       const l = limits.get(client.conn);
+      l?.settle();
       if (l && principal.kind === 'operator') {
         l.scanner.limit = o.operatorMaxPacketBytes;
         l.outbound.maxQueuedBytes = o.operatorMaxQueuedBytes;
@@ -116,6 +120,24 @@ export async function startFleetBroker(options: FleetBrokerOptions): Promise<Fle
   const server: Server = createServer((socket) => {
     // request/response over MQTT (chunk downloads) stalls ~40 ms per round trip under Nagle
     socket.setNoDelay(true);
+    const address = socket.remoteAddress ?? '';
+    // a flooding or backed-off address is closed before aedes parses anything (login-guard.ts)
+    if (!guard.admitConnection(address)) {
+      const { busy, backoff } = guard.refused;
+      if ((busy + backoff) % 100 === 1) {
+        log(
+          `closing connections from ${address} at once: too many logins pending or failed (${busy + backoff} refused so far)`,
+        );
+      }
+      socket.destroy();
+      return;
+    }
+    let settled = false;
+    const settle = () => {
+      if (!settled) guard.settleConnection(address);
+      settled = true;
+    };
+    socket.once('close', settle);
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     const scanner = new FrameScanner(o.maxPacketBytes);
@@ -127,7 +149,7 @@ export async function startFleetBroker(options: FleetBrokerOptions): Promise<Fle
       (err) => log(`dropped packet from ${peer}: ${err.message}; connection closed`),
       outbound,
     );
-    limits.set(guarded, { scanner, outbound, address: socket.remoteAddress ?? '' });
+    limits.set(guarded, { scanner, outbound, address, settle });
     aedes.handle(guarded);
   });
   try {

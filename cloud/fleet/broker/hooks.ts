@@ -9,7 +9,18 @@ import { TOPIC_POLICY, tryParseTopic } from '../../../shared/types/topics.js';
 import type { BrokerPolicy, Principal } from './auth.js';
 import type { LoginGuard } from './login-guard.js';
 
-type Hooks = Required<Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe'>>;
+type Hooks = Required<
+  Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>
+>;
+
+/** Device-side control rows (JSON, each at most MAX_CONTROL_BYTES by its schema in shared/types/sync.ts). */
+const DEVICE_CONTROL_KINDS: ReadonlySet<string> = new Set([
+  'status',
+  'birth',
+  'reported',
+  'jobs/update',
+  'stream/get',
+]);
 
 /** CONNACK return codes, MQTT 3.1.1 §3.2.2.3 (aedes's AuthErrorCode is a const enum). */
 const CONNACK = { identifierRejected: 2, serverUnavailable: 3, badCredentials: 4 } as const;
@@ -43,6 +54,7 @@ export function aedesHooks(
   options: HookOptions = {},
 ): Hooks {
   const principals = new WeakMap<Client, Principal>();
+  let dropsOversized = 0;
   const authenticate = (client: Client, username: string | undefined, password: Buffer | undefined) => {
     const run = () => policy.authenticate(username, password, client.id);
     if (!options.guard) return run();
@@ -110,6 +122,20 @@ export function aedesHooks(
       }
       log(`denied publish by '${client.id}' to '${packet.topic}'`);
       done(new Error(`publish to '${packet.topic}' not authorized`));
+    },
+
+    // A control message over its bound is dropped here rather than delivered: every receiver
+    // would refuse it anyway (parseControl), after copying it (1,000 of 200 KiB grew the cloud).
+    authorizeForward(client, packet) {
+      if (packet.payload.length <= MAX_CONTROL_BYTES) return packet;
+      const kind = tryParseTopic(packet.topic)?.kind;
+      if (!kind || !DEVICE_CONTROL_KINDS.has(kind)) return packet;
+      if (dropsOversized++ % 100 === 0) {
+        log(
+          `not forwarding ${packet.payload.length}-byte '${kind}' messages (over ${MAX_CONTROL_BYTES}) to '${client.id}' (${dropsOversized} so far)`,
+        );
+      }
+      return null;
     },
 
     // A null subscription is refused with SUBACK return code 0x80 [MQTT-3.9.3]; the

@@ -5,11 +5,18 @@
  * device's login by 20 s (issue 16). So:
  * - at most `maxConcurrentChecks` checks run at once, and at most `maxQueuedChecks` wait; a
  *   CONNECT beyond that is refused at once (CONNACK 3, server unavailable) without a check;
- * - waiting checks are taken in turn across addresses (one per address per round), so a host
- *   that floods waits behind itself, not others ahead of it; one address may have at most
- *   `maxPendingPerAddress` checks running or waiting;
+ *   addresses whose logins have failed share one of those slots, so a device's check never
+ *   waits for a flood's to finish;
+ * - waiting checks are taken in turn across addresses (one per address per round, addresses
+ *   whose logins failed after those whose did not), so a host that floods waits behind itself,
+ *   not others behind it; one address may have at most `maxPendingPerAddress` checks running or
+ *   waiting;
  * - after `failuresBeforeBackoff` failed checks in a row, an address is refused without a
  *   check for a backoff that doubles with each further failure, up to `backoffMaxMs`.
+ * - the same two bounds apply when a TCP connection is accepted (admitConnection): an address
+ *   that is backed off, or already has `maxPendingPerAddress` connections that have not logged
+ *   in, is closed before the broker parses anything (a single-threaded broker otherwise spends
+ *   its time on the flood's CONNECTs while a device's waits behind them).
  * Known and unknown usernames pass through here alike, so none of this depends on the name.
  */
 
@@ -44,6 +51,8 @@ export type LoginRefusal = 'busy' | 'backoff';
 
 interface AddressState {
   pending: number;
+  /** Accepted connections that have not logged in (nor closed) yet. */
+  unsettled: number;
   failures: number;
   lastFailureMs: number;
   blockedUntilMs: number;
@@ -56,6 +65,8 @@ export class LoginGuard {
   readonly #waiting = new Map<string, (() => void)[]>();
   #queued = 0;
   #running = 0;
+  /** Checks running for addresses with failed logins (at most one while others may wait). */
+  #runningFailed = 0;
   /** CONNECTs refused without a check, by reason (for logs, tests and benchmarks). */
   readonly refused = { busy: 0, backoff: 0 };
 
@@ -81,18 +92,41 @@ export class LoginGuard {
     }
     a.pending++;
     try {
-      await this.#slot(address);
+      const suspect = await this.#slot(address);
       try {
         const result = await check();
         this.#record(a, failed(result));
         return result;
       } finally {
-        this.#release();
+        this.#release(suspect);
       }
     } finally {
       a.pending--;
       this.#forgetIdle();
     }
+  }
+
+  /**
+   * A TCP connection from `address` was accepted: false (close it at once) when the address is
+   * backed off or has `maxPendingPerAddress` connections not logged in; call settleConnection
+   * once a connection that was admitted has logged in or closed.
+   */
+  admitConnection(address: string): boolean {
+    const now = this.#o.now();
+    const a = this.#state(address, now);
+    const refusal =
+      a.blockedUntilMs > now ? 'backoff' : a.unsettled >= this.#o.maxPendingPerAddress ? 'busy' : null;
+    if (refusal) {
+      this.#refuse(refusal);
+      return false;
+    }
+    a.unsettled++;
+    return true;
+  }
+
+  settleConnection(address: string): void {
+    const a = this.#addresses.get(address);
+    if (a && a.unsettled > 0) a.unsettled--;
   }
 
   #refuse(why: LoginRefusal): LoginRefusal {
@@ -103,7 +137,7 @@ export class LoginGuard {
   #state(address: string, now: number): AddressState {
     let a = this.#addresses.get(address);
     if (!a) {
-      a = { pending: 0, failures: 0, lastFailureMs: 0, blockedUntilMs: 0 };
+      a = { pending: 0, unsettled: 0, failures: 0, lastFailureMs: 0, blockedUntilMs: 0 };
       this.#addresses.set(address, a);
     }
     // a quiet address starts over
@@ -127,32 +161,60 @@ export class LoginGuard {
     }
   }
 
-  #slot(address: string): Promise<void> {
-    if (this.#running < this.#o.maxConcurrentChecks) {
+  #suspect(address: string): boolean {
+    return (this.#addresses.get(address)?.failures ?? 0) > 0;
+  }
+
+  /** A free slot for this address now? Suspect addresses may hold one slot between them. */
+  #mayRun(address: string): boolean {
+    if (this.#running >= this.#o.maxConcurrentChecks) return false;
+    return !this.#suspect(address) || this.#runningFailed < 1 || this.#o.maxConcurrentChecks === 1;
+  }
+
+  /** Resolves with whether the check runs as a suspect address's once it has a slot. */
+  #slot(address: string): Promise<boolean> {
+    if (this.#mayRun(address)) {
+      const suspect = this.#suspect(address);
       this.#running++;
-      return Promise.resolve();
+      if (suspect) this.#runningFailed++;
+      return Promise.resolve(suspect);
     }
     this.#queued++;
     return new Promise((resolve) => {
       const q = this.#waiting.get(address);
-      if (q) q.push(resolve);
-      else this.#waiting.set(address, [resolve]);
+      const go = () => resolve(this.#suspect(address));
+      if (q) q.push(go);
+      else this.#waiting.set(address, [go]);
     });
   }
 
-  /** Hands the slot to the first waiting address, which then goes to the back of the round. */
-  #release(): void {
-    const first = this.#waiting.entries().next();
-    if (first.done) {
-      this.#running--;
-      return;
+  /**
+   * Frees a slot and hands free slots to waiting addresses: those without failed logins first,
+   * in turn (the first in the round, which then goes to the back), a suspect one only while no
+   * other suspect check runs.
+   */
+  #release(suspect: boolean): void {
+    this.#running--;
+    if (suspect) this.#runningFailed--;
+    while (this.#running < this.#o.maxConcurrentChecks) {
+      let pick: string | undefined;
+      for (const address of this.#waiting.keys()) {
+        if (!this.#suspect(address)) {
+          pick = address;
+          break;
+        }
+        if (pick === undefined && this.#mayRun(address)) pick = address;
+      }
+      const q = pick === undefined ? undefined : this.#waiting.get(pick);
+      if (pick === undefined || !q) return;
+      const next = q.shift()!;
+      this.#waiting.delete(pick);
+      if (q.length > 0) this.#waiting.set(pick, q);
+      this.#queued--;
+      this.#running++;
+      if (this.#suspect(pick)) this.#runningFailed++;
+      next();
     }
-    const [address, q] = first.value;
-    const next = q.shift()!;
-    this.#waiting.delete(address);
-    if (q.length > 0) this.#waiting.set(address, q);
-    this.#queued--;
-    next();
   }
 
   /** Keeps the table small: addresses with nothing pending and nothing to remember go. */
@@ -160,7 +222,12 @@ export class LoginGuard {
     if (this.#addresses.size < 10_000) return;
     const now = this.#o.now();
     for (const [k, a] of this.#addresses) {
-      if (a.pending === 0 && a.blockedUntilMs <= now && now - a.lastFailureMs > this.#o.backoffMaxMs) {
+      if (
+        a.pending === 0 &&
+        a.unsettled === 0 &&
+        a.blockedUntilMs <= now &&
+        now - a.lastFailureMs > this.#o.backoffMaxMs
+      ) {
         this.#addresses.delete(k);
       }
     }

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoginGuard } from '../../../../cloud/fleet/broker/login-guard.js';
-import { rawConnect } from '../../../helpers/raw-connect.js';
+import { rawConnect } from '../../../../cloud/fleet/broker/raw-connect.js';
 import { FLEET, type Fleet, startFleet } from '../helpers.js';
 
 let fleet: Fleet;
@@ -42,10 +42,11 @@ describe('a flood of bad CONNECTs', () => {
     expect(device.connected).toBe(true);
     await Promise.all(flood);
     expect(answers).toHaveLength(200);
-    // bad credentials (4) only for the few that were checked; the rest: server unavailable (3)
+    // bad credentials (4) only for the few that were checked; the rest were closed at accept
+    // (null) or refused with server unavailable (3), without a password check
     const checked = answers.filter((c) => c === 4).length;
     expect(checked).toBeLessThanOrEqual(24);
-    expect(answers.filter((c) => c === 3).length).toBe(200 - checked);
+    expect(answers.filter((c) => c === 3 || c === null).length).toBe(200 - checked);
     // fair turns: the device did not wait behind the flood's admitted checks (in arrival order
     // it would have waited for all of them)
     expect(checkedAtLogin).toBeLessThan(checked - 5);
@@ -60,8 +61,9 @@ describe('a flood of bad CONNECTs', () => {
       username: `${FLEET}.nobody`,
       password: 'x',
     });
-    expect(await again.done).toBe(3);
-    expect(fleet.logs.some((l) => /too many failed logins from its address/.test(l))).toBe(true);
+    const backoffs = fleet.broker.loginGuard.refused.backoff;
+    expect([null, 3]).toContain(await again.done);
+    expect(fleet.broker.loginGuard.refused.backoff).toBe(backoffs + 1);
     const creds = fleet.registry.addDevice({ fleet: FLEET, id: 'flood-ok-2' });
     const ok = rawConnect(port(), '127.0.0.3', {
       clientId: creds.username,
