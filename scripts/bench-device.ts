@@ -3,9 +3,13 @@
  * the runtime's StepSession under the profile's thread setting and default precision, and the
  * process's resident memory after loading it.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadForDevice } from '../device/runtime/bundle.js';
 import { calibrate, startEngine } from '../device/runtime/engine-start.js';
 import { StepSession } from '../device/runtime/step-session.js';
-import { exportModel } from '../shared/export/export.js';
+import { exportModel, writeBundle } from '../shared/export/export.js';
 import { classicLibrary } from '../shared/library/library.js';
 import { initModel } from '../shared/model/init.js';
 import { listProfiles, loadProfile } from '../shared/profiles.js';
@@ -23,15 +27,17 @@ export async function benchDevice(): Promise<Record<string, unknown>> {
   for (const name of listProfiles()) {
     const profile = loadProfile(name);
     const quant = profile.quantization.default;
-    const bundle = exportModel(model, { profile, quant });
-    const { session, info } = await startEngine(bundle.files['model.onnx'] as Uint8Array, {
+    const dir = join(mkdtempSync(join(tmpdir(), 'lk-bench-device-')), 'bundle');
+    writeBundle(dir, exportModel(model, { profile, quant }));
+    const loaded = await loadForDevice(dir, { profile });
+    const { session, info } = await startEngine(loaded, {
       engine: 'auto',
       profile,
     });
     const step = new StepSession(session, {
       inputs: 8,
       outputs: 1,
-      stateWidth: bundle.manifest.model.stateWidth,
+      stateWidth: loaded.manifest.model.stateWidth,
     });
     const l = await calibrate(step, 1, 2000);
     rows.push({

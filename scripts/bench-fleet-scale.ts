@@ -275,7 +275,7 @@ async function scalingRun(s: Setup, processes: number): Promise<Record<string, u
   const url = await freshStore(s, `scale_${processes}`);
   const clouds: CloudProc[] = [];
   for (let i = 0; i < processes; i++)
-    clouds.push(await startCloudProc(s.dataDir, url, s.mosquitto.url, `p${processes}-c${i}`));
+    clouds.push(await startCloudProc(s.dataDir, url, s.mosquitto.operatorUrl, `p${processes}-c${i}`));
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   const workers = await startDevices(s);
@@ -321,8 +321,8 @@ async function timeline(db: pg.Client): Promise<{ startMs: number; buckets: numb
 async function killRun(s: Setup): Promise<Record<string, unknown>> {
   const url = await freshStore(s, 'kill');
   const clouds = [
-    await startCloudProc(s.dataDir, url, s.mosquitto.url, 'k0'),
-    await startCloudProc(s.dataDir, url, s.mosquitto.url, 'k1'),
+    await startCloudProc(s.dataDir, url, s.mosquitto.operatorUrl, 'k0'),
+    await startCloudProc(s.dataDir, url, s.mosquitto.operatorUrl, 'k1'),
   ];
   const db = new pg.Client({ connectionString: url });
   await db.connect();
@@ -354,7 +354,7 @@ async function killRun(s: Setup): Promise<Record<string, unknown>> {
     // restarted at once under the same instance name, as a supervisor (systemd) would: its MQTT
     // sessions, and the messages the broker kept for them, come back
     const restartedAtMs = Date.now();
-    clouds[killed] = await startCloudProc(s.dataDir, url, s.mosquitto.url, clouds[killed]!.instance);
+    clouds[killed] = await startCloudProc(s.dataDir, url, s.mosquitto.operatorUrl, clouds[killed]!.instance);
     const restartMs = Date.now() - restartedAtMs;
     const { sent, acked } = await offered;
     const stored = await drain(db, acked, 180_000);

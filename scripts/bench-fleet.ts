@@ -165,7 +165,7 @@ async function runOne(
     }
     const cloud = await startCloud({
       dataDir,
-      broker: mosquitto ? mosquitto.url : 'embedded',
+      broker: mosquitto ? mosquitto.operatorUrl : 'embedded',
       mqttPort: 0,
       httpPort: 0,
       host: '127.0.0.1',

@@ -3,13 +3,14 @@
  * of a fixed-tanh liquid model, of the hybrid while its selectors mix every library entry, and of
  * the hybrid once the choice is hard; the whole training (search and race) against the tanh
  * model's; plus the exported step latency of the hard hybrid next to
- * the tanh model's (onnxruntime-node, one thread).
+ * the tanh model's (onnxruntime-node, one thread). And the stateful truncated-BPTT epoch that
+ * forecasting trains with against the sequence-to-one windowed epoch it replaced, same data.
  */
 import { performance } from 'node:perf_hooks';
 import { stepLatencyUs } from '../cloud/train/compare.js';
 import { type TrainData, TrainingRun } from '../cloud/train/run.js';
 import { TRAIN_DEFAULTS, trainHybrid } from '../cloud/train/trainer.js';
-import { forecastWindows } from '../cloud/train/windows.js';
+import { forecastData, forecastWindows } from '../cloud/train/windows.js';
 import { parseNumericCsv, selectColumns } from '../shared/io/csv.js';
 import { classicLibrary } from '../shared/library/library.js';
 import { initModel } from '../shared/model/init.js';
@@ -47,6 +48,39 @@ function secondsPerEpoch<K extends string>(models: Record<K, HybridModel>, data:
   ) as Record<K, { s: number; model: HybridModel }>;
 }
 
+/**
+ * Median seconds per epoch of the same model trained statefully on the stream and windowed on
+ * the windows cut from it (each epoch includes its validation), taking turns epoch by epoch.
+ */
+function streamVsWindowed(model: HybridModel, epochs: number) {
+  const table = parseNumericCsv(`v\n${Array.from(series(1200)).join('\n')}`, 'synthetic');
+  const data = forecastData(
+    selectColumns(table, ['v'], 'synthetic'),
+    1,
+    0,
+    { window: 16, horizon: 1 },
+    'synthetic',
+  );
+  const o = { ...TRAIN_DEFAULTS, seed: 1, epochs, patience: 1000 };
+  const runs = [
+    { run: new TrainingRun(model, 'stateful', o), data: data as TrainData, times: [] as number[] },
+    {
+      run: new TrainingRun(model, 'windowed', o),
+      data: { train: data.train, val: data.val },
+      times: [] as number[],
+    },
+  ];
+  for (let e = 1; e <= epochs; e++) {
+    for (const r of runs) {
+      const t0 = performance.now();
+      r.run.advance(e, r.data, () => {});
+      r.times.push((performance.now() - t0) / 1000);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  return { stateful: median(runs[0]!.times), windowed: median(runs[1]!.times) };
+}
+
 /** Wall seconds of a whole training: for the hybrid the search and the race. */
 function secondsToTrain(model: HybridModel, data: TrainData, epochs: number) {
   const t0 = performance.now();
@@ -82,6 +116,7 @@ export async function benchTraining(): Promise<Record<string, unknown>> {
   const wholeEpochs = 8;
   const wholeTanh = secondsToTrain(make('tanh'), data, wholeEpochs);
   const wholeHybrid = secondsToTrain(make(), data, wholeEpochs);
+  const perEpoch = streamVsWindowed(make('tanh'), epochs);
   const tanhUs = await stepLatencyUs(tanh.model);
   const hybridUs = await stepLatencyUs(hard.model);
   const r = (v: number) => Math.round(v * 1000) / 1000;
@@ -100,10 +135,15 @@ export async function benchTraining(): Promise<Record<string, unknown>> {
       hybrid_search_and_race: { s: r(wholeHybrid.s), epochs_run: wholeHybrid.epochs },
     },
     step_us: { liquid_tanh: tanhUs, hybrid_hard: hybridUs },
+    stateful_vs_windowed: {
+      s_per_epoch: { stateful_tbptt: r(perEpoch.stateful), windowed_seq_to_one: r(perEpoch.windowed) },
+      ratio: r(perEpoch.stateful / perEpoch.windowed),
+    },
     targets: {
       soft_le_3x: soft.s / tanh.s <= 3,
       hard_le_1_2x: hard.s / tanh.s <= 1.2,
       step_latency_le_1_2x: hybridUs / tanhUs <= 1.2,
+      stateful_epoch_le_1_5x_windowed: perEpoch.stateful / perEpoch.windowed <= 1.5,
     },
   };
 }

@@ -1,12 +1,13 @@
 /**
  * `npm run bench [-- --json]`: per-step latency of a 32-neuron, 8-input liquid hybrid (hard tanh,
  * as deployed) in the TypeScript reference and in onnxruntime (step graph per call, sequence
- * graph per step), fp32 and int8, plus file sizes; for 'native' also the step graph through
+ * graph per step) and in the compiled ('js') engine, fp32 and int8, plus file sizes; for 'native' also the step graph through
  * onnxruntime's public run() (engine fast path off) and at optimisation level 'all'. Everything
  * is measured side by side in one run and reported with ratios, since absolute times on a shared
  * machine are noisy.
  */
 import { performance } from 'node:perf_hooks';
+import { StepSession } from '../device/runtime/step-session.js';
 import { type EngineName, type EngineSession, getEngine } from '../shared/engines/index.js';
 import { exportModel } from '../shared/export/export.js';
 import { classicLibrary } from '../shared/library/library.js';
@@ -15,14 +16,17 @@ import { ReferenceRunner } from '../shared/model/reference.js';
 import { Rng } from '../shared/numeric/rng.js';
 import { loadProfile } from '../shared/profiles.js';
 import type { Quantization } from '../shared/types/profile.js';
+import { attackCloud, benchAttacks } from './bench-attacks.js';
 import { benchDevice } from './bench-device.js';
 import { benchDiscovery } from './bench-discovery.js';
 import { benchFleet } from './bench-fleet.js';
 import { benchFleetScale } from './bench-fleet-scale.js';
 import { fleetWorker } from './bench-fleet-worker.js';
+import { benchFootprint } from './bench-footprint.js';
 import { benchKan } from './bench-kan.js';
 import { benchSelect } from './bench-select.js';
 import { benchTraining } from './bench-training.js';
+import { benchVoice } from './bench-voice.js';
 
 interface Stats {
   p50_us: number;
@@ -148,17 +152,81 @@ async function benchOnnx(): Promise<Record<string, unknown>> {
     }
   }
   result['onnxruntime'] = engines;
+  result['compiled'] = await benchCompiled(model, profile, x64, x32, engines);
   result['file_bytes'] = {
     ...files,
     int8_over_fp32: Math.round((files['int8']! / files['fp32']!) * 1000) / 1000,
   };
   const native = engines['native_fp32'] as { step_graph: Stats; sequence_per_step_over_ts: number };
+  const compiled = result['compiled'] as {
+    fp32: { kernel: Stats };
+    kernel_speedup_over_native_step_graph: number;
+  };
   result['targets'] = {
+    compiled_step_p50_le_5us: compiled.fp32.kernel.p50_us <= 5,
+    compiled_step_p99_le_20us: compiled.fp32.kernel.p99_us <= 20,
+    compiled_ge_5x_native_step_graph: compiled.kernel_speedup_over_native_step_graph >= 5,
     sequence_per_step_within_1_5x_ts: native.sequence_per_step_over_ts <= 1.5,
     step_graph_p50_le_15us: native.step_graph.p50_us <= 15,
     int8_file_le_35pct: (result['file_bytes'] as { int8_over_fp32: number }).int8_over_fp32 <= 0.35,
   };
   return result;
+}
+
+/** Per-call times of `f` (after a warm-up), µs. */
+function timeCalls(f: () => void, calls = STEP_CALLS * 4): Stats {
+  for (let i = 0; i < 2000; i++) f();
+  const times: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const t0 = performance.now();
+    f();
+    times.push((performance.now() - t0) * 1000);
+  }
+  return stats(times);
+}
+
+/**
+ * The compiled ('js') engine on the same bundles: its step function alone (what a step costs the
+ * device), through the device's StepSession, and through the Engine interface's run() like the
+ * onnxruntime figures above. Ratios against onnxruntime-node's step graph measured in this run.
+ */
+async function benchCompiled(
+  model: ReturnType<typeof initModel>,
+  profile: ReturnType<typeof loadProfile>,
+  x64: Float64Array,
+  x32: Float32Array,
+  engines: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const quant of ['fp32', 'int8'] as Quantization[]) {
+    const bundle = exportModel(model, { profile, quant });
+    const session = await (await getEngine('js')).load(bundle.files['model.onnx'] as Uint8Array);
+    const c = session.compiled!;
+    c.inputs['dt']![0] = 1;
+    let i = 0;
+    const kernel = timeCalls(() => {
+      const j = i++ % WINDOW;
+      c.inputs['input']!.set(x32.subarray(j * INPUTS, (j + 1) * INPUTS));
+      c.inputs['state']!.set(c.outputs['state_out']!);
+      c.step();
+    });
+    const step = new StepSession(session, { inputs: INPUTS, outputs: 1, stateWidth: HIDDEN });
+    const stepTimes: number[] = [];
+    for (let k = 0; k < STEP_CALLS + 200; k++) {
+      const j = k % WINDOW;
+      const row = x64.subarray(j * INPUTS, (j + 1) * INPUTS);
+      const t0 = performance.now();
+      await step.step(row, 1);
+      if (k >= 200) stepTimes.push((performance.now() - t0) * 1000);
+    }
+    out[quant] = { kernel, step_session: stats(stepTimes), engine_run: await benchStepGraph(session, x32) };
+  }
+  const native = (engines['native_fp32'] as { step_graph: Stats }).step_graph;
+  const fp32 = out['fp32'] as { kernel: Stats; step_session: Stats };
+  out['kernel_speedup_over_native_step_graph'] = Math.round((native.p50_us / fp32.kernel.p50_us) * 10) / 10;
+  out['step_session_speedup_over_native_step_graph'] =
+    Math.round((native.p50_us / fp32.step_session.p50_us) * 10) / 10;
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -172,6 +240,9 @@ async function main(): Promise<void> {
   if (wanted('device')) result['device'] = await benchDevice();
   if (wanted('fleet')) result['fleet'] = await benchFleet();
   if (wanted('fleet-scale')) result['fleet-scale'] = await benchFleetScale();
+  if (wanted('footprint')) result['footprint'] = await benchFootprint();
+  if (wanted('voice')) result['voice'] = await benchVoice();
+  if (wanted('attacks')) result['attacks'] = await benchAttacks();
   process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : summarize(result));
 }
 
@@ -188,7 +259,10 @@ function summarize(result: Record<string, unknown>): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `--only a,b` limits the run to those sections (onnx, kan, discovery, training, select, device, fleet, fleet-scale). */
+/**
+ * `--only a,b` limits the run to those sections (onnx, kan, discovery, training, select, device,
+ * fleet, fleet-scale, footprint, voice, attacks).
+ */
 function wanted(section: string): boolean {
   const i = process.argv.indexOf('--only');
   return i < 0 || (process.argv[i + 1] ?? '').split(',').includes(section);
@@ -196,4 +270,5 @@ function wanted(section: string): boolean {
 
 // bench-fleet.ts forks this same script as its simulated-device processes
 if (process.argv.includes('--fleet-worker')) await fleetWorker();
+else if (process.argv.includes('--attack-cloud')) await attackCloud();
 else await main();

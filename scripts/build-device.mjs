@@ -1,8 +1,16 @@
-// The device runtime as one deployable folder, dist/device/: the CLI bundled by esbuild with
-// everything but onnxruntime-node and onnxruntime-web inlined, plus onnxruntime-node (with only
-// its linux arm64 and x64 binaries) and onnxruntime-common copied beside it, so a board needs
-// Node and nothing from npm. onnxruntime-web is left out of the folder: it is the wasm fallback,
-// installed separately where a board needs it (e.g. 32-bit ARM).
+// The device runtime as one deployable folder that runs when copied to an empty directory on a
+// board with Node 20 and nothing from npm:
+//
+//   node scripts/build-device.mjs [--arch arm64|x64] [--lite] [--out DIR]
+//
+// The CLI is bundled by esbuild with code splitting, so what a run does not use (the MQTT client
+// and sync agent, the selection, onnxruntime) is a separate chunk loaded on first use. Beside it:
+// the launcher (which refuses a bundle built for another architecture before loading anything),
+// build.json (what was built), the firmware profiles and, unless --lite:
+//   onnxruntime-node with the linux binaries of --arch only (default: this machine's),
+//   onnxruntime-web with only the files its Node build loads (ort.node.min.mjs and the plain SIMD
+//   wasm build, about 14 MB of the package's 143 MB), and onnxruntime-common.
+// A --lite bundle ships only the compiled engine: no onnxruntime at all, and no architecture.
 import {
   cpSync,
   existsSync,
@@ -13,12 +21,27 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 
+const ARCHES = ['arm64', 'x64'];
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'dist', 'device');
+const { values: flags } = parseArgs({
+  options: {
+    arch: { type: 'string' },
+    lite: { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+});
+const lite = flags.lite;
+const arch = flags.arch ?? (ARCHES.includes(process.arch) ? process.arch : 'arm64');
+if (!ARCHES.includes(arch)) {
+  console.error(`build-device: --arch must be one of ${ARCHES.join(', ')}, got '${arch}'`);
+  process.exit(2);
+}
+const out = resolve(flags.out ?? join(root, 'dist', 'device'));
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
@@ -26,25 +49,42 @@ await build({
   entryPoints: { 'liquidkan-device': join(root, 'cli', 'device-main.ts') },
   outdir: out,
   bundle: true,
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   platform: 'node',
   target: 'node20',
   format: 'esm',
   minify: true,
   external: ['onnxruntime-node', 'onnxruntime-web'],
-  // bundled CommonJS (protobufjs) calls require(); give the ESM bundle one
+  // bundled CommonJS (protobufjs, mqtt's dependencies) calls require(); give each chunk one
   banner: {
     js: "import { createRequire as __lkRequire } from 'node:module'; const require = __lkRequire(import.meta.url);",
   },
   logLevel: 'warning',
 });
+
+const built = { lite, arch: lite ? null : arch, platform: 'linux' };
+writeFileSync(join(out, 'build.json'), `${JSON.stringify(built, null, 2)}\n`);
+// The launcher checks the architecture before the bundle (and any addon) is loaded.
 writeFileSync(
   join(out, 'liquidkan-device.mjs'),
-  [
-    '#!/usr/bin/env node',
-    "import { main } from './liquidkan-device.js';",
-    'process.exitCode = await main(process.argv.slice(2));',
-    '',
-  ].join('\n'),
+  `#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+// A small young generation: a step allocates little, and 1 MiB semi-spaces keep a board's
+// resident memory about 6 MiB lower than V8's default of up to 16 MiB each.
+setFlagsFromString('--max-semi-space-size=1');
+setFlagsFromString('--semi-space-growth-factor=1');
+const built = JSON.parse(readFileSync(new URL('./build.json', import.meta.url), 'utf8'));
+if (built.arch && built.arch !== process.arch) {
+  process.stderr.write(
+    \`liquidkan-device: this bundle was built for linux-\${built.arch} (npm run build:device -- --arch \${built.arch}) and this machine is linux-\${process.arch}; build one with --arch \${process.arch === 'arm64' || process.arch === 'x64' ? process.arch : 'arm64'}, or a --lite bundle, which runs anywhere\\n\`,
+  );
+  process.exit(2);
+}
+const { main } = await import('./liquidkan-device.js');
+process.exitCode = await main(process.argv.slice(2));
+`,
   { mode: 0o755 },
 );
 // named liquidkan so that packageRoot() finds this folder, and the profiles it names by name
@@ -56,18 +96,36 @@ writeFileSync(
 cpSync(join(root, 'firmware-profiles'), join(out, 'firmware-profiles'), { recursive: true });
 
 const nm = join(root, 'node_modules');
-const ortNode = join(out, 'node_modules', 'onnxruntime-node');
-cpSync(join(nm, 'onnxruntime-node'), ortNode, {
-  recursive: true,
-  filter: (src) => {
-    const rel = src.slice(join(nm, 'onnxruntime-node').length);
-    const m = /[\\/]bin[\\/]napi-v\d+[\\/]([^\\/]+)(?:[\\/]([^\\/]+))?/.exec(rel);
-    if (!m) return true;
-    if (m[1] !== 'linux') return false;
-    return m[2] === undefined || m[2] === 'arm64' || m[2] === 'x64';
-  },
-});
-cpSync(join(nm, 'onnxruntime-common'), join(out, 'node_modules', 'onnxruntime-common'), { recursive: true });
+const modules = join(out, 'node_modules');
+if (!lite) {
+  // onnxruntime-node: its JS, and the binaries of one architecture (no install scripts)
+  const ortNode = join(nm, 'onnxruntime-node');
+  cpSync(ortNode, join(modules, 'onnxruntime-node'), {
+    recursive: true,
+    filter: (src) => {
+      const rel = src.slice(ortNode.length).replaceAll('\\', '/');
+      if (rel.startsWith('/script')) return false;
+      const m = /^\/bin\/napi-v\d+(?:\/([^/]+))?(?:\/([^/]+))?/.exec(rel);
+      if (!m) return true;
+      if (m[1] === undefined) return true;
+      if (m[1] !== 'linux') return false;
+      return m[2] === undefined || m[2] === arch;
+    },
+  });
+  // onnxruntime-web: what `import 'onnxruntime-web'` loads in Node, nothing else
+  const web = join(nm, 'onnxruntime-web');
+  const webOut = join(modules, 'onnxruntime-web');
+  mkdirSync(join(webOut, 'dist'), { recursive: true });
+  cpSync(join(web, 'package.json'), join(webOut, 'package.json'));
+  for (const f of ['ort.node.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'])
+    cpSync(join(web, 'dist', f), join(webOut, 'dist', f));
+  // onnxruntime-common: the CommonJS and ESM builds, without source maps or typings
+  const common = join(nm, 'onnxruntime-common');
+  cpSync(common, join(modules, 'onnxruntime-common'), {
+    recursive: true,
+    filter: (src) => !/\.(map|d\.ts)$/.test(src) && !src.slice(common.length).startsWith('/lib'),
+  });
+}
 
 function size(p) {
   const s = statSync(p);
@@ -75,8 +133,8 @@ function size(p) {
   return readdirSync(p).reduce((sum, f) => sum + size(join(p, f)), 0);
 }
 const mb = (b) => `${(b / 1048576).toFixed(1)} MiB`;
-const js = size(join(out, 'liquidkan-device.js'));
+const js = size(join(out, 'liquidkan-device.js')) + size(join(out, 'chunks'));
+const parts = lite ? 'compiled engine only' : `onnxruntime ${mb(existsSync(modules) ? size(modules) : 0)}`;
 console.log(
-  `dist/device: ${mb(size(out))} (bundle ${(js / 1024).toFixed(0)} KiB, onnxruntime-node ${mb(size(ortNode))})`,
+  `${out}: ${mb(size(out))} (${lite ? 'lite' : `linux-${arch}`}; JavaScript ${(js / 1024).toFixed(0)} KiB, ${parts})`,
 );
-if (!existsSync(join(ortNode, 'bin'))) console.warn('warning: onnxruntime-node has no bin/ folder');

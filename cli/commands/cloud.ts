@@ -54,7 +54,12 @@ export const cloudCommand: Command = {
       default: '1883',
     },
     'http-port': { type: 'string', value: 'H', description: 'HTTP port (0 = any)', default: '8080' },
-    host: { type: 'string', value: 'ADDR', description: 'interface to listen on', default: '0.0.0.0' },
+    host: {
+      type: 'string',
+      value: 'ADDR',
+      description: 'interface the broker and HTTP listen on (0.0.0.0 for devices on other machines)',
+      default: '127.0.0.1',
+    },
     trust: {
       type: 'string',
       value: 'PUBFILE',
@@ -135,7 +140,9 @@ export const cloudCommand: Command = {
     const stopSignal = stopSignalPromise();
     const err = (line: string) => process.stderr.write(`${line}\n`);
     err(`liquidkan cloud: broker ${cloud.brokerUrl}, HTTP ${cloud.httpUrl}`);
-    err(`liquidkan cloud: operator token in ${cloud.tokenFile}; Ctrl-C to stop`);
+    err(
+      `liquidkan cloud: operator token in ${cloud.tokenFile}, read-only viewer token in ${cloud.viewerTokenFile}; Ctrl-C to stop`,
+    );
     err(
       closeLoop
         ? 'liquidkan cloud: closing the loop: persistent fleet hunger → discovery → library release'
@@ -143,7 +150,12 @@ export const cloudCommand: Command = {
     );
     if (ctx.json) {
       ctx.stdout(
-        JSON.stringify({ brokerUrl: cloud.brokerUrl, httpUrl: cloud.httpUrl, tokenFile: cloud.tokenFile }),
+        JSON.stringify({
+          brokerUrl: cloud.brokerUrl,
+          httpUrl: cloud.httpUrl,
+          tokenFile: cloud.tokenFile,
+          viewerTokenFile: cloud.viewerTokenFile,
+        }),
       );
     }
     await closeOnSignal(await stopSignal, () => cloud.close(), err);

@@ -1,5 +1,5 @@
 import { compareFlavours } from '../../cloud/train/compare.js';
-import { forecastWindows } from '../../cloud/train/windows.js';
+import { forecastData } from '../../cloud/train/windows.js';
 import { InputError } from '../../shared/errors.js';
 import { readNumericCsv, selectColumns } from '../../shared/io/csv.js';
 import { loadLibrary } from '../../shared/library/library.js';
@@ -39,7 +39,7 @@ export const compareCommand: Command = {
     if (!table.columns.includes(target)) {
       throw new InputError(`${file}: no target column '${target}' (columns: ${table.columns.join(', ')})`);
     }
-    const data = forecastWindows(
+    const data = forecastData(
       selectColumns(table, [target], file),
       1,
       0,

@@ -20,7 +20,7 @@ export const deviceCommand: Command = {
   name: 'device',
   summary: 'run a model on this board: stream inputs, adapt τ, select, watch drift',
   usage:
-    'device [--model DIR] --profile NAME --input FILE|- [--format csv|jsonl|wav|auto] [--target COL] [--rate HZ] [--engine native|wasm|auto] [--adapt-tau|--no-adapt-tau] [--select [--select-after N]] [--quiet] [--broker URL --fleet F --id ID --credentials FILE --trust PUBFILE --data DIR [--telemetry-interval-ms N]] --json',
+    'device [--model DIR] --profile NAME --input FILE|- [--format csv|jsonl|wav|auto] [--target COL] [--rate HZ] [--engine js|native|wasm|auto] [--adapt-tau|--no-adapt-tau] [--select [--select-after N]] [--threshold P] [--smooth-clips N] [--refractory-ms MS] [--clip-lines] [--quiet] [--broker URL --fleet F --id ID --credentials FILE --trust PUBFILE --data DIR [--telemetry-interval-ms N]] --json',
   flags: {
     model: {
       type: 'string',
@@ -48,7 +48,12 @@ export const deviceCommand: Command = {
       default: '0',
     },
     horizon: { type: 'string', value: 'H', description: 'samples between a prediction and its label' },
-    engine: { type: 'string', value: 'native|wasm|auto', description: 'inference engine', default: 'auto' },
+    engine: {
+      type: 'string',
+      value: 'js|native|wasm|auto',
+      description: 'inference engine (js: the compiled engine)',
+      default: 'auto',
+    },
     threads: { type: 'string', value: 'N', description: "intra-op threads (default: the profile's)" },
     quant: {
       type: 'string',
@@ -73,7 +78,26 @@ export const deviceCommand: Command = {
       default: '1000',
     },
     'no-latency-check': { type: 'boolean', description: "skip the profile's step latency budget check" },
-    'clip-hop-ms': { type: 'string', value: 'MS', description: 'time between voice clips', default: '250' },
+    'clip-hop-ms': { type: 'string', value: 'MS', description: 'time between voice clips', default: '100' },
+    threshold: {
+      type: 'string',
+      value: 'P',
+      description: 'voice: smoothed posterior a keyword must reach to be detected',
+      default: '0.8',
+    },
+    'smooth-clips': {
+      type: 'string',
+      value: 'N',
+      description: 'voice: clips whose posteriors are averaged',
+      default: '3',
+    },
+    'refractory-ms': {
+      type: 'string',
+      value: 'MS',
+      description: 'voice: time after a detection in which no other fires',
+      default: '1000',
+    },
+    'clip-lines': { type: 'boolean', description: 'voice: a line per clip besides the detections' },
     classes: { type: 'string', value: 'NAMES', description: 'class names of a classifier, comma-separated' },
     quiet: { type: 'boolean', description: 'no per-step output lines' },
     broker: {
@@ -126,7 +150,7 @@ export const deviceCommand: Command = {
       ...(model ? { model } : {}),
       profile: loadProfile(stringFlag(f, 'profile')),
       ...(quant ? { quant } : {}),
-      engine: choiceFlag(f, 'engine', ['native', 'wasm', 'auto'] as const),
+      engine: choiceFlag(f, 'engine', ['js', 'native', 'wasm', 'auto'] as const),
       ...(optionalString(f, 'threads') ? { threads: intFlag(f, 'threads', 1) } : {}),
       input: stringFlag(f, 'input'),
       format: choiceFlag(f, 'format', ['csv', 'jsonl', 'wav', 'auto'] as const),
@@ -139,6 +163,12 @@ export const deviceCommand: Command = {
       selectBudgetMs: numberFlag(f, 'select-budget-ms'),
       latencyCheck: f['no-latency-check'] !== true,
       clipHopMs: numberFlag(f, 'clip-hop-ms'),
+      detector: {
+        threshold: numberFlag(f, 'threshold'),
+        smoothClips: intFlag(f, 'smooth-clips', 1),
+        refractoryS: numberFlag(f, 'refractory-ms') / 1000,
+      },
+      clipLines: f['clip-lines'] === true,
       classes: list('classes'),
       emit: f['quiet'] === true ? null : ctx.stdout,
       log: (line: string) => process.stderr.write(`device: ${line}\n`),
@@ -164,6 +194,12 @@ export const deviceCommand: Command = {
           : '') +
         `, skipped ${s.skipped_samples.total}, clamped ${s.clamped_values}, drift events ${s.drift_events.length}\n`,
     );
+    const b = s.latency_budget;
+    if (b?.run?.status === 'over' || b?.status === 'over') {
+      process.stderr.write(
+        `device: over profile '${s.engine.profile}' stepLatencyBudgetUs ${b.stepLatencyBudgetUs}: calibration p50 ${b.calibration.p50.toFixed(1)} µs, run p50 ${b.run?.p50.toFixed(1) ?? '-'} µs (kept running)\n`,
+      );
+    }
   },
 };
 

@@ -123,11 +123,21 @@ export const devicesListCommand: Command = {
 export const devicesMosquittoCommand: Command = {
   name: 'mosquitto',
   summary: 'write a Mosquitto config with the cloud account; later `devices add` calls add to it',
-  usage: 'mosquitto --data DIR [--port P] [--host ADDR] [--json]',
+  usage: 'mosquitto --data DIR [--port P] [--host ADDR] [--operator-port P] [--json]',
   flags: {
     data: DATA_FLAG,
-    port: { type: 'string', value: 'P', description: 'Mosquitto listener port', default: '1883' },
-    host: { type: 'string', value: 'ADDR', description: 'interface to listen on', default: '0.0.0.0' },
+    port: { type: 'string', value: 'P', description: 'Mosquitto listener port for devices', default: '1883' },
+    host: {
+      type: 'string',
+      value: 'ADDR',
+      description: 'interface the device listener is on (0.0.0.0 for devices on other machines)',
+      default: '127.0.0.1',
+    },
+    'operator-port': {
+      type: 'string',
+      value: 'P',
+      description: "port of the cloud's listener on 127.0.0.1 (default: --port + 1)",
+    },
     json: JSON_FLAG,
   },
   async run(ctx) {
@@ -137,7 +147,9 @@ export const devicesMosquittoCommand: Command = {
     const data = stringFlag(ctx.flags, 'data');
     const port = portFlag(ctx.flags, 'port', 1);
     const files = new MosquittoFiles(MosquittoFiles.dirFor(data)).setOperator(loadOrCreateOperator(data));
-    const conf = files.writeConf({ port, host: stringFlag(ctx.flags, 'host') });
+    const operatorPort =
+      ctx.flags['operator-port'] === undefined ? port + 1 : portFlag(ctx.flags, 'operator-port', 1);
+    const conf = files.writeConf({ port, host: stringFlag(ctx.flags, 'host'), operatorPort });
     const registry = DeviceRegistry.open(data);
     const known = new Set(files.usernames());
     const missing = registry
@@ -150,7 +162,7 @@ export const devicesMosquittoCommand: Command = {
       return;
     }
     ctx.info(
-      `wrote ${conf}; run: mosquitto -c ${conf}, then: liquidkan cloud --data ${data} --broker mqtt://HOST:${port}`,
+      `wrote ${conf}; run: mosquitto -c ${conf}, then: liquidkan cloud --data ${data} --broker mqtt://127.0.0.1:${operatorPort} (devices: mqtt://HOST:${port})`,
     );
     if (missing.length > 0)
       ctx.info(

@@ -1,11 +1,6 @@
 import { existsSync } from 'node:fs';
-import { forecastHeldOut, type HeldOut, voiceHeldOut } from '../../cloud/train/held-out.js';
-import {
-  readTrainingRecord,
-  rebuildForecastData,
-  type TrainingRecord,
-} from '../../cloud/train/training-record.js';
-import { exportModel, writeBundle } from '../../shared/export/export.js';
+import type { HeldOut } from '../../cloud/train/held-out.js';
+import type { TrainingRecord } from '../../cloud/train/training-record.js';
 import { loadModelDir } from '../../shared/model/store.js';
 import { loadProfile } from '../../shared/profiles.js';
 import { QUANTIZATIONS } from '../../shared/types/profile.js';
@@ -16,6 +11,9 @@ import { type Command, choiceFlag, JSON_FLAG, stringFlag } from '../command.js';
  * and the validation loss an int8 export's mixed precision is chosen on.
  */
 async function heldOutOf(record: TrainingRecord | null): Promise<HeldOut | Record<string, never>> {
+  // imported here: the board's bundle (cli/device-main.ts) loads them only when it exports
+  const { forecastHeldOut, voiceHeldOut } = await import('../../cloud/train/held-out.js');
+  const { rebuildForecastData } = await import('../../cloud/train/training-record.js');
   if (record?.task === 'forecast' && existsSync(record.data))
     return forecastHeldOut(rebuildForecastData(record));
   if (record?.task === 'classify') {
@@ -50,6 +48,8 @@ export const exportCommand: Command = {
     const dir = stringFlag(ctx.flags, 'model');
     const model = loadModelDir(dir);
     // a trained model's test windows, when its data is still where training found it
+    const { readTrainingRecord } = await import('../../cloud/train/training-record.js');
+    const { exportModel, writeBundle } = await import('../../shared/export/export.js');
     const record = readTrainingRecord(dir);
     const bundle = exportModel(model, {
       profile,

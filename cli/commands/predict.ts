@@ -1,4 +1,3 @@
-import { predictSequence } from '../../device/predict.js';
 import { InputError } from '../../shared/errors.js';
 import { readNumericCsv } from '../../shared/io/csv.js';
 import { loadModelDir } from '../../shared/model/store.js';
@@ -42,6 +41,7 @@ export const predictCommand: Command = {
     }
     const engine = choiceFlag(ctx.flags, 'engine', ['ts', 'onnx'] as const);
     const quant = choiceFlag(ctx.flags, 'quant', QUANTIZATIONS);
+    const { predictSequence } = await import('../../device/predict.js');
     const result = await predictSequence(model, table.values, { engine, quant });
     const rows: number[][] = [];
     for (let t = 0; t < table.rows; t++) {

@@ -18,7 +18,7 @@ import { type Command, intFlag, JSON_FLAG, numberFlag, optionalString, stringFla
 export const releaseCreateCommand: Command = {
   name: 'create',
   summary: 'sign a library or an exported model into a release file',
-  usage: 'create (--library classic|DIR | --model DIR) --key FILE --out FILE',
+  usage: 'create (--library classic|DIR | --model DIR) --key FILE --out FILE [--downgrade]',
   flags: {
     library: {
       type: 'string',
@@ -29,6 +29,10 @@ export const releaseCreateCommand: Command = {
     key: { type: 'string', value: 'FILE', description: 'Ed25519 private key (release.key)', required: true },
     out: { type: 'string', value: 'FILE', description: 'release file to write', required: true },
     'chunk-bytes': { type: 'string', value: 'N', description: 'bytes per MQTT chunk', default: '65536' },
+    downgrade: {
+      type: 'boolean',
+      description: 'sign the downgrade marker: devices that ran a newer release install this one',
+    },
     version: {
       type: 'string',
       value: 'V',
@@ -57,6 +61,7 @@ export const releaseCreateCommand: Command = {
       chunkBytes: intFlag(ctx.flags, 'chunk-bytes', 1),
       ...(version !== undefined ? { version } : {}),
       ...(profiles?.length ? { profiles } : {}),
+      ...(ctx.flags['downgrade'] === true ? { downgrade: true } : {}),
     });
     const out = stringFlag(ctx.flags, 'out');
     writeReleaseFile(out, release);
@@ -115,7 +120,7 @@ export const releasePublishCommand: Command = {
   name: 'publish',
   summary: 'upload a release file to the cloud and start a staged rollout',
   usage:
-    'publish FILE --fleet F [--cloud URL] [--stages 10,50,100] [--abort-failure-rate 0.2] [--token FILE] [--json]',
+    'publish FILE --fleet F [--cloud URL] [--stages 10,50,100] [--abort-failure-rate 0.2] [--allow-downgrade] [--token FILE] [--json]',
   flags: {
     fleet: { type: 'string', value: 'F', description: 'fleet to roll out to', required: true },
     stages: {
@@ -129,6 +134,10 @@ export const releasePublishCommand: Command = {
       value: 'R',
       description: 'abort when more than this fraction of finished jobs failed',
       default: '0.2',
+    },
+    'allow-downgrade': {
+      type: 'boolean',
+      description: 'devices install it even when they have run a newer release (rollback protection off)',
     },
     ...CLOUD_FLAGS,
   },
@@ -159,6 +168,7 @@ export const releasePublishCommand: Command = {
       fleet: stringFlag(ctx.flags, 'fleet'),
       stages,
       abortFailureRate,
+      ...(ctx.flags['allow-downgrade'] === true ? { allowDowngrade: true } : {}),
     });
     if (ctx.json) {
       ctx.stdout(JSON.stringify({ release, created, rollout }));

@@ -39,7 +39,12 @@ export const trainCommand: Command = {
       value: 'COLS',
       description: 'comma-separated input columns (default: the target)',
     },
-    window: { type: 'string', value: 'W', description: 'rows per input window (forecast)' },
+    window: {
+      type: 'string',
+      value: 'W',
+      description:
+        'truncation length (forecast): training runs the series as a stream, state carried, and backpropagates through W steps at a time',
+    },
     horizon: { type: 'string', value: 'H', description: 'steps ahead to forecast (forecast)' },
     keywords: {
       type: 'string',
@@ -47,7 +52,12 @@ export const trainCommand: Command = {
       description: 'comma-separated keywords (voice)',
       default: 'yes,no,up,down',
     },
-    'per-class': { type: 'string', value: 'N', description: 'utterances per class (voice)', default: '60' },
+    'per-class': {
+      type: 'string',
+      value: 'N',
+      description: "utterances per class (voice; 'other' gets 3× in training)",
+      default: '200',
+    },
     library: { type: 'string', value: 'classic|DIR', description: 'activation library', required: true },
     hidden: { type: 'string', value: 'N', description: 'units per layer', default: '16' },
     epochs: { type: 'string', value: 'E', description: 'training epochs', default: '40' },
@@ -190,7 +200,14 @@ function trainCsvRun(flags: FlagValues, common: CommonTrain, onEpoch: (e: EpochR
       testMse: r.testMse,
       persistenceMse: r.persistenceMse,
     },
-    figures: { test_mse: r.testMse, val_mse: r.valMse, baseline_persistence_mse: r.persistenceMse },
+    // streaming figures: test on label rows [test_from_row, rows), the state warmed on all before
+    figures: {
+      test_mse: r.testMse,
+      val_mse: r.valMse,
+      baseline_persistence_mse: r.persistenceMse,
+      val_from_row: r.data.split.valStart,
+      test_from_row: r.data.split.testStart,
+    },
     headline: `test MSE ${r.testMse.toPrecision(4)} (persistence ${r.persistenceMse.toPrecision(4)})`,
   };
 }
@@ -222,9 +239,11 @@ function trainVoiceRun(
     figures: {
       test_error_rate: r.testErrorRate,
       test_accuracy: r.testAccuracy,
+      seen_voice_accuracy: r.seenVoiceAccuracy,
+      unseen_voice_accuracy: r.unseenVoiceAccuracy,
       train_accuracy: r.trainAccuracy,
       classes: r.classes,
     },
-    headline: `test accuracy ${r.testAccuracy.toFixed(3)} (chance ${(1 / r.classes.length).toFixed(3)}) over ${r.classes.join(', ')}`,
+    headline: `test accuracy ${r.testAccuracy.toFixed(3)} (training voices in silence ${r.seenVoiceAccuracy.toFixed(3)}, unseen voices in light noise ${r.unseenVoiceAccuracy.toFixed(3)}; chance ${(1 / r.classes.length).toFixed(3)}) over ${r.classes.join(', ')}`,
   };
 }

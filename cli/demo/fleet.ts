@@ -429,6 +429,7 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
           'wav',
           '--classes',
           v.classes.join(','),
+          '--clip-lines',
           '--threads',
           '1',
           '--no-latency-check',

@@ -11,6 +11,7 @@ export const CHART_FIELDS: Readonly<Record<TelemetryKind, readonly string[]>> = 
   perf: ['mse', 'tauMean', 'p50Us', 'p99Us'],
   drift: ['statistic', 'threshold', 'step'],
   hunger: ['layer', 'entropy', 'gap'],
+  detection: ['confidence', 'audioS'],
 });
 
 /** One chart point; `x` in ms since the epoch (chartTime). */
@@ -41,5 +42,6 @@ export function chartPoint(
     point['detector'] = record['detector'].slice(0, 64);
   }
   if (kind === 'hunger' && typeof record['hungry'] === 'boolean') point['hungry'] = record['hungry'];
+  if (kind === 'detection' && typeof record['word'] === 'string') point['word'] = record['word'].slice(0, 64);
   return point;
 }

@@ -6,8 +6,10 @@
  *   GET /api/library           the gallery's data (gallery.ts)
  *   GET /api/preview           the preview's model, sample window and server outputs (preview.ts)
  *   GET /api/preview/model.onnx  the step graph's bytes
- * Everything here only reads; the operator actions (rollout cancel and abort) are the fleet
- * API's, which checks the login itself.
+ * Everything here only reads; the page and its assets are open, the data behind /api needs a
+ * viewer or operator login (auth.ts). The operator actions (rollout cancel and abort) are the
+ * fleet API's, which checks the login itself. The page is sent with a Content-Security-Policy
+ * (page.ts PAGE_CSP) that also forbids framing it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DashboardDeps, HttpRoute } from '../fleet/http/types.js';
@@ -15,7 +17,7 @@ import { ASSET_PREFIX, listAssets, serveAsset } from './assets.js';
 import { Gallery } from './gallery.js';
 import { CONTENT_TYPES, readOnly, sendError, sendJson } from './http-util.js';
 import { LiveFeed, type LiveFeedOptions } from './live.js';
-import { pageHtml } from './page.js';
+import { PAGE_CSP, pageHtml } from './page.js';
 import { PREVIEW_MODEL_PATH, Preview, type PreviewOptions } from './preview.js';
 
 export interface DashboardOptions {
@@ -47,6 +49,9 @@ export function createDashboard(deps: DashboardDeps, options: DashboardOptions =
       'content-length': page.length,
       'cache-control': 'no-cache',
       'x-content-type-options': 'nosniff',
+      'content-security-policy': PAGE_CSP,
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'no-referrer',
     });
     res.end(req.method === 'HEAD' ? undefined : page);
   }
@@ -73,6 +78,10 @@ export function createDashboard(deps: DashboardDeps, options: DashboardOptions =
       path === PREVIEW_MODEL_PATH;
     if (!ours) return false;
     if (!readOnly(req.method, res)) return true;
+    if (path.startsWith('/api/') && !deps.auth.canRead(req)) {
+      sendError(res, 401, 'a viewer or operator login is required');
+      return true;
+    }
     try {
       if (path === '/') sendPage(req, res);
       else if (path.startsWith('/assets/')) {
@@ -81,7 +90,7 @@ export function createDashboard(deps: DashboardDeps, options: DashboardOptions =
         if (req.method === 'HEAD') {
           res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
           res.end();
-        } else live.open(res, url);
+        } else if (!live.open(res, url)) sendError(res, 503, `too many live streams (${live.maxStreams})`);
       } else if (path === '/api/library') sendJson(res, 200, gallery.current());
       else if (path === '/api/preview') sendJson(res, 200, await previewData());
       else await sendPreviewModel(res);

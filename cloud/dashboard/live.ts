@@ -29,6 +29,8 @@ export interface LiveFeedOptions {
   readonly maxDeviceUpdates?: number;
   /** Unsent bytes a connection may hold before it is dropped. @defaultValue 1048576 */
   readonly maxBacklogBytes?: number;
+  /** Streams open at once; one more is refused (503). @defaultValue 32 */
+  readonly maxStreams?: number;
   /** Clock in ms. @defaultValue Date.now */
   readonly now?: () => number;
 }
@@ -39,6 +41,7 @@ export const LIVE_FEED_DEFAULTS = Object.freeze({
   maxPointsPerKind: 300,
   maxDeviceUpdates: 200,
   maxBacklogBytes: 1 << 20,
+  maxStreams: 32,
 });
 
 /** The body of one `update` message; absent fields mean "nothing new". */
@@ -192,7 +195,13 @@ export class LiveFeed {
     return this.#connections.size;
   }
 
-  open(res: ServerResponse, url: URL): void {
+  get maxStreams(): number {
+    return this.#o.maxStreams;
+  }
+
+  /** Opens a stream on `res`; false (nothing written) when `maxStreams` are open already. */
+  open(res: ServerResponse, url: URL): boolean {
+    if (this.#connections.size >= this.#o.maxStreams) return false;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -207,6 +216,7 @@ export class LiveFeed {
     const end = () => c.end();
     res.on('close', end);
     res.on('error', end);
+    return true;
   }
 
   /** Ends every stream (the cloud is shutting down). */

@@ -6,7 +6,29 @@
  * the preview loads it only when run and the browser code imports it by its package name (which
  * also lets tsc check that code against the package's own types).
  */
+import { createHash } from 'node:crypto';
 import { ASSET_PREFIX } from './assets.js';
+
+const IMPORT_MAP = `{"imports":{"onnxruntime-web":"${ASSET_PREFIX.ort}ort.wasm.min.mjs"}}`;
+
+/**
+ * The page's Content-Security-Policy: scripts, styles and data from this origin only (the
+ * inline import map by its hash), WebAssembly for the preview's onnxruntime-web, and no framing
+ * by any other page (frame-ancestors).
+ */
+export const PAGE_CSP = [
+  "default-src 'self'",
+  `script-src 'self' 'wasm-unsafe-eval' 'sha256-${createHash('sha256').update(IMPORT_MAP).digest('base64')}'`,
+  // the gallery's badges and the rollout bars set widths and colours in style attributes
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "worker-src 'self' blob:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 /** The page, given the URLs of the app's modules. */
 export function pageHtml(modules: readonly string[]): string {
@@ -22,7 +44,7 @@ export function pageHtml(modules: readonly string[]): string {
 ${preloads}
 <link rel="stylesheet" href="${ASSET_PREFIX.vendor}uPlot.min.css">
 <link rel="stylesheet" href="${ASSET_PREFIX.app}style.css">
-<script type="importmap">{"imports":{"onnxruntime-web":"${ASSET_PREFIX.ort}ort.wasm.min.mjs"}}</script>
+<script type="importmap">${IMPORT_MAP}</script>
 <script defer src="${ASSET_PREFIX.vendor}uPlot.iife.min.js"></script>
 <script type="module" src="${ASSET_PREFIX.app}app.js"></script>
 </head>
@@ -37,7 +59,7 @@ ${preloads}
   </nav>
   <span id="live" class="live" title="live updates">connecting…</span>
   <form id="login" class="login" autocomplete="off">
-    <input id="token" type="password" placeholder="operator token" aria-label="operator token">
+    <input id="token" type="password" placeholder="viewer or operator token" aria-label="viewer or operator token">
     <button type="submit">Log in</button>
   </form>
   <span id="operator" class="operator" hidden>operator <button id="logout" type="button">Log out</button></span>
@@ -71,6 +93,7 @@ ${preloads}
         <figure><figcaption>hunger (entropy per layer)</figcaption><div id="chart-hunger" class="chart"></div></figure>
         <figure><figcaption>τ (mean over neurons)</figcaption><div id="chart-tau" class="chart"></div></figure>
         <figure class="wide"><figcaption>step latency (µs)</figcaption><div id="chart-latency" class="chart"></div></figure>
+        <figure class="wide"><figcaption id="detections-caption">keyword detections</figcaption><ol id="detections" class="detections"></ol></figure>
       </div>
     </div>
   </section>

@@ -1,24 +1,21 @@
 /**
  * User data as a discovery task: every column but the target is an input. Inputs are scaled
  * min–max onto [-1, 1] (the KAN's initial grid) and the target standardised, so the learned
- * edge shapes do not depend on units; the scalings are returned so formulas can be read back.
+ * edge shapes do not depend on units; the scalings go with the task so that discovery reports
+ * errors and formulas in the user's units. The scalings are taken over all rows: they use no
+ * target value of a test row beyond its share of the mean and spread, and they keep every test
+ * input inside the grid.
  */
 import { InputError } from '../../shared/errors.js';
 import { type NumericTable, readNumericCsv } from '../../shared/io/csv.js';
-import type { DiscoveryTask } from './tasks.js';
+import type { ColumnScaling, DiscoveryTask, TaskSample, TaskScaling } from './tasks.js';
 
-export interface ColumnScaling {
-  readonly name: string;
-  /** normalised = (raw − shift) / scale */
-  readonly shift: number;
-  readonly scale: number;
-}
+export type { ColumnScaling } from './tasks.js';
 
 export interface CsvTask extends DiscoveryTask {
   readonly source: string;
-  readonly inputScaling: readonly ColumnScaling[];
-  readonly targetScaling: ColumnScaling;
-  readonly rows: number;
+  readonly rows: TaskSample;
+  readonly scaling: TaskScaling;
 }
 
 export function csvTask(table: NumericTable, target: string, source: string, hidden = 5): CsvTask {
@@ -50,12 +47,12 @@ export function csvTask(table: NumericTable, target: string, source: string, hid
     for (let r = 0; r < table.rows; r++) sq += (table.values[r * w + c]! - mean) ** 2;
     return { lo, hi, mean, std: Math.sqrt(sq / table.rows) };
   };
-  const inputScaling = inputCols.map((c) => {
+  const inputScaling: ColumnScaling[] = inputCols.map((c) => {
     const s = stats(c);
     return { name: table.columns[c]!, shift: (s.lo + s.hi) / 2, scale: (s.hi - s.lo) / 2 };
   });
   const ts = stats(t);
-  const targetScaling = { name: target, shift: ts.mean, scale: ts.std };
+  const targetScaling: ColumnScaling = { name: target, shift: ts.mean, scale: ts.std };
   const d = inputCols.length;
   const x = new Float64Array(table.rows * d);
   const y = new Float64Array(table.rows);
@@ -73,9 +70,8 @@ export function csvTask(table: NumericTable, target: string, source: string, hid
     targetName: target,
     width: [d, hidden, 1],
     source,
-    inputScaling,
-    targetScaling,
-    rows: table.rows,
+    scaling: { inputs: inputScaling, target: targetScaling },
+    rows: { x, y, batch: table.rows },
     /** The data itself, in a seeded order (n is capped at the number of rows). */
     sample(rng, n) {
       const order = Array.from({ length: table.rows }, (_, i) => i);

@@ -3,14 +3,20 @@
  * closed forms where they can be and turned into portable activations, deduplicated into a new
  * version of the library. Per task:
  *
+ *   0. split the rows into disjoint train, validation and test sets (split.ts)
  *   1. train with sparsity regularisation (L-BFGS, grid updated from the data)
  *   2. prune weak nodes, then consolidate: drop the weakest hidden node while a short retrain
- *      keeps the loss (pykan's "try a few seeds" made deterministic)
+ *      keeps the loss (pykan's "try a few seeds" made deterministic). Every shrink is judged on
+ *      the validation rows against the unpruned network (see SHRINK_TOLERANCE): one that
+ *      underfits is refused and the larger network kept.
  *   3. grid extension coarse → fine, carrying the learned function over, without regularisation
- *   4. snap every active edge; build, simplify and refit the network's formula
+ *   4. snap every active edge; build, simplify and refit the network's formula, then read it
+ *      back in the user's units (inputs and target unscaled) and simplify and refit it there
  *   5. extract every active edge as a library entry
  *
- * Every step is seeded; the same options give the same library, formula and figures.
+ * Errors are reported on the test rows only, in the target's units and standardised (divided by
+ * the target's standard deviation). Every step is seeded; the same options give the same
+ * library, formula and figures.
  */
 
 import type { ActivationEntry } from '../../shared/activations/index.js';
@@ -19,17 +25,19 @@ import type { ActivationLibrary } from '../../shared/library/library.js';
 import { Rng } from '../../shared/numeric/rng.js';
 import { refineKan } from '../kan/grid.js';
 import { Kan } from '../kan/kan.js';
-import { edgeScores, pruneKan } from '../kan/prune.js';
+import { dropHiddenNode, edgeScores, pruneKan } from '../kan/prune.js';
 import { trainKan } from '../kan/train.js';
 import { type DedupReport, nextLibraryVersion } from './dedup.js';
 import { type EdgeSamples, extractEdges } from './extract.js';
-import { buildFormula, type EdgeSpec, formulaRmse } from './formula.js';
+import { buildFormula, type EdgeSpec, type Formula, formulaRmse } from './formula.js';
 import { refitFormula } from './formula-refit.js';
 import { simplifyFormula } from './formula-simplify.js';
+import { toUserUnits, unscaleInputs, unscaleTarget } from './formula-units.js';
+import { type SplitOptions, splitTask } from './split.js';
 import { snapEdge } from './symbolic.js';
 import type { DiscoveryTask, TaskSample } from './tasks.js';
 
-export interface DiscoverOptions {
+export interface DiscoverOptions extends SplitOptions {
   readonly tasks: readonly DiscoveryTask[];
   /** Family or data-set name, for provenance. */
   readonly source: string;
@@ -43,25 +51,55 @@ export interface DiscoverOptions {
   readonly extendTo?: readonly number[];
   /** L-BFGS steps of the regularised phase and of each refinement. @defaultValue 20 */
   readonly steps?: number;
-  /** @defaultValue 1000 each */
+  /** @deprecated use trainRows / testRows */
   readonly trainPoints?: number;
   readonly testPoints?: number;
   /** Sparsity weight λ of the first phase. @defaultValue 1e-2 */
   readonly lambda?: number;
+  /** How much validation R² a shrink may lose against the unpruned network. @defaultValue SHRINK_TOLERANCE */
+  readonly shrinkTolerance?: number;
   /** Measure each new entry's ns per element in onnxruntime-node. @defaultValue true */
   readonly measureCost?: boolean;
   readonly onProgress?: (fraction: number, label: string) => void;
 }
 
+/**
+ * Pruning and consolidation may lose at most this much validation R² (validation MSE over the
+ * validation targets' variance) against the unpruned network, both polished by the same short
+ * unregularised retrain. A shrink that loses more underfits and is refused.
+ */
+export const SHRINK_TOLERANCE = 2e-3;
+
+/** One active edge of the final network, for plots: its snapped formula text when it snapped. */
+export interface EdgeReport {
+  readonly layer: number;
+  readonly i: number;
+  readonly j: number;
+  readonly label: string | null;
+}
+
 export interface TaskReport {
   readonly task: string;
   readonly width: readonly number[];
+  /** The network's RMSE on the test rows, in the target's units. */
   readonly testRmse: number;
+  /** testRmse over the target's standard deviation (the task's scaling, else the test rows'). */
+  readonly testRmseStandardised: number;
+  /** 1 − MSE / variance of the test targets. */
+  readonly testR2: number;
+  /** The formula in the user's units (inputs and target as in the data). */
   readonly formula: string;
-  /** Test RMSE of the refitted formula (null when an edge did not snap). */
+  /** The formula over normalised inputs and target (as the network saw them). */
+  readonly formulaNormalised: string;
+  /** Test RMSE of the refitted formula in the target's units (null when an edge did not snap). */
   readonly formulaRmse: number | null;
+  readonly formulaRmseStandardised: number | null;
   readonly edges: number;
   readonly snapped: number;
+  readonly rows: { readonly train: number; readonly validation: number; readonly test: number };
+  /** The final network and its active edges (for --plot); not part of the JSON summary. */
+  readonly kan: Kan;
+  readonly edgeReports: readonly EdgeReport[];
 }
 
 export interface DiscoverResult {
@@ -71,10 +109,18 @@ export interface DiscoverResult {
   readonly tasks: readonly TaskReport[];
 }
 
-function rmse(pred: Float64Array, y: Float64Array): number {
+function mse(pred: Float64Array, y: Float64Array): number {
   let s = 0;
   for (let i = 0; i < y.length; i++) s += (pred[i]! - y[i]!) ** 2;
-  return Math.sqrt(s / y.length);
+  return s / y.length;
+}
+
+function variance(y: Float64Array): number {
+  let m = 0;
+  for (const v of y) m += v / y.length;
+  let s = 0;
+  for (const v of y) s += (v - m) ** 2;
+  return s / y.length;
 }
 
 function checkFinite(kan: Kan, stage: string, task: string): void {
@@ -84,10 +130,10 @@ function checkFinite(kan: Kan, stage: string, task: string): void {
   }
 }
 
-/** Hidden-node importance as pruneKan sees it: min(best incoming, best outgoing) edge score. */
-function weakestHidden(kan: Kan, x: Float64Array, batch: number): { layer: number; score: number } | null {
+/** Hidden nodes, weakest first by pruneKan's importance: min(best incoming, best outgoing) edge score. */
+function hiddenByImportance(kan: Kan, x: Float64Array, batch: number): { layer: number; node: number }[] {
   const scores = edgeScores(kan, x, batch);
-  let best: { layer: number; score: number } | null = null;
+  const nodes: { layer: number; node: number; score: number }[] = [];
   for (let l = 1; l < kan.width.length - 1; l++) {
     const n = kan.width[l]!;
     if (n < 2) continue;
@@ -98,28 +144,105 @@ function weakestHidden(kan: Kan, x: Float64Array, batch: number): { layer: numbe
       for (let i = 0; i < nPrev; i++) inBest = Math.max(inBest, scores[l - 1]![i * n + node]!);
       let outBest = 0;
       for (let j = 0; j < nNext; j++) outBest = Math.max(outBest, scores[l]![node * nNext + j]!);
-      const s = Math.min(inBest, outBest);
-      if (!best || s < best.score) best = { layer: l, score: s };
+      nodes.push({ layer: l, node, score: Math.min(inBest, outBest) });
     }
   }
-  return best;
+  return nodes.sort((a, b) => a.score - b.score || a.layer - b.layer || a.node - b.node);
 }
 
-/** Drop the weakest hidden node while a retrain keeps the training loss within `slack`. */
-function consolidate(kan: Kan, train: TaskSample, steps: number, lambda: number, slack = 1.5): Kan {
-  const base = rmse(kan.predict(train.x, train.batch), train.y);
-  for (;;) {
-    const weak = weakestHidden(kan, train.x, train.batch);
-    if (!weak) return kan;
-    const candidate = pruneKan(kan, train.x, train.batch, {
-      nodeThreshold: weak.score * 1.000001 + 1e-12,
-    }).kan;
-    if (candidate.parameterCount() >= kan.parameterCount()) return kan;
-    trainKan(candidate, train, { regularisation: { lambda }, schedule: { steps }, grid: { update: false } });
-    const loss = rmse(candidate.predict(train.x, train.batch), train.y);
-    if (!(loss <= base * slack + 1e-9)) return kan;
-    kan = candidate;
+/** Judges shrinks on the validation rows against the unpruned network (see SHRINK_TOLERANCE). */
+class ShrinkJudge {
+  private readonly refMse: number;
+  private readonly variance: number;
+  constructor(
+    unpruned: Kan,
+    private readonly train: TaskSample,
+    private readonly validation: TaskSample,
+    private readonly steps: number,
+    private readonly tolerance: number,
+  ) {
+    this.variance = Math.max(variance(validation.y), 1e-300);
+    this.refMse = this.validationMse(unpruned);
   }
+
+  /** Validation MSE after a short unregularised polish of a copy (the network is unchanged). */
+  private validationMse(kan: Kan): number {
+    const copy = new Kan(kan.layers);
+    trainKan(copy, this.train, { schedule: { steps: this.steps }, grid: { update: false } });
+    const v = mse(copy.predict(this.validation.x, this.validation.batch), this.validation.y);
+    return Number.isFinite(v) ? v : Infinity;
+  }
+
+  accepts(candidate: Kan): boolean {
+    return this.validationMse(candidate) <= this.refMse + this.tolerance * this.variance;
+  }
+}
+
+/** Hidden nodes tried per round of consolidation, weakest first. */
+const CONSOLIDATE_TRIES = 2;
+
+interface ShrinkContext {
+  readonly train: TaskSample;
+  readonly steps: number;
+  readonly lambda: number;
+  readonly grid: number;
+  readonly seed: number;
+  readonly judge: ShrinkJudge;
+}
+
+/**
+ * Drop hidden nodes one at a time while the judge accepts: each round tries the weakest few
+ * nodes (a short regularised retrain each), then (one hidden layer only) fresh networks of
+ * smaller width, narrowest first, trained as the first phase was (sparsity training can leave the function
+ * spread over more nodes than it needs, and removing one node from such a network does not
+ * recover); the first the judge accepts is taken.
+ */
+function consolidate(kan: Kan, c: ShrinkContext): Kan {
+  for (;;) {
+    const order = hiddenByImportance(kan, c.train.x, c.train.batch).slice(0, CONSOLIDATE_TRIES);
+    if (order.length === 0) return kan;
+    let next: Kan | null = null;
+    for (const { layer, node } of order) {
+      const candidate = dropHiddenNode(kan, layer, node);
+      trainKan(candidate, c.train, {
+        regularisation: { lambda: c.lambda },
+        schedule: { steps: c.steps },
+        grid: { update: false },
+      });
+      if (c.judge.accepts(candidate)) {
+        next = candidate;
+        break;
+      }
+    }
+    // fresh networks, narrowest first, in the layer of the weakest node; only with one hidden
+    // layer, where a fresh fit is cheap (deeper networks would retrain from scratch per width)
+    const layer = order[0]!.layer;
+    for (let w = 1; !next && kan.width.length === 3 && w < kan.width[layer]!; w++) {
+      const width = kan.width.map((n, l) => (l === layer ? w : n));
+      const fresh = Kan.create(width, { G: c.grid, seed: c.seed });
+      trainKan(fresh, c.train, {
+        regularisation: { lambda: c.lambda },
+        schedule: { steps: c.steps },
+        seed: c.seed,
+      });
+      if (c.judge.accepts(fresh)) next = fresh;
+    }
+    if (!next) return kan;
+    kan = next;
+  }
+}
+
+/** The task's rows in the user's units (identity when the task has no scaling). */
+function userRows(task: DiscoveryTask, s: TaskSample): { x: Float64Array; y: Float64Array; batch: number } {
+  if (!task.scaling) return s;
+  return { x: unscaleInputs(s.x, task.scaling), y: unscaleTarget(s.y, task.scaling), batch: s.batch };
+}
+
+/** Simplify, then (when every edge snapped) refit and simplify again, on the training rows. */
+function finishFormula(f: Formula, train: TaskSample, refit: boolean): Formula {
+  const g = simplifyFormula(f, train.x, train.y);
+  if (!refit) return g;
+  return simplifyFormula(refitFormula(g, train.x, train.y).formula, train.x, train.y);
 }
 
 async function discoverTask(
@@ -129,16 +252,17 @@ async function discoverTask(
   progress: (f: number, l: string) => void,
 ) {
   const rng = new Rng(o.seed).fork(`task:${task.name}`);
-  const train = task.sample(rng.fork('train'), o.trainPoints ?? 1000);
-  const test = task.sample(rng.fork('test'), o.testPoints ?? 1000);
-  if (train.batch < 10 || test.batch < 1)
-    throw new InputError(`task '${task.name}': too few samples (${train.batch} train, ${test.batch} test)`);
   const width = o.width ?? task.width;
   if (width[0] !== task.inputNames.length || width.at(-1) !== 1) {
     throw new InputError(
-      `--width ${width.join(',')} must start with ${task.inputNames.length} inputs and end with 1 output`,
+      `--width ${width.join(',')} must start with ${task.inputNames.length} inputs (${task.inputNames.join(', ')}) and end with 1 output`,
     );
   }
+  const { train, validation, test } = splitTask(task, rng, {
+    ...o,
+    ...(o.trainRows === undefined && o.trainPoints !== undefined ? { trainRows: o.trainPoints } : {}),
+    ...(o.testRows === undefined && o.testPoints !== undefined ? { testRows: o.testPoints } : {}),
+  });
   const steps = o.steps ?? 20;
   const lambda = o.lambda ?? 1e-2;
   let kan = Kan.create(width, { G: o.grid ?? 5, seed: o.seed + index });
@@ -147,8 +271,10 @@ async function discoverTask(
   checkFinite(kan, 'training', task.name);
   if (width.length > 2) {
     progress(0.3, `${task.name}: pruning`);
-    kan = pruneKan(kan, train.x, train.batch).kan;
-    kan = consolidate(kan, train, steps, lambda);
+    const judge = new ShrinkJudge(kan, train, validation, steps, o.shrinkTolerance ?? SHRINK_TOLERANCE);
+    const pruned = pruneKan(kan, train.x, train.batch).kan;
+    if (judge.accepts(pruned)) kan = pruned;
+    kan = consolidate(kan, { train, steps, lambda, grid: o.grid ?? 5, seed: o.seed + index, judge });
   }
   const grids = o.extendTo ?? [10, 20, 50];
   for (const [g, G] of grids.entries()) {
@@ -157,7 +283,10 @@ async function discoverTask(
     trainKan(kan, train, { schedule: { steps: Math.max(steps, 30) }, grid: { update: false }, seed: o.seed });
     checkFinite(kan, `grid extension to ${G}`, task.name);
   }
-  const testRmse = rmse(kan.predict(test.x, test.batch), test.y);
+  const targetScale = task.scaling?.target.scale ?? 1;
+  const rawTest = userRows(task, test);
+  const testMse = mse(kan.predict(test.x, test.batch), test.y) * targetScale ** 2;
+  const testStd = task.scaling ? targetScale : Math.sqrt(variance(rawTest.y));
   progress(0.85, `${task.name}: snapping`);
   const samples: EdgeSamples[] = kan.activeEdges().map(({ l, i, j }) => {
     const s = kan.edgeSamples(train.x, train.batch, l, i, j);
@@ -168,33 +297,50 @@ async function discoverTask(
       ? { layer: e.layer, i: e.i, j: e.j, fit: e.snap }
       : { layer: e.layer, i: e.i, j: e.j, fit: 'spline', x: e.x, y: e.y },
   );
-  let formula = simplifyFormula(
-    buildFormula(kan.width, specs, { inputNames: task.inputNames }),
-    train.x,
-    train.y,
-  );
   const snapped = samples.filter((e) => e.snap).length;
-  let formulaTestRmse: number | null = null;
-  if (snapped === samples.length && samples.length > 0) {
-    const refit = refitFormula(formula, train.x, train.y);
-    formula = simplifyFormula(refit.formula, train.x, train.y);
-    formulaTestRmse = formulaRmse(formula, test.x, test.y);
-  }
+  const allSnapped = snapped === samples.length && samples.length > 0;
+  const normalised = finishFormula(
+    buildFormula(kan.width, specs, { inputNames: task.inputNames }),
+    train,
+    allSnapped,
+  );
+  const formula = task.scaling
+    ? finishFormula(toUserUnits(normalised, task.scaling), userRows(task, train), allSnapped)
+    : normalised;
+  const formulaTestRmse = allSnapped ? formulaRmse(formula, rawTest.x, rawTest.y) : null;
   const extracted = await extractEdges(samples, {
     provenance: { family: o.source, run: task.name, seed: o.seed },
     task: task.name,
     measureCost: o.measureCost ?? true,
   });
+  const testRmse = Math.sqrt(testMse);
   const report: TaskReport = {
     task: task.name,
     width: [...kan.width],
     testRmse,
+    testRmseStandardised: testRmse / testStd,
+    testR2: 1 - testMse / Math.max(variance(rawTest.y), 1e-300),
     formula: `${task.targetName} = ${formula.text[0]}`,
+    formulaNormalised: `${task.targetName} = ${normalised.text[0]}`,
     formulaRmse: formulaTestRmse,
+    formulaRmseStandardised: formulaTestRmse === null ? null : formulaTestRmse / testStd,
     edges: samples.length,
     snapped,
+    rows: { train: train.batch, validation: validation.batch, test: test.batch },
+    kan,
+    edgeReports: samples.map((e) => ({
+      layer: e.layer,
+      i: e.i,
+      j: e.j,
+      label: e.snap ? snapLabel(e.snap) : null,
+    })),
   };
   return { report, entries: extracted.map((e) => e.entry) };
+}
+
+/** Text of one snapped edge, c·f(a·x + b) + d, through the formula printer. */
+function snapLabel(fit: NonNullable<EdgeSamples['snap']>): string {
+  return buildFormula([1, 1], [{ layer: 0, i: 0, j: 0, fit }], { inputNames: ['x'] }).text[0]!;
 }
 
 export async function discover(o: DiscoverOptions): Promise<DiscoverResult> {

@@ -33,6 +33,7 @@ function bare(l: Lin): boolean {
 
 function atomText(a: Atom, names: readonly string[]): string {
   if (a.kind === 'var') return names[a.index] ?? `x${a.index + 1}`;
+  if (a.kind === 'prod') return `${names[a.a] ?? `x${a.a + 1}`}·${names[a.b] ?? `x${a.b + 1}`}`;
   const inner = linText(a.arg, names);
   const wrapped = bare(a.arg) && a.arg.terms[0].atom.kind === 'var' ? inner : `(${inner})`;
   if (a.kind === 'spline') return `s[${a.edge}](${inner})`;

@@ -10,7 +10,7 @@
  * Constant folding happens in fnTerm (a function of a constant is a constant).
  */
 import { type Formula, fnTerm, formulaRmse, makeFormula } from './formula.js';
-import { type Atom, addLins, constantsOf, evalLin, type Lin, withConstants } from './formula-tree.js';
+import { type Atom, addLins, constantsOf, evalLin, hasArg, type Lin, withConstants } from './formula-tree.js';
 
 export interface SimplifyOptions {
   /** Relative spread below which a term is dropped. @defaultValue 1e-4 */
@@ -45,7 +45,7 @@ export function normalise(l: Lin): Lin {
   for (const t of l.terms) {
     if (t.coef === 0) continue;
     const a = t.atom;
-    if (a.kind === 'var') parts.push({ c0: 0, terms: [t] });
+    if (a.kind === 'var' || a.kind === 'prod') parts.push({ c0: 0, terms: [t] });
     else if (a.kind === 'spline')
       parts.push({ c0: 0, terms: [{ coef: t.coef, atom: { ...a, arg: normalise(a.arg) } }] });
     else parts.push(fnTerm(a.fn, normalise(a.arg), t.coef, 0));
@@ -68,8 +68,7 @@ function spread(v: Float64Array): number {
 /** Drop negligible terms bottom-up (see the file header). */
 function dropNegligible(l: Lin, rows: readonly Float64Array[], tol: number): Lin {
   const terms = l.terms.map((t) => {
-    const a: Atom =
-      t.atom.kind === 'var' ? t.atom : { ...t.atom, arg: dropNegligible(t.atom.arg, rows, tol) };
+    const a: Atom = hasArg(t.atom) ? { ...t.atom, arg: dropNegligible(t.atom.arg, rows, tol) } : t.atom;
     return { coef: t.coef, atom: a };
   });
   const whole = spread(valuesOver({ c0: 0, terms }, rows));

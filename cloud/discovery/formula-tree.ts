@@ -14,6 +14,8 @@ import { snapPrimitive } from './symbolic.js';
 
 export type Atom =
   | { readonly kind: 'var'; readonly index: number }
+  /** x_a·x_b, a < b: a product of two inputs (squares are fn x2 atoms of one variable). */
+  | { readonly kind: 'prod'; readonly a: number; readonly b: number }
   | { readonly kind: 'fn'; readonly fn: Exclude<SymbolicName, 'x'>; readonly arg: Lin }
   | {
       readonly kind: 'spline';
@@ -38,9 +40,17 @@ export interface Lin {
 export const constLin = (c0: number): Lin => ({ c0, terms: [] });
 export const varLin = (index: number): Lin => ({ c0: 0, terms: [{ coef: 1, atom: { kind: 'var', index } }] });
 
+/** x_i·x_j as an atom: x_i² is a square of x_i, else a product with the lower index first. */
+export function monomial(i: number, j: number): Atom {
+  if (i === j)
+    return { kind: 'fn', fn: 'x2', arg: { c0: 0, terms: [{ coef: 1, atom: { kind: 'var', index: i } }] } };
+  return { kind: 'prod', a: Math.min(i, j), b: Math.max(i, j) };
+}
+
 /** Structural key of an atom (constants included), for merging equal atoms. */
 export function atomKey(a: Atom): string {
   if (a.kind === 'var') return `v${a.index}`;
+  if (a.kind === 'prod') return `v${a.a}*v${a.b}`;
   if (a.kind === 'fn') return `${a.fn}(${linKey(a.arg)})`;
   return `s${a.edge}(${linKey(a.arg)})`;
 }
@@ -91,7 +101,7 @@ export function constantsOf(l: Lin, out: number[] = []): number[] {
   out.push(l.c0);
   for (const t of l.terms) {
     out.push(t.coef);
-    if (t.atom.kind !== 'var') constantsOf(t.atom.arg, out);
+    if (hasArg(t.atom)) constantsOf(t.atom.arg, out);
   }
   return out;
 }
@@ -101,15 +111,20 @@ export function withConstants(l: Lin, values: ArrayLike<number>, cur = { i: 0 })
   const c0 = values[cur.i++];
   const terms = l.terms.map((t) => {
     const coef = values[cur.i++];
-    const atom: Atom =
-      t.atom.kind === 'var' ? t.atom : { ...t.atom, arg: withConstants(t.atom.arg, values, cur) };
+    const atom: Atom = hasArg(t.atom) ? { ...t.atom, arg: withConstants(t.atom.arg, values, cur) } : t.atom;
     return { coef, atom };
   });
   return { c0, terms };
 }
 
+/** Atoms that are a function of an argument Lin (fn, spline), as opposed to plain inputs. */
+export function hasArg(a: Atom): a is Extract<Atom, { arg: Lin }> {
+  return a.kind === 'fn' || a.kind === 'spline';
+}
+
 function atomValue(a: Atom, p: ArrayLike<number>, cur: { i: number }, x: ArrayLike<number>): number {
   if (a.kind === 'var') return x[a.index];
+  if (a.kind === 'prod') return x[a.a] * x[a.b];
   const u = evalLin(a.arg, p, cur, x);
   return a.kind === 'fn' ? snapPrimitive(a.fn).f(u) : interp(a.xs, a.ys, u).v;
 }
@@ -141,6 +156,7 @@ export function gradLin(
     const a = t.atom;
     let av: number;
     if (a.kind === 'var') av = x[a.index];
+    else if (a.kind === 'prod') av = x[a.a] * x[a.b];
     else {
       const u = evalLin(a.arg, p, { i: cur.i }, x);
       let du: number;

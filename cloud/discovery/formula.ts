@@ -9,7 +9,16 @@
 import type { SymbolicName } from '../../shared/activations/forms/symbolic.js';
 import { InputError } from '../../shared/errors.js';
 import { linText } from './formula-print.js';
-import { addLins, constantsOf, constLin, evalLin, type Lin, scaleLin, varLin } from './formula-tree.js';
+import {
+  addLins,
+  constantsOf,
+  constLin,
+  evalLin,
+  type Lin,
+  monomial,
+  scaleLin,
+  varLin,
+} from './formula-tree.js';
 import { type SnapFit, snapPrimitive } from './symbolic.js';
 
 /** One active edge of layer `layer`, from node i to node j. */
@@ -36,18 +45,22 @@ export interface FormulaOptions {
 }
 
 /**
- * c·f(u) + d with the redundant scales of u pulled out where that is exact, so constants stay
- * identifiable and print plainly: exp(u + k) = e^k·exp(u); (q·v + b)ⁿ = qⁿ·(v + b/q)ⁿ;
+ * c·f(u) + d with the redundant scale of u (its first term's coefficient q) pulled out where that
+ * is exact, so constants stay identifiable and print plainly: exp(u + k) = e^k·exp(u); (q·v + b)ⁿ = qⁿ·(v + b/q)ⁿ;
  * 1/(q·v + b) = (1/q)·1/(v + b/q); |q·v + b| = |q|·|v + b/q|; √ and log for q > 0. A constant
  * argument folds to a constant.
  */
 export function fnTerm(fn: SymbolicName, u: Lin, c: number, d: number): Lin {
   if (fn === 'x') return scaleLin(u, c, d);
   if (u.terms.length === 0) return constLin(c * snapPrimitive(fn).f(u.c0) + d);
+  if (fn === 'x2' && u.terms.length > 1 && u.terms.every((t) => t.atom.kind === 'var'))
+    return scaleLin(expandSquare(u), c, d);
+  if (fn === 'sin' || fn === 'cos') return trigTerm(fn, u, c, d);
   let arg = u;
   let k = 1;
   let add = 0;
-  const q = u.terms.length === 1 ? u.terms[0].coef : 0;
+  // the first term's coefficient comes out, so an argument reads x + 0.5·y, not 0.28·x + 0.14·y
+  const q = u.terms[0].coef;
   if (fn === 'exp') {
     k = Math.exp(u.c0);
     arg = { ...u, c0: 0 };
@@ -60,6 +73,60 @@ export function fnTerm(fn: SymbolicName, u: Lin, c: number, d: number): Lin {
     else if (fn === 'log' && q > 0) [arg, add] = [unit, Math.log(q)];
   }
   return { c0: d + c * add, terms: [{ coef: c * k, atom: { kind: 'fn', fn, arg } }] };
+}
+
+/**
+ * (c0 + Σ a_i·x_i)² as monomials. A KAN multiplies with squares (x·y = ((x + y)² − (x − y)²)/4,
+ * the KAN paper's §4 multiplication): expanding them makes the squares cancel and the product
+ * appear as x·y.
+ */
+function expandSquare(u: Lin): Lin {
+  const parts: Lin[] = [constLin(u.c0 * u.c0), scaleLin({ c0: 0, terms: u.terms }, 2 * u.c0)];
+  for (const [p, s] of u.terms.entries()) {
+    for (const [q, t] of u.terms.entries()) {
+      if (q < p || s.atom.kind !== 'var' || t.atom.kind !== 'var') continue;
+      const coef = (p === q ? 1 : 2) * s.coef * t.coef;
+      parts.push({ c0: 0, terms: [{ coef, atom: monomial(s.atom.index, t.atom.index) }] });
+    }
+  }
+  return addLins(parts);
+}
+
+const TAU = 2 * Math.PI;
+const near = (v: number, w: number) => Math.abs(v - w) <= 1e-12 * Math.max(1, Math.abs(w));
+
+/**
+ * c·sin(u) + d and c·cos(u) + d in one canonical form: the argument's leading coefficient
+ * positive (sin(−u) = −sin u, cos(−u) = cos u), its constant reduced into (−π, π], and a phase of
+ * ±π or ±π/2 turned into a sign or the other function (sin(u + π) = −sin u,
+ * cos(u − π/2) = sin u, …). Exact identities only, so values never change.
+ */
+function trigTerm(fn: 'sin' | 'cos', u: Lin, c: number, d: number): Lin {
+  let arg = u;
+  let k = c;
+  let f: 'sin' | 'cos' = fn;
+  if (arg.terms[0]!.coef < 0) {
+    arg = scaleLin(arg, -1);
+    if (f === 'sin') k = -k;
+  }
+  let phase = arg.c0 - TAU * Math.round(arg.c0 / TAU);
+  if (near(phase, -Math.PI)) phase = Math.PI;
+  if (near(phase, Math.PI)) {
+    k = -k;
+    phase = 0;
+  } else if (near(phase, Math.PI / 2)) {
+    // sin(v + π/2) = cos v; cos(v + π/2) = −sin v
+    if (f === 'cos') k = -k;
+    f = f === 'sin' ? 'cos' : 'sin';
+    phase = 0;
+  } else if (near(phase, -Math.PI / 2)) {
+    // sin(v − π/2) = −cos v; cos(v − π/2) = sin v
+    if (f === 'sin') k = -k;
+    f = f === 'sin' ? 'cos' : 'sin';
+    phase = 0;
+  }
+  arg = { c0: phase, terms: arg.terms };
+  return { c0: d, terms: [{ coef: k, atom: { kind: 'fn', fn: f, arg } }] };
 }
 
 /** Wrap finished trees as a Formula (text, constants, evaluator). */

@@ -44,6 +44,7 @@ export function jobTask(file: string): DiscoveryTask {
     inputNames: ['u'],
     targetName: 'phi',
     width: [1, 1],
+    rows: { x, y, batch: x.length },
     sample(rng, n) {
       const order = Array.from({ length: x.length }, (_, i) => i);
       rng.shuffle(order);

@@ -23,6 +23,25 @@ export interface DiscoveryTask {
   readonly width: readonly number[];
   /** n seeded samples; inputs should lie in about [-1, 1] (the KAN's initial grid). */
   sample(rng: Rng, n: number): TaskSample;
+  /**
+   * A finite data set (user rows, a job's samples): discovery splits these rows into disjoint
+   * train, validation and test sets instead of calling sample().
+   */
+  readonly rows?: TaskSample;
+  /** How inputs and target were scaled from the user's units; formulas are folded back through it. */
+  readonly scaling?: TaskScaling;
+}
+
+export interface ColumnScaling {
+  readonly name: string;
+  /** normalised = (raw − shift) / scale */
+  readonly shift: number;
+  readonly scale: number;
+}
+
+export interface TaskScaling {
+  readonly inputs: readonly ColumnScaling[];
+  readonly target: ColumnScaling;
 }
 
 export interface TaskFamily {

@@ -43,10 +43,13 @@ export interface DeviceRecord {
   readonly boot: number | null;
 }
 
-/** Fields a `birth` or `reported` message may carry; absent fields keep their stored value. */
+/**
+ * Fields a `birth` or `reported` message may carry; absent fields keep their stored value, a
+ * null version (no release of that kind installed) is stored as null.
+ */
 export interface DeviceFacts {
-  readonly libraryVersion?: string;
-  readonly modelVersion?: string;
+  readonly libraryVersion?: string | null;
+  readonly modelVersion?: string | null;
   readonly runtime?: string;
   readonly profile?: string;
   readonly boot?: number;

@@ -15,7 +15,7 @@ import { loadOrCreateOperator } from './broker/operator.js';
 import { DeviceRegistry } from './devices.js';
 import { FleetEvents } from './events.js';
 import { createApi } from './http/api.js';
-import { loadOrCreateToken, OperatorSessions } from './http/auth.js';
+import { loadOrCreateToken, OperatorSessions, VIEWER_TOKEN_FILE } from './http/auth.js';
 import { startHttpServer } from './http/server.js';
 import type { DashboardDeps } from './http/types.js';
 import { ReleaseService } from './releases/service.js';
@@ -38,7 +38,10 @@ export interface CloudOptions {
   readonly mqttPort?: number;
   /** Port of the HTTP server; 0 lets the OS choose. @defaultValue 8080 */
   readonly httpPort?: number;
-  /** Interface the embedded broker and the HTTP server listen on. @defaultValue '0.0.0.0' */
+  /**
+   * Interface the embedded broker and the HTTP server listen on: loopback unless a deployment
+   * says otherwise (devices on other machines need e.g. '0.0.0.0'). @defaultValue '127.0.0.1'
+   */
   readonly host?: string;
   /** Public key files (PEM); when given, an upload whose signature does not verify is refused. */
   readonly trustedKeys?: readonly string[];
@@ -60,7 +63,7 @@ export const CLOUD_DEFAULTS = Object.freeze({
   broker: 'embedded',
   mqttPort: 1883,
   httpPort: 8080,
-  host: '0.0.0.0',
+  host: '127.0.0.1',
 });
 
 export interface CloudHandle {
@@ -77,6 +80,8 @@ export interface CloudHandle {
   readonly releases: ReleaseService;
   /** `{dataDir}/operator.token`: what `liquidkan release publish --token` reads. */
   readonly tokenFile: string;
+  /** `{dataDir}/viewer.token`: a read-only login for the dashboard and the API's reads. */
+  readonly viewerTokenFile: string;
   /**
    * The newest library the cloud knows: DATA/library/current (written by the loop) or the last
    * library release's unpacked files, whichever library.json is newer; null before either.
@@ -183,7 +188,8 @@ export async function startCloud(options: CloudOptions): Promise<CloudHandle> {
     closers.push(() => releases.close());
 
     const { token, path: tokenPath } = loadOrCreateToken(o.dataDir);
-    const auth = new OperatorSessions(token);
+    const viewer = loadOrCreateToken(o.dataDir, VIEWER_TOKEN_FILE);
+    const auth = new OperatorSessions(token, { viewerToken: viewer.token });
     const latestUnpacked = (kind: 'library' | 'model') => {
       const r = releases.store.latestRelease(kind);
       return r ? [releases.payloads.unpackedDir(r.id)] : [];
@@ -221,6 +227,7 @@ export async function startCloud(options: CloudOptions): Promise<CloudHandle> {
       store,
       releases,
       tokenFile: tokenPath,
+      viewerTokenFile: viewer.path,
       libraryDir,
       modelBundleDir,
       log,

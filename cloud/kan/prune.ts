@@ -7,6 +7,7 @@
  * max_i s_{l−1}[i, n] > nodeThreshold and max_j s_l[n, j] > nodeThreshold. Input and output
  * nodes are always kept; a hidden layer keeps at least its most important node.
  */
+import { InputError } from '../../shared/errors.js';
 import { Kan } from './kan.js';
 import type { KanLayer } from './layer.js';
 
@@ -119,4 +120,18 @@ export function pruneKan(
     return map;
   });
   return { kan: new Kan(layers), kept, index };
+}
+
+/** The KAN without hidden node `node` of node layer l (0 < l < L), every other edge unchanged. */
+export function dropHiddenNode(kan: Kan, l: number, node: number): Kan {
+  const { width } = kan;
+  if (!(l > 0 && l < width.length - 1) || !(node >= 0 && node < width[l]!) || width[l]! < 2) {
+    throw new InputError(`dropHiddenNode: no removable node ${node} in layer ${l} of [${width.join(', ')}]`);
+  }
+  const all = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const keep = all(width[l]!).filter((i) => i !== node);
+  const layers = kan.layers.map((L, k) =>
+    subLayer(L, k === l ? keep : all(L.nIn), k + 1 === l ? keep : all(L.nOut)),
+  );
+  return new Kan(layers);
 }

@@ -63,3 +63,28 @@ export function noiseClip(clipSamples: number, std: number, rng: Rng): Float32Ar
   for (let i = 0; i < clipSamples; i++) out[i] = std * rng.normal();
   return out;
 }
+
+/**
+ * A clip [clipSamples] holding only the first or last `fraction` of the word's active part, cut
+ * by the clip's edge: what a sliding window sees as a word enters or leaves it. Scaled to `peak`.
+ */
+export function partialWord(
+  word: ArrayLike<number>,
+  clipSamples: number,
+  fraction: number,
+  atEnd: boolean,
+  peak: number,
+): Float32Array {
+  const [a, b] = activeRange(word);
+  const out = new Float32Array(clipSamples);
+  let max = 0;
+  for (let i = a; i < b; i++) max = Math.max(max, Math.abs(word[i]!));
+  const gain = max > 0 ? peak / max : 0;
+  const n = Math.min(clipSamples, Math.max(1, Math.round((b - a) * fraction)));
+  // entering at the clip's end: the word's first n samples; leaving at its start: the last n
+  for (let i = 0; i < n; i++) {
+    if (atEnd) out[clipSamples - n + i] = word[a + i]! * gain;
+    else out[i] = word[b - n + i]! * gain;
+  }
+  return out;
+}

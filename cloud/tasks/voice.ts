@@ -1,90 +1,131 @@
 /**
  * Keyword spotting from synthetic speech: each class is a keyword spoken by espeak-ng with a
- * random voice, speed and pitch, placed in a 1 s clip with a small time shift and white noise
- * at a random SNR; the last class, 'other', holds other words and pure noise. Clips become
- * [steps, dim] feature sequences (VOICE_CLIP: 20 log-mel, 25 ms / 10 ms frames, clip mean
- * removed, 3 frames pooled → 32 steps), standardised per feature with training statistics.
+ * random voice, speed and pitch, placed in a 1 s clip with a small time shift and passed through
+ * a random channel (voice-augment.ts: room, gain, noise down to 0 dB SNR or none at all, DC,
+ * clipping); the last class, 'other', holds other words, background noise and digital silence.
+ * Clips become [steps, dim] level-free feature sequences (shared/audio/clip.ts VOICE_CLIP),
+ * standardised per feature with training statistics.
  *
- * Everything random (speech parameters, level, shift, SNR, noise) is drawn from a seeded Rng
- * forked per class and utterance, so a seed reproduces the data set exactly, and the split is
- * stratified: every class has the same share of train, validation and test utterances.
- * Rendered words are cached on disk (voice-render.ts) and reused across runs.
+ * Speaker-independent evaluation (issue 18): training and validation use the training speakers
+ * (base voices × variants); two test sets hold utterances no training clip contains:
+ *   - seen:   training speakers, new utterances, in digital silence at a random gain;
+ *   - unseen: speakers training never heard (other base voices, other variants), light noise.
+ * `test` is both together (the export's test error), and each is reported on its own.
+ *
+ * Everything random is drawn from a seeded Rng forked per split, class and utterance, so a seed
+ * reproduces the data set exactly. Rendered words are cached on disk (voice-render.ts).
  *
  * Returns the trainer's shapes: x [n, steps, dim], one-hot y [n, classes].
  */
-import { CLIP_DEFAULTS, type ClipConfig, clipFeatures, clipShape } from '../../shared/audio/clip.js';
-import { FEATURE_DEFAULTS, type FeatureConfig } from '../../shared/audio/features.js';
+import { type ClipConfig, clipFeatures, clipShape, VOICE_CLIP } from '../../shared/audio/clip.js';
+import type { FeatureConfig } from '../../shared/audio/features.js';
 import { resample } from '../../shared/audio/resample.js';
 import { InputError } from '../../shared/errors.js';
 import { Rng } from '../../shared/numeric/rng.js';
 import type { Standardizer, WindowSet } from '../train/windows.js';
-import { mixWord, noiseClip } from './voice-mix.js';
-import { defaultVoiceCacheDir, type SpeechParams, speechAudio } from './voice-render.js';
+import {
+  addNoise,
+  applyChannel,
+  CHANNEL_DEFAULTS,
+  type Channel,
+  type ChannelRanges,
+  DRY,
+  drawChannel,
+} from './voice-augment.js';
+import { mixWord, partialWord } from './voice-mix.js';
+import { defaultVoiceCacheDir, type SpeechParams, speechAudio, speechCachePath } from './voice-render.js';
+
+export { VOICE_CLIP };
 
 export interface VoiceTaskOptions {
   readonly seed: number;
   /** @defaultValue ['yes', 'no', 'up', 'down', 'stop', 'go'] */
   readonly keywords: readonly string[];
-  /** Words for the 'other' class. @defaultValue VOICE_DEFAULTS.otherWords */
+  /** Words for the 'other' class. @defaultValue OTHER_WORDS less the keywords */
   readonly otherWords: readonly string[];
-  /** Utterances per class, 'other' included. @defaultValue 40 */
+  /** Utterances per class over training, validation and the seen-speaker test. @defaultValue 60 */
   readonly perClass: number;
-  /** Share of 'other' clips that are pure noise. @defaultValue 0.25 */
+  /**
+   * 'other' gets this many times perClass clips in training and validation: it stands for every
+   * word that is not a keyword, and a keyword spotter is judged on how rarely it fires on those.
+   * @defaultValue 3
+   */
+  readonly otherMultiple: number;
+  /** Share of 'other' clips without a word (background noise or digital silence). @defaultValue 0.2 */
   readonly noiseShare: number;
-  /** espeak-ng base voices. @defaultValue en, en-us, en-gb-scotland, en-029, en-gb-x-rp, en-us-nyc */
+  /**
+   * Share of 'other' clips holding only the start or end of a word (a keyword or not), cut by
+   * the clip's edge: a sliding window sees every word enter and leave, and must not fire on a
+   * keyword's first syllable. @defaultValue 0.3
+   */
+  readonly partialShare: number;
+  /** Training speakers: espeak-ng base voices. @defaultValue en, en-us, en-gb-scotland, en-029, en-gb-x-rp, en-us-nyc */
   readonly voices: readonly string[];
-  /** Variants appended as voice+variant; '' is the plain voice. @defaultValue '', m1, m3, m7, f1, f2, f4, klatt */
+  /** Training speakers: variants appended as voice+variant; '' is the plain voice. @defaultValue TRAINING_VARIANTS */
   readonly variants: readonly string[];
+  /** Test-only base voices. @defaultValue en-gb-x-gbclan (Lancaster), en-gb-x-gbcwmd (West Midlands) */
+  readonly unseenVoices: readonly string[];
+  /** Test-only variants. @defaultValue m2, f3, f5, croak, m5 */
+  readonly unseenVariants: readonly string[];
   /** [min, max] words per minute. @defaultValue [130, 210] */
   readonly speedWpm: readonly [number, number];
   /** [min, max] espeak pitch. @defaultValue [25, 75] */
   readonly pitch: readonly [number, number];
-  /** [min, max] SNR of the added white noise in dB. @defaultValue [10, 30] */
-  readonly snrDb: readonly [number, number];
-  /** Largest time shift from centred, in ms. @defaultValue 100 */
+  /** What training and validation clips go through. @defaultValue CHANNEL_DEFAULTS */
+  readonly channel: ChannelRanges;
+  /** SNR of the unseen-speaker test's light white noise, dB. @defaultValue [20, 30] */
+  readonly lightSnrDb: readonly [number, number];
+  /** Largest time shift from centred, in ms. @defaultValue 200 */
   readonly shiftMs: number;
-  /** @defaultValue 0.6, 0.2 (the rest is test) */
+  /** @defaultValue 0.6, 0.2 (the rest is the seen-speaker test; the unseen test is as large) */
   readonly trainFraction: number;
   readonly valFraction: number;
   readonly clip: ClipConfig;
   /** @defaultValue <os tmpdir>/liquidkan-voice-cache */
   readonly cacheDir?: string;
+  /** Keep the test clips' audio (VoiceData.testAudio), e.g. to play them to a device. @defaultValue false */
+  readonly keepTestAudio?: boolean;
 }
 
 /**
- * The voice task's clip features: 20 log-mel energies (20 Hz–8 kHz, HTK mel) of 25 ms Hann
- * frames every 10 ms at 16 kHz, clip mean removed, 3 frames pooled: 1 s → [32, 20]. Log-mel
- * beat 13 MFCC on held-out utterances here (about 0.87 vs 0.78 test accuracy).
+ * Words of the 'other' class: Speech Commands' auxiliary words and everyday words, some near a
+ * keyword in sound (yet, know, cup, town). A spotter that has heard only a dozen non-keywords
+ * fires on most new words; the stream metrics use other words again (voice-stream.ts).
  */
-export const VOICE_CLIP: Readonly<ClipConfig> = Object.freeze({
-  ...CLIP_DEFAULTS,
-  features: Object.freeze({ ...FEATURE_DEFAULTS, kind: 'logmel' as const, numMel: 20 }),
-});
+export const OTHER_WORDS: readonly string[] = Object.freeze(
+  (
+    'cat house left right on off tree bird seven happy wow learn dog bed zero one two three four ' +
+    'five six eight nine follow forward backward visual sheila marvin apple blue car day eat face ' +
+    'girl hand ice jump key light money name over play queen red sun time under very walk box year ' +
+    'zoo yet know cup town stay going better letter dinner summer winter doctor pocket rabbit ' +
+    'silver button pencil kitchen'
+  ).split(' '),
+);
+
+/** espeak-ng variants of the training speakers (none of them in the unseen-speaker test). */
+export const TRAINING_VARIANTS: readonly string[] = Object.freeze(
+  (
+    ' m1 m3 m4 m6 m7 m8 f1 f2 f4 klatt klatt2 klatt3 Andy Annie Denis Gene Jacky Lee Michael anika ' +
+    'aunty boris david ed grandma john linda max paul steph quincy rob'
+  ).split(' '),
+);
 
 export const VOICE_DEFAULTS: Readonly<Omit<VoiceTaskOptions, 'seed'>> = Object.freeze({
   keywords: ['yes', 'no', 'up', 'down', 'stop', 'go'],
-  otherWords: [
-    'cat',
-    'house',
-    'left',
-    'right',
-    'on',
-    'off',
-    'tree',
-    'bird',
-    'seven',
-    'happy',
-    'wow',
-    'learn',
-  ],
-  perClass: 40,
-  noiseShare: 0.25,
+  otherWords: OTHER_WORDS,
+  perClass: 60,
+  otherMultiple: 3,
+  noiseShare: 0.2,
+  partialShare: 0.3,
   voices: ['en', 'en-us', 'en-gb-scotland', 'en-029', 'en-gb-x-rp', 'en-us-nyc'],
-  variants: ['', 'm1', 'm3', 'm7', 'f1', 'f2', 'f4', 'klatt'],
+  variants: TRAINING_VARIANTS,
+  unseenVoices: ['en-gb-x-gbclan', 'en-gb-x-gbcwmd'],
+  unseenVariants: ['m2', 'f3', 'f5', 'croak', 'm5'],
   speedWpm: [130, 210] as const,
   pitch: [25, 75] as const,
-  snrDb: [10, 30] as const,
-  shiftMs: 100,
+  channel: CHANNEL_DEFAULTS,
+  lightSnrDb: [20, 30] as const,
+  shiftMs: 200,
   trainFraction: 0.6,
   valFraction: 0.2,
   clip: VOICE_CLIP,
@@ -95,13 +136,22 @@ export const OTHER_CLASS = 'other';
 export interface VoiceData {
   readonly train: WindowSet;
   readonly val: WindowSet;
+  /** The seen- and unseen-speaker tests together. */
   readonly test: WindowSet;
+  /** Training speakers, new utterances, digital silence, random gain. */
+  readonly testSeen: WindowSet;
+  /** Speakers training never heard, light noise, random gain. */
+  readonly testUnseen: WindowSet;
   /** keywords…, then 'other'; the index is the one-hot position. */
   readonly classes: readonly string[];
   readonly clip: ClipConfig;
   readonly features: FeatureConfig;
   /** Per feature, from the training clips; apply to device features with standardize(). */
   readonly inputScaling: Standardizer;
+  /** The test clips' samples at the feature rate, in row order, when asked for (keepTestAudio). */
+  readonly testAudio?: { readonly seen: readonly Float32Array[]; readonly unseen: readonly Float32Array[] };
+  /** Each row's espeak-ng speaker (null: a clip without a word), per split, in row order. */
+  readonly speakers: Readonly<Record<SplitPlan['name'], readonly (string | null)[]>>;
 }
 
 /** [steps, dim] features of mono audio at any rate: resample to the feature rate, then clip.ts. */
@@ -123,6 +173,26 @@ export function standardize(x: Float64Array, s: Standardizer): Float64Array {
   return x;
 }
 
+/** Rendered words at the feature rate, resampled once per rendering and kept for one data set. */
+export class WordBank {
+  private readonly words = new Map<string, Float32Array>();
+  constructor(
+    readonly sampleRate: number,
+    readonly cacheDir = defaultVoiceCacheDir(),
+  ) {}
+
+  get(p: SpeechParams): Float32Array {
+    const key = speechCachePath(p, this.cacheDir);
+    let w = this.words.get(key);
+    if (!w) {
+      const a = speechAudio(p, this.cacheDir);
+      w = resample(a.samples, a.sampleRate, this.sampleRate);
+      this.words.set(key, w);
+    }
+    return w;
+  }
+}
+
 /** One word rendered by espeak-ng (clean, centred), as [steps, dim] features. */
 export function renderWordFeatures(
   p: SpeechParams,
@@ -139,95 +209,203 @@ export function renderWordFeatures(
   return voiceFeatures(placed, a.sampleRate, clip, scaling);
 }
 
-/** One clip at the espeak rate (22 050 Hz), [round(rate · clipMs / 1000)]. */
-function makeClip(o: VoiceTaskOptions, word: string | null, rng: Rng, cacheDir: string) {
-  const rate = 22050;
+/** Which speakers and channels a split draws from. */
+interface SplitPlan {
+  readonly name: 'train' | 'val' | 'seen' | 'unseen';
+  readonly count: number;
+  readonly speaker: (rng: Rng) => string;
+  readonly channel: (rng: Rng) => Channel;
+}
+
+const pick = <T>(xs: readonly T[], rng: Rng): T => xs[rng.int(xs.length)]!;
+
+/** A word-free 'other' clip: background noise at a random level, or digital silence. */
+function backgroundClip(samples: number, rng: Rng): Float32Array {
+  const x = new Float32Array(samples);
+  const kind = rng.int(3);
+  if (kind === 0) return x;
+  return addNoise(x, 10 ** rng.uniform(-4, -1.3), kind === 1 ? 'white' : 'brown', rng);
+}
+
+/** What an 'other' clip holds. */
+type OtherContent = { readonly kind: 'word' | 'partial'; readonly word: string } | { readonly kind: 'none' };
+
+/** One clip at the feature rate, [clipSamples], through its split's channel. */
+function makeClip(o: VoiceTaskOptions, plan: SplitPlan, content: OtherContent, rng: Rng, bank: WordBank) {
+  const rate = bank.sampleRate;
   const clipSamples = Math.round((rate * o.clip.clipMs) / 1000);
-  if (word === null) return { rate, samples: noiseClip(clipSamples, 10 ** rng.uniform(-3, -1.3), rng) };
-  const variant = o.variants[rng.int(o.variants.length)]!;
-  const base = o.voices[rng.int(o.voices.length)]!;
+  const channel = plan.channel(rng);
+  if (content.kind === 'none') {
+    const x = backgroundClip(clipSamples, rng);
+    return { speaker: null, samples: applyChannel(x, { ...channel, snrDb: Infinity }, rate, rng) };
+  }
+  const word = content.word;
   const p: SpeechParams = {
     word,
-    voice: variant ? `${base}+${variant}` : base,
+    voice: plan.speaker(rng),
     speedWpm: Math.round(rng.uniform(o.speedWpm[0], o.speedWpm[1])),
     pitch: Math.round(rng.uniform(o.pitch[0], o.pitch[1])),
   };
-  const a = speechAudio(p, cacheDir);
-  const mix = {
-    clipSamples: Math.round((a.sampleRate * o.clip.clipMs) / 1000),
-    shiftSamples: (rng.uniform(-1, 1) * o.shiftMs * a.sampleRate) / 1000,
-    snrDb: rng.uniform(o.snrDb[0], o.snrDb[1]),
-    peak: rng.uniform(0.2, 0.9),
-  };
-  return { rate: a.sampleRate, samples: mixWord(a.samples, mix, rng) };
+  if (content.kind === 'partial') {
+    const cut = partialWord(bank.get(p), clipSamples, rng.uniform(0.15, 0.5), rng.next() < 0.5, 0.1);
+    return { speaker: p.voice, samples: applyChannel(cut, channel, rate, rng) };
+  }
+  const placed = mixWord(
+    bank.get(p),
+    {
+      clipSamples,
+      shiftSamples: (rng.uniform(-1, 1) * o.shiftMs * rate) / 1000,
+      snrDb: Infinity,
+      peak: 0.1,
+    },
+    rng,
+  );
+  return { speaker: p.voice, samples: applyChannel(placed, channel, rate, rng) };
 }
 
-/** Build the data set; renders (or reuses) perClass · classes utterances. */
-export function voiceDataset(options: Partial<VoiceTaskOptions> & { seed: number }): VoiceData {
-  const o: VoiceTaskOptions = { ...VOICE_DEFAULTS, ...options };
-  const cacheDir = o.cacheDir ?? defaultVoiceCacheDir();
+/** A keyword clip's word, or what an 'other' clip holds (keyword === null). */
+function otherContent(o: VoiceTaskOptions, keyword: string | null, rng: Rng): OtherContent {
+  if (keyword !== null) return { kind: 'word', word: keyword };
+  const u = rng.next();
+  if (u < o.noiseShare) return { kind: 'none' };
+  if (u < o.noiseShare + o.partialShare) {
+    const any = rng.int(o.keywords.length + o.otherWords.length);
+    return {
+      kind: 'partial',
+      word: any < o.keywords.length ? o.keywords[any]! : o.otherWords[any - o.keywords.length]!,
+    };
+  }
+  return { kind: 'word', word: pick(o.otherWords, rng) };
+}
+
+function plans(o: VoiceTaskOptions, nTrain: number, nVal: number, nTest: number): SplitPlan[] {
+  const speaker = (voices: readonly string[], variants: readonly string[]) => (rng: Rng) => {
+    const base = pick(voices, rng);
+    const variant = pick(variants, rng);
+    return variant ? `${base}+${variant}` : base;
+  };
+  const seen = speaker(o.voices, o.variants);
+  // unseen: a new base voice (plain or with a new variant), or a known voice with a new variant
+  const newVoice = speaker(o.unseenVoices, ['', ...o.unseenVariants]);
+  const newVariant = speaker(o.voices, o.unseenVariants);
+  const unseen = (rng: Rng) => (rng.next() < 0.5 ? newVoice(rng) : newVariant(rng));
+  const augmented = (rng: Rng) => drawChannel(o.channel, rng);
+  const gainOnly = (rng: Rng): Channel => ({ ...DRY, gainDb: rng.uniform(-20, 20) });
+  const lightNoise = (rng: Rng): Channel => ({
+    ...DRY,
+    gainDb: rng.uniform(-20, 20),
+    snrDb: rng.uniform(o.lightSnrDb[0], o.lightSnrDb[1]),
+  });
+  return [
+    { name: 'train', count: nTrain, speaker: seen, channel: augmented },
+    { name: 'val', count: nVal, speaker: seen, channel: augmented },
+    { name: 'seen', count: nTest, speaker: seen, channel: gainOnly },
+    { name: 'unseen', count: nTest, speaker: unseen, channel: lightNoise },
+  ];
+}
+
+function checkOptions(o: VoiceTaskOptions): void {
   if (o.keywords.length < 1) throw new InputError('voice task needs at least one keyword');
   if (o.keywords.some((k) => o.otherWords.includes(k))) {
     throw new InputError(`voice otherWords must not contain a keyword (keywords: ${o.keywords.join(', ')})`);
   }
+  const heard = o.unseenVoices.filter((v) => o.voices.includes(v));
+  const heardVariants = o.unseenVariants.filter((v) => o.variants.includes(v));
+  if (heard.length || heardVariants.length) {
+    throw new InputError(
+      `voice unseenVoices/unseenVariants must not be training speakers (both lists hold ${[...heard, ...heardVariants].join(', ')})`,
+    );
+  }
+}
+
+/** Build the data set; renders (or reuses) every utterance of every split. */
+export function voiceDataset(options: Partial<VoiceTaskOptions> & { seed: number }): VoiceData {
+  const keywords = options.keywords ?? VOICE_DEFAULTS.keywords;
+  const o: VoiceTaskOptions = {
+    ...VOICE_DEFAULTS,
+    otherWords: VOICE_DEFAULTS.otherWords.filter((w) => !keywords.includes(w)),
+    ...options,
+  };
+  if (!(Number.isInteger(o.otherMultiple) && o.otherMultiple >= 1))
+    throw new InputError(`voice otherMultiple must be a whole number ≥ 1, got ${o.otherMultiple}`);
+  checkOptions(o);
   const nTrain = Math.floor(o.perClass * o.trainFraction);
   const nVal = Math.floor(o.perClass * o.valFraction);
-  if (nTrain < 1 || nVal < 1 || o.perClass - nTrain - nVal < 1) {
+  const nTest = o.perClass - nTrain - nVal;
+  if (nTrain < 1 || nVal < 1 || nTest < 1) {
     throw new InputError(`voice perClass ${o.perClass} leaves an empty train, validation or test split`);
   }
   const classes = [...o.keywords, OTHER_CLASS];
   const C = classes.length;
   const { steps, dim } = clipShape(o.clip);
   const per = steps * dim;
-  const all = new Float64Array(C * o.perClass * per);
+  const bank = new WordBank(o.clip.features.sampleRate, o.cacheDir ?? defaultVoiceCacheDir());
   const root = new Rng(o.seed);
-  for (let c = 0; c < C; c++) {
-    for (let i = 0; i < o.perClass; i++) {
-      const rng = root.fork(`${classes[c]}/${i}`);
-      let word: string | null = classes[c]!;
-      if (c === C - 1) word = rng.next() < o.noiseShare ? null : o.otherWords[rng.int(o.otherWords.length)]!;
-      const clip = makeClip(o, word, rng, cacheDir);
-      all.set(voiceFeatures(clip.samples, clip.rate, o.clip), (c * o.perClass + i) * per);
-    }
-  }
-  // per-feature statistics over every step of every training clip
-  const mean = new Array<number>(dim).fill(0);
-  const sq = new Array<number>(dim).fill(0);
-  for (let c = 0; c < C; c++) {
-    for (let i = 0; i < nTrain; i++) {
-      const at = (c * o.perClass + i) * per;
-      for (let k = 0; k < per; k++) {
-        mean[k % dim]! += all[at + k]!;
-        sq[k % dim]! += all[at + k]! ** 2;
-      }
-    }
-  }
-  const count = C * nTrain * steps;
-  const inputScaling: Standardizer = {
-    mean: mean.map((s) => s / count),
-    std: sq.map((q, d) => Math.sqrt(Math.max(q / count - (mean[d]! / count) ** 2, 1e-12))),
-  };
-  standardize(all, inputScaling);
-  const split = (from: number, to: number): WindowSet => {
-    const n = C * (to - from);
+  const speakers = { train: [], val: [], seen: [], unseen: [] } as Record<
+    SplitPlan['name'],
+    (string | null)[]
+  >;
+  const audio = { seen: [] as Float32Array[], unseen: [] as Float32Array[] };
+  const sets = plans(o, nTrain, nVal, nTest).map((plan) => {
+    // the test sets stay balanced, so their accuracy weighs every class alike
+    const K = C - 1 + (plan.name === 'train' || plan.name === 'val' ? o.otherMultiple : 1);
+    const n = K * plan.count;
     const x = new Float64Array(n * per);
     const y = new Float64Array(n * C);
     let r = 0;
-    for (let i = from; i < to; i++) {
-      for (let c = 0; c < C; c++, r++) {
-        x.set(all.subarray((c * o.perClass + i) * per, (c * o.perClass + i + 1) * per), r * per);
+    for (let i = 0; i < plan.count; i++) {
+      for (let k = 0; k < K; k++, r++) {
+        const c = Math.min(k, C - 1);
+        const rng = root.fork(`${plan.name}/${classes[c]}/${i}${k >= C ? `/${k - C + 1}` : ''}`);
+        const clip = makeClip(o, plan, otherContent(o, c === C - 1 ? null : classes[c]!, rng), rng, bank);
+        speakers[plan.name].push(clip.speaker);
+        if (o.keepTestAudio && (plan.name === 'seen' || plan.name === 'unseen'))
+          audio[plan.name].push(clip.samples);
+        x.set(clipFeatures(clip.samples, o.clip), r * per);
         y[r * C + c] = 1;
       }
     }
-    return { x, y, last: new Float64Array(n), n, window: steps, inputs: dim, outputs: C };
-  };
+    return { x, y, last: new Float64Array(n), n, window: steps, inputs: dim, outputs: C } as WindowSet;
+  });
+  const [train, val, testSeen, testUnseen] = sets as [WindowSet, WindowSet, WindowSet, WindowSet];
+  const inputScaling = featureScaling(train, dim);
+  for (const s of sets) standardize(s.x as Float64Array, inputScaling);
   return {
-    train: split(0, nTrain),
-    val: split(nTrain, nTrain + nVal),
-    test: split(nTrain + nVal, o.perClass),
+    train,
+    val,
+    test: concatSets(testSeen, testUnseen),
+    testSeen,
+    testUnseen,
     classes,
     clip: o.clip,
     features: o.clip.features,
     inputScaling,
+    speakers,
+    ...(o.keepTestAudio ? { testAudio: audio } : {}),
   };
+}
+
+/** Per-feature mean and standard deviation over every step of every clip of `set`. */
+function featureScaling(set: WindowSet, dim: number): Standardizer {
+  const mean = new Array<number>(dim).fill(0);
+  const sq = new Array<number>(dim).fill(0);
+  for (let k = 0; k < set.x.length; k++) {
+    mean[k % dim]! += set.x[k]!;
+    sq[k % dim]! += set.x[k]! ** 2;
+  }
+  const count = set.x.length / dim;
+  return {
+    mean: mean.map((s) => s / count),
+    std: sq.map((q, d) => Math.sqrt(Math.max(q / count - (mean[d]! / count) ** 2, 1e-12))),
+  };
+}
+
+function concatSets(a: WindowSet, b: WindowSet): WindowSet {
+  const x = new Float64Array(a.x.length + b.x.length);
+  x.set(a.x);
+  x.set(b.x, a.x.length);
+  const y = new Float64Array(a.y.length + b.y.length);
+  y.set(a.y);
+  y.set(b.y, a.y.length);
+  return { ...a, x, y, last: new Float64Array(a.n + b.n), n: a.n + b.n };
 }

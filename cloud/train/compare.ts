@@ -1,9 +1,14 @@
 /**
- * Flavours side by side on the same windows, seed and parameter budget: test error in the
- * target's units, parameter count, and the exported step graph's latency in onnxruntime-node.
+ * Flavours side by side on the same series, seed and parameter budget: test error in the
+ * target's units on the same held-out label rows, parameter count, and the exported step
+ * graph's latency in onnxruntime-node. The liquid flavours are trained statefully and scored by
+ * the streaming evaluator (state carried from the first row); the MLPs keep their window as
+ * input, so their window over the same label rows is exactly what they see on a device.
  */
+
 import { performance } from 'node:perf_hooks';
 import { getEngine } from '../../shared/engines/index.js';
+import { meanOf, persistenceMse } from '../../shared/eval/streaming.js';
 import { buildStepGraph } from '../../shared/export/graph.js';
 import { quantizeWeights } from '../../shared/export/quantize-model.js';
 import type { ActivationLibrary } from '../../shared/library/library.js';
@@ -11,10 +16,10 @@ import { parameterCount, stateWidth } from '../../shared/model/layout.js';
 import type { HybridModel } from '../../shared/model/model.js';
 import { Kan } from '../kan/kan.js';
 import { trainKan } from '../kan/train.js';
-import { evaluateMse, persistenceMse } from './evaluate.js';
+import { evaluateMse, streamTestErrors } from './evaluate.js';
 import { FLAVOURS, type Flavour, flattenWindows, flavourModel, isFlat } from './flavours.js';
 import { type TrainOptions, trainHybrid } from './trainer.js';
-import type { ForecastData, WindowSet } from './windows.js';
+import type { ForecastStreamData, WindowSet } from './windows.js';
 
 export interface CompareRow {
   readonly model: Flavour | 'kan' | 'persistence';
@@ -59,29 +64,35 @@ export interface CompareOptions {
   readonly onFlavour?: (f: Flavour, index: number) => void;
 }
 
-export async function compareFlavours(data: ForecastData, o: CompareOptions): Promise<CompareRow[]> {
+export async function compareFlavours(data: ForecastStreamData, o: CompareOptions): Promise<CompareRow[]> {
   const W = data.train.window;
   const d = data.train.inputs;
   const budget = o.budget ?? 1000;
   const s2 = data.targetScaling.std ** 2;
   const rows: CompareRow[] = [
-    { model: 'persistence', test_mse: persistenceMse(data.test) * s2, params: 0, step_us: null },
+    {
+      model: 'persistence',
+      test_mse: persistenceMse(data.stream.series, data.horizon, data.split.testStart, data.split.rows) * s2,
+      params: 0,
+      step_us: null,
+    },
   ];
   for (const [index, f] of FLAVOURS.entries()) {
     o.onFlavour?.(f, index);
     const flat = isFlat(f);
     const sets = flat
       ? { train: flattenWindows(data.train), val: flattenWindows(data.val), test: flattenWindows(data.test) }
-      : data;
+      : null;
     // every flavour gets the same persistence skip on the target's last value (column 0)
     const initial = {
       ...flavourModel(f, o.library, d, W, budget, o.seed),
       residualInput: flat ? (W - 1) * d : 0,
     };
-    const r = trainHybrid(initial, sets, { seed: o.seed, ...o.train });
+    const r = trainHybrid(initial, sets ?? data, { seed: o.seed, ...o.train });
     rows.push({
       model: f,
-      test_mse: evaluateMse(r.model, sets.test) * s2,
+      test_mse:
+        (sets ? evaluateMse(r.model, sets.test) : meanOf(streamTestErrors(r.model, data.stream))) * s2,
       params: parameterCount(r.model),
       step_us: await stepLatencyUs(r.model),
     });
@@ -95,7 +106,7 @@ export async function compareFlavours(data: ForecastData, o: CompareOptions): Pr
  * (it learns the change from the last value), h sized to the budget. It has no ONNX export (its
  * edges become library entries instead), so its step latency is not measured.
  */
-function kanRow(data: ForecastData, budget: number, seed: number): CompareRow {
+function kanRow(data: ForecastStreamData, budget: number, seed: number): CompareRow {
   const n0 = data.train.window * data.train.inputs;
   const G = 5;
   const perEdge = G + 3 + 2; // coef (G + k), w_b, w_s

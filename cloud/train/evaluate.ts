@@ -2,9 +2,11 @@
  * Evaluation of a hybrid on a window set with the float64 reference runner (no tape): every
  * window is one stream of the batch, all advanced together step by step.
  */
+import { meanOf, streamingErrors } from '../../shared/eval/streaming.js';
 import type { HybridModel } from '../../shared/model/model.js';
 import { ReferenceRunner } from '../../shared/model/reference.js';
-import type { WindowSet } from './windows.js';
+import type { TrainData } from './run.js';
+import type { StreamData, WindowSet } from './windows.js';
 
 /** Predictions at each window's last step, [n, outputs]. */
 export function predictWindows(model: HybridModel, set: WindowSet, dt = model.dtDefault): Float64Array {
@@ -89,4 +91,31 @@ export function accuracy(model: HybridModel, set: WindowSet): number {
 /** MSE of predicting the last value of each window (the persistence baseline). */
 export function persistenceMse(set: WindowSet): number {
   return mse(set.last, set.y);
+}
+
+/** Squared streaming errors on the validation label rows, state warmed on every row before them. */
+export function streamValidationErrors(model: HybridModel, stream: StreamData): Float64Array {
+  const { series, horizon, split } = stream;
+  return streamingErrors(model, series, horizon, split.valStart, split.testStart);
+}
+
+/** Squared streaming errors on the test tail, state warmed on every row before it. */
+export function streamTestErrors(model: HybridModel, stream: StreamData): Float64Array {
+  const { series, horizon, split } = stream;
+  return streamingErrors(model, series, horizon, split.testStart, split.rows);
+}
+
+/**
+ * Per-sample validation losses the race compares: streaming squared errors with a stream,
+ * else each window's loss.
+ */
+export function validationLosses(model: HybridModel, data: TrainData, loss: LossKind): Float64Array {
+  return data.stream ? streamValidationErrors(model, data.stream) : windowLosses(model, data.val, loss);
+}
+
+/** The validation loss early stopping and the race judge by (the mean of validationLosses). */
+export function validationLoss(model: HybridModel, data: TrainData, loss: LossKind): number {
+  return data.stream
+    ? meanOf(streamValidationErrors(model, data.stream))
+    : evaluateLoss(model, data.val, loss);
 }

@@ -1,19 +1,25 @@
 /**
- * Forecasting from a CSV: windows over the chosen columns, a hybrid trained on standardised
- * values, and a model that takes and returns raw units (its scaling holds the training
- * statistics). Errors are reported in the target's own units next to the persistence baseline.
+ * Forecasting from a CSV: a hybrid trained statefully on the standardised stream (run.ts), and
+ * a model that takes and returns raw units (its scaling holds the training statistics). Every
+ * error reported is the streaming evaluator's (shared/eval/streaming.ts) on the chronological
+ * held-out rows with the state warmed on the rows before them, in the target's own units, next
+ * to the persistence baseline on the same rows. A model that does not stay bounded on a
+ * free-running stream is refused before anything is written.
  */
-import { InputError } from '../../shared/errors.js';
+
+import { InputError, NumericError } from '../../shared/errors.js';
+import { meanOf, persistenceMse } from '../../shared/eval/streaming.js';
 import { readNumericCsv, selectColumns } from '../../shared/io/csv.js';
 import { type ActivationLibrary, makeLibrary } from '../../shared/library/library.js';
 import { mergeUsage, withUsage } from '../../shared/library/usage.js';
 import { initModel } from '../../shared/model/init.js';
 import { type HybridModel, layerCandidates } from '../../shared/model/model.js';
-import { evaluateMse, persistenceMse } from './evaluate.js';
+import { checkStability } from '../../shared/model/stability.js';
+import { streamTestErrors } from './evaluate.js';
 import type { LayerHunger } from './hunger.js';
 import type { Standing } from './race.js';
 import { type EpochRecord, type TrainOptions, type TrainResult, trainHybrid } from './trainer.js';
-import { forecastWindows } from './windows.js';
+import { type ForecastStreamData, forecastData } from './windows.js';
 
 export interface ForecastTrainOptions {
   readonly file: string;
@@ -29,6 +35,8 @@ export interface ForecastTrainOptions {
   readonly train?: Partial<TrainOptions>;
   /** Start hard on one entry (a fixed-activation baseline) instead of selecting. */
   readonly activation?: string;
+  /** Steps of the free-running stability check before a model is accepted. @defaultValue 100000 */
+  readonly stabilitySteps?: number;
 }
 
 export interface LayerSelection {
@@ -50,7 +58,7 @@ export interface ForecastResult {
   readonly decision: TrainResult['decision'];
   readonly history: EpochRecord[];
   readonly softModel: HybridModel | null;
-  readonly data: ReturnType<typeof forecastWindows>;
+  readonly data: ForecastStreamData;
 }
 
 export function selectionOf(model: HybridModel): LayerSelection[] {
@@ -88,7 +96,7 @@ export function trainForecast(o: ForecastTrainOptions, onEpoch?: (r: EpochRecord
   }
   const cols = [...inputs];
   const series = selectColumns(table, cols, o.file);
-  const data = forecastWindows(
+  const data = forecastData(
     series,
     cols.length,
     cols.indexOf(o.target),
@@ -108,7 +116,9 @@ export function trainForecast(o: ForecastTrainOptions, onEpoch?: (r: EpochRecord
   // which keeps trending series (CO2) from asking the network to extrapolate
   const withSkip: HybridModel = { ...initial, residualInput: cols.indexOf(o.target) };
   const r = trainHybrid(withSkip, data, { seed: o.seed, ...o.train }, onEpoch);
+  refuseUnstable(r.model, data, o.stabilitySteps ?? 100_000);
   const s2 = data.targetScaling.std ** 2;
+  const { horizon, split } = data.stream;
   const trained: HybridModel = {
     ...r.model,
     scaling: {
@@ -120,9 +130,9 @@ export function trainForecast(o: ForecastTrainOptions, onEpoch?: (r: EpochRecord
   };
   return {
     model: recordUsage(trained, o.file.replace(/^.*\//, '')),
-    testMse: evaluateMse(r.model, data.test) * s2,
+    testMse: meanOf(streamTestErrors(r.model, data.stream)) * s2,
     valMse: r.bestValLoss * s2,
-    persistenceMse: persistenceMse(data.test) * s2,
+    persistenceMse: persistenceMse(data.stream.series, horizon, split.testStart, split.rows) * s2,
     selection: selectionOf(r.model),
     hunger: r.hunger,
     standings: r.standings,
@@ -131,4 +141,28 @@ export function trainForecast(o: ForecastTrainOptions, onEpoch?: (r: EpochRecord
     softModel: r.softModel,
     data,
   };
+}
+
+/**
+ * The free-running check (shared/model/stability.ts) on the standardised model, over the range
+ * of the training rows: a model that fails it is refused with the entries and the step.
+ */
+export function refuseUnstable(model: HybridModel, data: ForecastStreamData, steps: number): void {
+  if (steps <= 0) return;
+  const { values, cols } = data.stream.series;
+  const range = Array.from({ length: cols }, (_, c) => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let r = 0; r < data.split.valStart; r++) {
+      lo = Math.min(lo, values[r * cols + c]!);
+      hi = Math.max(hi, values[r * cols + c]!);
+    }
+    return { lo, hi, std: 1 };
+  });
+  const f = checkStability(model, { steps, range, seed: model.seed });
+  if (f) {
+    throw new NumericError(
+      `the trained model (${f.entries}) diverges on a free-running stream: at step ${f.step} of ${steps} on the '${f.stream}' inputs its state or output reached ${f.value.toPrecision(3)} standard deviations; no model written`,
+    );
+  }
 }

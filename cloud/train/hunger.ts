@@ -47,19 +47,24 @@ export function withHardChoice(model: HybridModel, i: number, k: number): Hybrid
   return { ...model, layers };
 }
 
+/**
+ * `val`: validation windows, or the validation loss of any model (a forecaster's streaming
+ * validation error, so hunger is measured the way the race judges).
+ */
 export function layerHunger(
   model: HybridModel,
   i: number,
-  val: WindowSet,
+  val: WindowSet | ((m: HybridModel) => number),
   gapThreshold = HUNGER_DEFAULTS.gap,
   loss: LossKind = 'mse',
 ): LayerHunger {
   const entries = layerCandidates(model, model.layers[i]!);
-  const mixtureLoss = evaluateLoss(model, val, loss);
+  const score = typeof val === 'function' ? val : (m: HybridModel) => evaluateLoss(m, val, loss);
+  const mixtureLoss = score(model);
   let best = Infinity;
   let bestK = 0;
   entries.forEach((_, k) => {
-    const l = evaluateLoss(withHardChoice(model, i, k), val, loss);
+    const l = score(withHardChoice(model, i, k));
     if (l < best) {
       best = l;
       bestK = k;

@@ -20,7 +20,7 @@
 
 import { NumericError } from '../../shared/errors.js';
 import type { HybridModel } from '../../shared/model/model.js';
-import { windowLosses } from './evaluate.js';
+import { validationLosses } from './evaluate.js';
 import { withHardChoice } from './hunger.js';
 import type { TrainOptions } from './options.js';
 import { type EpochStats, type TrainData, TrainingRun } from './run.js';
@@ -182,8 +182,8 @@ export function race(
   let shipped = first!;
   let decision: RaceResult['decision'] = null;
   if (held && first !== held) {
-    const d = windowLosses(held.run.best.model, data.val, o.loss);
-    const challenger = windowLosses(first!.run.best.model, data.val, o.loss);
+    const d = validationLosses(held.run.best.model, data, o.loss);
+    const challenger = validationLosses(first!.run.best.model, data, o.loss);
     for (let j = 0; j < d.length; j++) d[j]! -= challenger[j]!;
     const zScore = pairedZ(d);
     decision = { challenger: first!.c.label, zScore, shipped: zScore > o.selectionZ };

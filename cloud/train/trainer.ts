@@ -6,7 +6,8 @@
  *    geometrically from `temperatureStart` to `temperatureEnd` (run.ts: BPTT, Adam, clipping,
  *    early stopping, per-neuron τ inside its band, per-layer affine around each entry).
  * 2. Hunger: on the best soft checkpoint, each soft layer's mixture entropy and the loss gap
- *    between the mixture and its best single entry (hunger.ts).
+ *    between the mixture and its best single entry (hunger.ts), on the validation loss the
+ *    race uses (streaming for a forecaster).
  * 3. Race (race.ts): the search's proposals and every library entry on all layers, each trained
  *    from the initial weights on the full schedule of `epochs` under successive halving; the
  *    best validation checkpoint of the winner is the model, where the winner is the reference
@@ -17,6 +18,7 @@
  */
 import { heaviestEntry } from '../../shared/model/mixture.js';
 import { type HybridModel, layerCandidates } from '../../shared/model/model.js';
+import { validationLoss } from './evaluate.js';
 import { type LayerHunger, layerHunger } from './hunger.js';
 import { type EpochRecord, TRAIN_DEFAULTS, type TrainOptions } from './options.js';
 import {
@@ -59,7 +61,9 @@ function searchRun(
   run.advance(epochs, data, log, (e) => o.temperatureStart * ratio ** (epochs > 1 ? e / (epochs - 1) : 1));
   const softModel = run.ran > 0 ? run.best.model : initial;
   const hunger = softModel.layers.flatMap((l, i) =>
-    l.selector.mode === 'soft' ? [layerHunger(softModel, i, data.val, o.hungerGap, o.loss)] : [],
+    l.selector.mode === 'soft'
+      ? [layerHunger(softModel, i, (m) => validationLoss(m, data, o.loss), o.hungerGap, o.loss)]
+      : [],
   );
   return { softModel, hunger };
 }

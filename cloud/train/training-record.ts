@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { readNumericCsv, selectColumns } from '../../shared/io/csv.js';
 import { readJsonWithSchema } from '../../shared/io/json-file.js';
-import { type ForecastData, forecastWindows } from './windows.js';
+import { type ForecastStreamData, forecastData } from './windows.js';
 
 export const TRAINING_FILE = 'training.json';
 
@@ -59,8 +59,8 @@ export function readTrainingRecord(modelDir: string): TrainingRecord | null {
   return existsSync(file) ? readJsonWithSchema(TrainingRecordSchema, file) : null;
 }
 
-export function rebuildForecastData(r: ForecastRecord): ForecastData {
+export function rebuildForecastData(r: ForecastRecord): ForecastStreamData {
   const table = readNumericCsv(r.data);
   const cols = r.inputs;
-  return forecastWindows(selectColumns(table, cols, r.data), cols.length, cols.indexOf(r.target), r, r.data);
+  return forecastData(selectColumns(table, cols, r.data), cols.length, cols.indexOf(r.target), r, r.data);
 }

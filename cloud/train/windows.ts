@@ -1,10 +1,14 @@
 /**
- * Sliding windows over a multivariate series for sequence-to-one training: each sample is W
- * consecutive rows of the inputs, labelled with the target H steps after the window's last
- * row. Splits are chronological (train, then validation, then test) so nothing from the
- * future leaks into training, and standardisation uses the training part only.
+ * A forecasting series prepared for training: the standardised stream the stateful trainer and
+ * the streaming evaluator run over, and sliding windows over it (W consecutive rows labelled
+ * with the target H steps after the window's last row) for the flat MLP flavours, hunger
+ * probes and the sequence-to-one trainer the voice task still uses. Splits are chronological
+ * and by label row (shared/eval/streaming.ts heldOutSplit), so a window and the streaming
+ * evaluator score the same rows, and standardisation uses the training rows only.
  */
+
 import { InputError } from '../../shared/errors.js';
+import { type HeldOutSplit, heldOutSplit, type Series } from '../../shared/eval/streaming.js';
 
 export interface WindowSet {
   /** [n, window, inputs] row-major, batch-major like the sequence graph. */
@@ -34,12 +38,27 @@ export interface ForecastData {
   readonly inputScaling: Standardizer;
   /** Of the target, from the training rows (the model learns standardised targets). */
   readonly targetScaling: { mean: number; std: number };
+  /** Label rows of validation and test. */
+  readonly split: HeldOutSplit;
+  readonly horizon: number;
+}
+
+/** The whole series standardised, for the stateful trainer and the streaming evaluator. */
+export interface StreamData {
+  readonly series: Series;
+  readonly horizon: number;
+  readonly split: HeldOutSplit;
+}
+
+/** Windows plus the standardised stream they were cut from. */
+export interface ForecastStreamData extends ForecastData {
+  readonly stream: StreamData;
 }
 
 export interface ForecastOptions {
   readonly window: number;
   readonly horizon: number;
-  /** Fractions of windows for training and validation; the rest is test. @defaultValue 0.7, 0.15 */
+  /** Fractions of label rows for training and validation; the rest is test. @defaultValue 0.7, 0.15 */
   readonly trainFraction?: number;
   readonly valFraction?: number;
 }
@@ -65,10 +84,18 @@ export function forecastWindows(
       `${source}: ${rows} rows leave ${Math.max(0, n)} windows of ${W} rows with horizon ${H}; need at least 20 (shorten --window or --horizon)`,
     );
   }
-  const nTrain = Math.floor(n * (opts.trainFraction ?? 0.7));
-  const nVal = Math.floor(n * (opts.valFraction ?? 0.15));
+  const split = heldOutSplit(rows, { train: opts.trainFraction ?? 0.7, val: opts.valFraction ?? 0.15 });
+  // window k is labelled on row k + W − 1 + H
+  const firstLabel = W - 1 + H;
+  const nTrain = Math.max(0, split.valStart - firstLabel);
+  const nVal = Math.max(0, split.testStart - firstLabel) - nTrain;
+  if (nTrain < 1 || nVal < 1) {
+    throw new InputError(
+      `${source}: ${rows} rows leave no training or validation windows of ${W} rows with horizon ${H} (shorten --window or --horizon)`,
+    );
+  }
   // standardise with the rows the training windows and their labels touch
-  const trainRows = nTrain + W + H - 1;
+  const trainRows = split.valStart;
   const mean: number[] = [];
   const std: number[] = [];
   for (let c = 0; c < cols; c++) {
@@ -104,7 +131,34 @@ export function forecastWindows(
     test: make(nTrain + nVal, n - nTrain - nVal),
     inputScaling: { mean, std },
     targetScaling: { mean: mean[targetCol]!, std: std[targetCol]! },
+    split,
+    horizon: H,
   };
+}
+
+/**
+ * Windows and the standardised stream. The stateful trainer needs at least two truncation
+ * segments of training predictions besides the held-out part.
+ */
+export function forecastData(
+  series: Float64Array,
+  cols: number,
+  targetCol: number,
+  opts: ForecastOptions,
+  source: string,
+): ForecastStreamData {
+  const data = forecastWindows(series, cols, targetCol, opts, source);
+  const { split } = data;
+  const trainPredictions = split.valStart - opts.horizon;
+  if (trainPredictions < 2 * opts.window) {
+    throw new InputError(
+      `${source}: ${split.rows} rows hold out the last ${split.rows - split.valStart} for validation and test and leave ${Math.max(0, trainPredictions)} training steps with horizon ${opts.horizon}; two segments of --window ${opts.window} need ${2 * opts.window} (shorten --window or use a longer series)`,
+    );
+  }
+  const { mean, std } = data.inputScaling;
+  const values = new Float64Array(series.length);
+  for (let i = 0; i < series.length; i++) values[i] = (series[i]! - mean[i % cols]!) / std[i % cols]!;
+  return { ...data, stream: { series: { values, cols, targetCol }, horizon: opts.horizon, split } };
 }
 
 /** Rows idx of a window set, gathered into a new one (for mini-batches). */

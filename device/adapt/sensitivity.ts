@@ -23,6 +23,7 @@ import { stateWidth } from '../../shared/model/layout.js';
 import { type HybridModel, layerCandidates, param } from '../../shared/model/model.js';
 import { ReferenceRunner } from '../../shared/model/reference.js';
 import { SelectorKernel, selectorWeightsInto } from '../../shared/model/selector.js';
+import { contractionTauCaps } from '../../shared/model/stability.js';
 
 interface SensLayer {
   readonly liquid: boolean;
@@ -103,6 +104,9 @@ export class TauSensitivity {
       maxUnits = Math.max(maxUnits, spec.units);
       return layer;
     });
+    // an unbounded liquid layer stays a contraction only while τ stays under its cap
+    const caps = contractionTauCaps(model);
+    for (let j = 0; j < P; j++) this.tauMax[j] = Math.min(this.tauMax[j]!, Math.max(caps[j]!, this.tau[j]!));
     this.readoutW = param(model, 'readout.W');
     this.outputStd = Float64Array.from(model.scaling?.outputStd ?? new Array(model.outputs).fill(1));
     this.dy = new Float64Array(model.outputs * P);

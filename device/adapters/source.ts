@@ -52,6 +52,7 @@ export function detectFormat(requested: string, source: ByteSource): InputFormat
   if (requested !== 'auto') return requested as InputFormat;
   if (source.head.subarray(0, 4).toString('latin1') === 'RIFF') return 'wav';
   const ext = /\.([a-z]+)$/i.exec(source.name)?.[1]?.toLowerCase();
+  if (ext === 'wav' || ext === 'wave') return 'wav';
   if (ext === 'csv' || ext === 'tsv') return 'csv';
   if (ext === 'jsonl' || ext === 'ndjson' || ext === 'json') return 'jsonl';
   const firstChar = source.head.toString('utf8').trimStart()[0];

@@ -3,6 +3,9 @@
  * belong to the adapter and are reused: they are valid until the next one is pulled, so the
  * loop's step path allocates nothing per sample.
  */
+import type { Clip } from '../../shared/audio/clip-stream.js';
+
+export type { Clip };
 
 export interface Sample {
   /** The model's inputs, [inputs], raw units (the step graph applies the model's scaling). */
@@ -56,16 +59,6 @@ export function mutableSample(inputs: number, outputs: number | null): MutableSa
     dt: null,
     t: null,
   };
-}
-
-/** One window of audio features for a clip classifier; `features` is reused between clips. */
-export interface Clip {
-  /** 0, 1, 2, … */
-  readonly index: number;
-  /** [steps, dim] row-major. */
-  readonly features: Float64Array;
-  /** Seconds from the start of the audio to the end of this clip's window. */
-  readonly tEnd: number;
 }
 
 export interface ClipAdapter {

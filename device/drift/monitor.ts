@@ -6,10 +6,17 @@
  * The error fed to the detectors is |error| divided by its RMS over the first `warmupSteps`
  * finite values (when warmupSteps > 0), so the Page-Hinkley δ and λ are in units of the
  * stationary error and the defaults fit any target scale. No detector sees the warm-up values.
+ *
+ * When the model's own streaming test MSE is known (`testMse`, from its training record or
+ * export manifest), that is the scale instead, from the first step: a stream whose error is
+ * already growing during the warm-up (a forecast running away) would otherwise set its own,
+ * inflated yardstick and never look drifted. The residual detector (residual.ts) then watches
+ * the squared error against the test MSE too.
  */
 import { Adwin, type AdwinOptions } from './adwin.js';
 import { PageHinkley, type PageHinkleyOptions } from './page-hinkley.js';
 import { PsiDetector, type PsiOptions } from './psi.js';
+import { ResidualDetector, type ResidualOptions } from './residual.js';
 import type { DriftDetector, DriftEvent } from './types.js';
 
 export interface DriftMonitorOptions {
@@ -22,6 +29,12 @@ export interface DriftMonitorOptions {
   readonly warmupSteps: number;
   /** Events kept in `events` (oldest dropped first). @defaultValue 1000 */
   readonly maxEvents: number;
+  /**
+   * The model's streaming test MSE in the target's units; null = unknown (warm-up scale, no
+   * residual detector). @defaultValue null
+   */
+  readonly testMse: number | null;
+  readonly residual: Partial<Omit<ResidualOptions, 'testMse'>>;
 }
 
 export const DRIFT_MONITOR_DEFAULTS: Readonly<DriftMonitorOptions> = Object.freeze({
@@ -31,6 +44,8 @@ export const DRIFT_MONITOR_DEFAULTS: Readonly<DriftMonitorOptions> = Object.free
   cooldownSteps: 500,
   warmupSteps: 100,
   maxEvents: 1000,
+  testMse: null,
+  residual: Object.freeze({}),
 });
 
 const NONE: readonly DriftEvent[] = Object.freeze([]);
@@ -41,6 +56,8 @@ export class DriftMonitor {
   readonly adwin: Adwin;
   /** One PSI detector per input feature, named psi[i]. */
   readonly psi: readonly PsiDetector[];
+  /** The residual against the model's test error, when that is known. */
+  readonly residual: ResidualDetector | null;
   /** Every event kept so far, oldest first. */
   readonly events: DriftEvent[] = [];
   /** Events dropped by the cooldown. */
@@ -56,8 +73,20 @@ export class DriftMonitor {
     this.pageHinkley = new PageHinkley(this.options.pageHinkley);
     this.adwin = new Adwin(this.options.adwin);
     this.psi = Array.from({ length: inputs }, (_, i) => new PsiDetector(this.options.psi, `psi[${i}]`));
-    this.detectors = [this.pageHinkley, this.adwin, ...this.psi];
+    const testMse = this.options.testMse;
+    this.residual =
+      testMse !== null && testMse > 0 && Number.isFinite(testMse)
+        ? new ResidualDetector({ ...this.options.residual, testMse })
+        : null;
+    this.detectors = [this.pageHinkley, this.adwin, ...this.psi, ...(this.residual ? [this.residual] : [])];
     this.lastEvent = new Float64Array(this.detectors.length).fill(-Infinity);
+    if (this.residual) this.fixScale();
+  }
+
+  /** The test RMS as the error scale, no warm-up. */
+  private fixScale(): void {
+    this.scale = Math.sqrt(this.residual!.options.testMse);
+    this.warmCount = this.options.warmupSteps;
   }
 
   /** The error scale in use (1 until the warm-up completes, or with warmupSteps 0). */
@@ -88,6 +117,7 @@ export class DriftMonitor {
     }
     for (let i = 0; i < this.psi.length; i++)
       out = this.keep(2 + i, this.psi[i]!.update(input[i]!, step), step, out);
+    if (this.residual) out = this.keep(2 + this.psi.length, this.residual.update(error, step), step, out);
     return out ?? NONE;
   }
 
@@ -123,5 +153,6 @@ export class DriftMonitor {
     this.warmSum = 0;
     this.warmCount = 0;
     this.scale = 1;
+    if (this.residual) this.fixScale();
   }
 }

@@ -9,11 +9,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManifestError, ProfileError } from '../../shared/errors.js';
-import { exportModel, MANIFEST_FILE } from '../../shared/export/export.js';
 import { readJsonWithSchema } from '../../shared/io/json-file.js';
 import type { HybridModel } from '../../shared/model/model.js';
 import { loadModelDir, MODEL_FILE } from '../../shared/model/store.js';
-import { type ExportManifest, ExportManifestSchema } from '../../shared/types/manifest.js';
+import { type ExportManifest, ExportManifestSchema, MANIFEST_FILE } from '../../shared/types/manifest.js';
 import type { FirmwareProfile, Quantization } from '../../shared/types/profile.js';
 import { type ModelMeta, readModelMeta } from './meta.js';
 
@@ -106,8 +105,11 @@ function loadBundleDir(dir: string, profile: FirmwareProfile): LoadedModel {
   };
 }
 
-/** A bundle directory (has manifest.json) or a trained model directory (model.json only). */
-export function loadForDevice(dir: string, o: LoadOptions): LoadedModel {
+/**
+ * A bundle directory (has manifest.json) or a trained model directory (model.json only). The
+ * exporter (and the protobuf library it writes with) is loaded only for a model directory.
+ */
+export async function loadForDevice(dir: string, o: LoadOptions): Promise<LoadedModel> {
   if (existsSync(join(dir, MANIFEST_FILE))) return loadBundleDir(dir, o.profile);
   if (!existsSync(join(dir, MODEL_FILE))) {
     throw new ManifestError(
@@ -116,6 +118,7 @@ export function loadForDevice(dir: string, o: LoadOptions): LoadedModel {
   }
   const model = loadModelDir(dir);
   const quant = o.quant ?? o.profile.quantization.default;
+  const { exportModel } = await import('../../shared/export/export.js');
   const bundle = exportModel(model, { profile: o.profile, quant, createdBy: 'liquidkan device' });
   const step = bundle.files['model.onnx'];
   return {

@@ -1,8 +1,12 @@
 /**
  * The device loop for voice models: every clip from the WAV adapter is run through the step
  * graph from a zero state (one step per feature row) and its last output is the clip's class
- * scores. One line per clip: {"clip", "t", "y": scores, "class": argmax, "label"?: name}.
+ * scores. The shared keyword detector (shared/audio/detection.ts) smooths the posteriors over
+ * hops and emits one line per spotted word: {"event":"detection","word","t","confidence"}.
+ * With `clipLines`, every clip also gets a line: {"clip", "t", "y": scores, "class": argmax,
+ * "label"?: name, "p"?: smoothed posterior of that class}.
  */
+import { type Detection, type DetectorOptions, KeywordDetector } from '../../shared/audio/detection.js';
 import type { ClipAdapter, InputCounters } from '../adapters/types.js';
 import type { LoadedModel } from './bundle.js';
 import type { EngineInfo, LatencyFigures } from './engine-start.js';
@@ -17,8 +21,19 @@ export interface ClipLoopOptions {
   readonly calibration: LatencyFigures | null;
   readonly counters: InputCounters;
   readonly emit: ((line: string) => void) | null;
-  /** Class names in output order, when known. */
+  /** Class names in output order, when known (detection needs them). */
   readonly classes?: readonly string[] | null;
+  /** Threshold, smoothing and refractory time of the detector. @defaultValue DETECTOR_DEFAULTS */
+  readonly detector?: Omit<DetectorOptions, 'classes'>;
+  /** A line per clip besides the detections. @defaultValue false */
+  readonly clipLines?: boolean;
+  /** Called with every detection (the fleet agent sends them as telemetry). */
+  readonly onDetection?: (d: Detection) => void;
+}
+
+/** `{"event":"detection",…}`, the line a spotted word prints. */
+export function detectionLine(d: Detection): string {
+  return JSON.stringify({ event: 'detection', word: d.word, t: d.t, confidence: d.confidence });
 }
 
 export async function runClipLoop(adapter: ClipAdapter, o: ClipLoopOptions): Promise<DeviceSummary> {
@@ -29,6 +44,12 @@ export async function runClipLoop(adapter: ClipAdapter, o: ClipLoopOptions): Pro
   const tau = summarise(session.tau);
   let steps = 0;
   let clips = 0;
+  const detector =
+    o.classes && o.classes.length === session.out.length
+      ? new KeywordDetector({ ...o.detector, classes: o.classes })
+      : null;
+  const byWord: Record<string, number> = {};
+  let detections = 0;
   for await (const clip of adapter.clips()) {
     session.resetState();
     let y = session.out;
@@ -38,18 +59,28 @@ export async function runClipLoop(adapter: ClipAdapter, o: ClipLoopOptions): Pro
       latency.push((performance.now() - t0) * 1000);
       steps++;
     }
-    let best = 0;
-    for (let k = 1; k < y.length; k++) if (y[k]! > y[best]!) best = k;
-    const label = o.classes?.[best];
-    o.emit?.(
-      JSON.stringify({
-        clip: clip.index,
-        t: clip.tEnd,
-        y: Array.from(y),
-        class: best,
-        ...(label !== undefined ? { label } : {}),
-      }),
-    );
+    const d = detector?.push(y, clip.tEnd) ?? null;
+    if (o.clipLines || !detector) {
+      let best = 0;
+      for (let k = 1; k < y.length; k++) if (y[k]! > y[best]!) best = k;
+      const label = o.classes?.[best];
+      o.emit?.(
+        JSON.stringify({
+          clip: clip.index,
+          t: clip.tEnd,
+          y: Array.from(y),
+          class: best,
+          ...(label !== undefined ? { label } : {}),
+          ...(detector ? { p: detector.smoothed[best] } : {}),
+        }),
+      );
+    }
+    if (d) {
+      detections++;
+      byWord[d.word] = (byWord[d.word] ?? 0) + 1;
+      o.emit?.(detectionLine(d));
+      o.onDetection?.(d);
+    }
     clips++;
   }
   const [p50, p99] = latency.percentiles([50, 99]);
@@ -66,5 +97,6 @@ export async function runClipLoop(adapter: ClipAdapter, o: ClipLoopOptions): Pro
     clamped_values: c.clamped,
     engine: { ...o.engine, quant: loaded.quant, profile: loaded.profile.name },
     clips,
+    ...(detector ? { detections: { total: detections, by_word: byWord } } : {}),
   };
 }

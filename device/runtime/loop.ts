@@ -35,6 +35,8 @@ export interface LoopOptions {
   readonly log: LogLine;
   /** Samples a forecaster's label arrives after its prediction. @defaultValue 0 */
   readonly horizon?: number;
+  /** The model's streaming test MSE: the drift monitor's residual scale. @defaultValue unknown */
+  readonly testMse?: number | null;
   /** Clamp inputs to mean ± clampStd·std when the model has an input scaling. @defaultValue 10 */
   readonly clampStd?: number;
   readonly adaptTau?: boolean;
@@ -144,7 +146,7 @@ export async function runLoop(adapter: InputAdapter, o: LoopOptions): Promise<De
   const nanTarget = new Float64Array(outputs).fill(Number.NaN);
   const latency = new Reservoir();
   const errors = new ErrorLog();
-  const drift = new DriftMonitor(model.inputs);
+  const drift = new DriftMonitor(model.inputs, { testMse: o.testMse ?? null });
   const initialTau = Float64Array.from(session.tau);
   let tau: TauAdapter | null = o.adaptTau ? new TauAdapter(model) : null;
   let reverts = 0;
@@ -198,7 +200,8 @@ export async function runLoop(adapter: InputAdapter, o: LoopOptions): Promise<De
       for (let j = 0; j < outputs; j++) se += (preds[fromSlot * outputs + j]! - label[j]!) ** 2;
       se /= outputs;
       errors.push(from, se);
-      err = Math.sqrt(se);
+      // a non-finite forecast is the largest error there is, not a missing one
+      err = Number.isNaN(se) ? Number.POSITIVE_INFINITY : Math.sqrt(se);
       if (window) {
         window.se += se;
         window.labelled++;

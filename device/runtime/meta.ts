@@ -18,6 +18,8 @@ export interface ModelMeta {
   readonly task: string | null;
   /** Class names of a classifier, in output order. */
   readonly classes: readonly string[] | null;
+  /** A forecaster's streaming test MSE in the target's units (what `train` reported). */
+  readonly testMse: number | null;
 }
 
 export const EMPTY_META: ModelMeta = Object.freeze({
@@ -26,6 +28,7 @@ export const EMPTY_META: ModelMeta = Object.freeze({
   horizon: null,
   task: null,
   classes: null,
+  testMse: null,
 });
 
 const strings = (v: unknown): string[] | null =>
@@ -48,5 +51,9 @@ export function readModelMeta(dir: string): ModelMeta {
       Number.isInteger(r['horizon']) && (r['horizon'] as number) >= 0 ? (r['horizon'] as number) : null,
     task: typeof r['task'] === 'string' ? r['task'] : null,
     classes: strings(r['classes']),
+    testMse:
+      typeof r['testMse'] === 'number' && r['testMse'] > 0 && Number.isFinite(r['testMse'])
+        ? r['testMse']
+        : null,
   };
 }

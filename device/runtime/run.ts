@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import type { Detection, DetectorOptions } from '../../shared/audio/detection.js';
 import { InputError } from '../../shared/errors.js';
 import type { FirmwareProfile, Quantization } from '../../shared/types/profile.js';
 import { csvAdapter } from '../adapters/csv.js';
@@ -19,12 +20,13 @@ import { wavAdapter } from '../adapters/wav.js';
 import { checkSizeBudget, type LoadedModel, loadForDevice } from './bundle.js';
 import { runClipLoop } from './clip-loop.js';
 import {
-  calibrate,
+  type BudgetReport,
   checkLatencyBudget,
   type EngineChoice,
   type EngineInfo,
   type LatencyFigures,
   startEngine,
+  withRunLatency,
 } from './engine-start.js';
 import { type LoopControl, type RunObserver, runLoop, untilAborted } from './loop.js';
 import { StepSession } from './step-session.js';
@@ -56,11 +58,20 @@ export interface DeviceRunOptions {
   readonly selectAfter?: number | null;
   /** Selection wall-clock budget, ms. @defaultValue 1000 */
   readonly selectBudgetMs?: number;
-  /** Check the calibrated p50 against the profile's budget. @defaultValue true */
+  /**
+   * Refuse a model that can never meet the profile's step latency budget (a repeated wide miss on
+   * a quiet calibration); a plain miss is reported, never refused. @defaultValue true
+   */
   readonly latencyCheck?: boolean;
-  /** Seconds between voice clips. @defaultValue 0.25 */
+  /** Milliseconds between voice clips. @defaultValue 100 */
   readonly clipHopMs?: number;
   readonly classes?: readonly string[] | null;
+  /** Voice models: the keyword detector's threshold, smoothing and refractory time. */
+  readonly detector?: Omit<DetectorOptions, 'classes'>;
+  /** Voice models: print a line per clip besides the detections. @defaultValue false */
+  readonly clipLines?: boolean;
+  /** Voice models: called with every detection. */
+  readonly onDetection?: (d: Detection) => void;
   /** Output lines (null = quiet) and log lines. */
   readonly emit: ((line: string) => void) | null;
   readonly log: (line: string) => void;
@@ -79,6 +90,8 @@ export interface StartedModel {
   readonly session: StepSession;
   readonly info: EngineInfo;
   readonly calibration: LatencyFigures;
+  /** The profile's step latency budget against the calibration. */
+  readonly budget: BudgetReport;
 }
 
 /** The input, opened once for a model's shape. */
@@ -108,9 +121,9 @@ function countRows(file: string): number {
 
 /** Load, verify and start a model; refused over the profile's size or latency budget. */
 export async function startModel(o: StartModelOptions): Promise<StartedModel> {
-  const loaded = loadForDevice(o.model, { profile: o.profile, ...(o.quant ? { quant: o.quant } : {}) });
+  const loaded = await loadForDevice(o.model, { profile: o.profile, ...(o.quant ? { quant: o.quant } : {}) });
   checkSizeBudget(loaded.stepBytes.length, o.profile, loaded.quant);
-  const { session: engineSession, info } = await startEngine(loaded.stepBytes, {
+  const { session: engineSession, info } = await startEngine(loaded, {
     engine: o.engine ?? 'auto',
     profile: o.profile,
     ...(o.threads !== undefined ? { threads: o.threads } : {}),
@@ -118,12 +131,23 @@ export async function startModel(o: StartModelOptions): Promise<StartedModel> {
   for (const f of info.fallbacks) o.log(`engine ${f.engine} not used: ${f.reason}`);
   const session = new StepSession(engineSession, loaded.manifest.model, loaded.manifest.tau.default);
   try {
-    const calibration = await calibrate(session, loaded.model.dtDefault);
-    if (o.latencyCheck !== false) checkLatencyBudget(calibration, o.profile, info.name);
+    const budget = await checkLatencyBudget(session, loaded.model.dtDefault, o.profile, info.name, {
+      refuse: o.latencyCheck !== false,
+    });
+    const calibration = budget.calibration;
+    if (budget.status === 'over') {
+      o.log(
+        `step latency p50 ${calibration.p50.toFixed(1)} µs on the ${info.name} engine is over profile '${o.profile.name}' stepLatencyBudgetUs ${o.profile.stepLatencyBudgetUs} after ${budget.calibrations} calibrations; running anyway and reporting it`,
+      );
+    }
+    const figures = (info.candidates ?? [])
+      .filter((c) => c.p50Us !== undefined)
+      .map((c) => `${c.engine} ${c.p50Us!.toFixed(1)} µs`)
+      .join(', ');
     o.log(
-      `running ${loaded.source === 'bundle' ? 'bundle' : 'model directory'} ${o.model} on ${info.name} (${info.threads} thread${info.threads === 1 ? '' : 's'}, ${loaded.quant}); step p50 ${calibration.p50.toFixed(1)} µs`,
+      `running ${loaded.source === 'bundle' ? 'bundle' : 'model directory'} ${o.model} on ${info.name} (${info.threads} thread${info.threads === 1 ? '' : 's'}, ${loaded.quant}); step p50 ${calibration.p50.toFixed(1)} µs${figures ? ` (startup benchmark: ${figures})` : ''}`,
     );
-    return { loaded, session, info, calibration };
+    return { loaded, session, info, calibration, budget };
   } catch (err) {
     await session.release();
     throw err;
@@ -137,7 +161,12 @@ export async function openInput(o: DeviceRunOptions, loaded: LoadedModel): Promi
   const format = detectFormat(o.format ?? 'auto', source);
   const counters = newCounters();
   if (format === 'wav') {
-    const adapter = wavAdapter(source, { stream: o.input === '-', log: o.log, hopMs: o.clipHopMs ?? 250 });
+    const adapter = wavAdapter(source, {
+      stream: o.input === '-',
+      log: o.log,
+      hopMs: o.clipHopMs ?? 100,
+      counters,
+    });
     if (adapter.dim !== m.inputs) {
       throw new InputError(
         `audio gives ${adapter.dim} log-mel features per step, the model takes ${m.inputs} inputs (not a voice model?)`,
@@ -174,6 +203,24 @@ export function horizonFor(loaded: LoadedModel, o: Pick<DeviceRunOptions, 'horiz
   );
 }
 
+/**
+ * The model's streaming test MSE when the run scores what it was trained for (--target is its
+ * target at its horizon): the export manifest's figure at the exported precision, else the
+ * training record's. The drift monitor normalises the residual by it.
+ */
+export function testMseFor(
+  loaded: LoadedModel,
+  o: Pick<DeviceRunOptions, 'target'>,
+  horizon: number,
+): number | null {
+  const meta = loaded.meta;
+  const target = o.target ?? [];
+  if (target.length !== 1 || target[0] !== meta.target || horizon !== meta.horizon) return null;
+  const test = loaded.manifest.accuracy.test;
+  if (test?.metric === 'test_mse' && test.value > 0) return test.value;
+  return meta.testMse;
+}
+
 /** Run a started model over an opened input until the input ends or `o.signal` fires. */
 export async function runStarted(
   started: StartedModel,
@@ -184,12 +231,16 @@ export async function runStarted(
   const m = loaded.manifest.model;
   const counters = input.counters;
   if (input.format === 'wav') {
+    if ((o.selectAfter ?? null) !== null || o.adaptTau === true) {
+      // README "Keyword spotting": without labels neither has an honest loss to follow
+      o.log('voice models are fixed on the device: --select and --adapt-tau are ignored for audio input');
+    }
     const clips = input.adapter;
     const signal = o.signal;
     const adapter: ClipAdapter = signal
       ? { kind: 'wav', steps: clips.steps, dim: clips.dim, clips: () => untilAborted(clips.clips(), signal) }
       : clips;
-    return await runClipLoop(adapter, {
+    const summary = await runClipLoop(adapter, {
       loaded,
       session,
       engine: info,
@@ -197,7 +248,11 @@ export async function runStarted(
       counters,
       emit: o.emit,
       classes: o.classes ?? loaded.meta.classes,
+      ...(o.detector ? { detector: o.detector } : {}),
+      ...(o.clipLines ? { clipLines: true } : {}),
+      ...(o.onDetection ? { onDetection: o.onDetection } : {}),
     });
+    return withBudgets(summary, started);
   }
   const target = o.target?.length ? o.target : null;
   const horizon = horizonFor(loaded, o);
@@ -205,7 +260,7 @@ export async function runStarted(
   const adaptTau = (o.adaptTau ?? (forecaster && target !== null)) && m.stateWidth > 0;
   let selectAfter = o.selectAfter ?? null;
   if (selectAfter === 0) selectAfter = input.rows ? Math.max(1, Math.floor(input.rows / 2)) : 256;
-  return await runLoop(input.adapter, {
+  const summary = await runLoop(input.adapter, {
     loaded,
     session,
     engine: info,
@@ -214,6 +269,7 @@ export async function runStarted(
     emit: o.emit,
     log: o.log,
     horizon,
+    testMse: testMseFor(loaded, o, horizon),
     adaptTau,
     selectAfter,
     select: { budgetMs: o.selectBudgetMs ?? 1000 },
@@ -221,6 +277,36 @@ export async function runStarted(
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.control ? { control: o.control } : {}),
   });
+  return withBudgets(summary, started);
+}
+
+/**
+ * Peak resident memory of this process, MiB: Linux's VmHWM (per address space, so it starts
+ * afresh at exec), else getrusage's maxRSS (which on Linux keeps the parent's peak across exec).
+ */
+export function peakRssMiB(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+/** The summary with the profile's latency and memory budgets next to what the run measured. */
+function withBudgets(summary: DeviceSummary, started: StartedModel): DeviceSummary {
+  const peak = peakRssMiB();
+  const budget = started.loaded.profile.memoryBudgetMiB ?? null;
+  return {
+    ...summary,
+    latency_budget: withRunLatency(started.budget, summary.latency_us),
+    memory: {
+      peak_rss_mib: Math.round(peak * 10) / 10,
+      budget_mib: budget,
+      status: budget === null ? null : peak <= budget ? 'within' : 'over',
+    },
+  };
 }
 
 export async function runDevice(o: DeviceRunOptions): Promise<DeviceSummary> {

@@ -11,7 +11,6 @@ import type { Quantization } from '../../shared/types/profile.js';
 import { SampleBuffer } from '../select/buffer.js';
 import type { LayerHungerSignal } from '../select/hunger.js';
 import { type SelectOptions, selectOnDevice } from '../select/select.js';
-import { rebuildSession } from '../select/session.js';
 import type { EngineInfo } from './engine-start.js';
 import type { StepSession } from './step-session.js';
 
@@ -141,6 +140,8 @@ export class SelectionPlan {
     let rebuildMs = 0;
     if (r.report.installed) {
       const t0 = performance.now();
+      // the graph writer (and its protobuf library) is loaded on the first installed selection
+      const { rebuildSession } = await import('../select/session.js');
       const next = await rebuildSession(r.model, this.o.quant, this.o.engine.name, this.o.engine.threads);
       await session.swap(next);
       rebuildMs = performance.now() - t0;

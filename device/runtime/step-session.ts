@@ -54,6 +54,21 @@ export class StepSession {
 
   /** One step: x [inputs] raw units, Δt in the model's time unit; returns `out`. */
   async step(x: Float64Array, dt: number): Promise<Float64Array> {
+    const c = this.session.compiled;
+    if (c) {
+      // the compiled engine: its own buffers, filled and read in place
+      c.inputs['input']!.set(x);
+      c.inputs['dt']![0] = dt;
+      if (this.shape.stateWidth > 0) {
+        c.inputs['state']!.set(this.state);
+        c.inputs['tau']?.set(this.tau);
+      }
+      c.step();
+      const y = c.outputs['output']!;
+      for (let i = 0; i < this.out.length; i++) this.out[i] = y[i]!;
+      if (this.shape.stateWidth > 0) this.state.set(c.outputs['state_out']!);
+      return this.out;
+    }
     this.x.set(x);
     this.dt[0] = dt;
     const r = await this.session.run(this.feeds);

@@ -1,6 +1,6 @@
 /** The device run's closing report (`liquidkan device --json`), and its per-step output lines. */
 import type { DriftEvent } from '../drift/types.js';
-import type { EngineInfo, LatencyFigures } from './engine-start.js';
+import type { BudgetReport, EngineInfo, LatencyFigures } from './engine-start.js';
 import type { SelectionRecord } from './selection.js';
 import type { RangeSummary } from './stats.js';
 
@@ -19,6 +19,17 @@ export interface DeviceSummary {
   };
   readonly drift_events: { step: number; detector: string; statistic: number; threshold: number }[];
   readonly latency_us: LatencyFigures & { readonly calibration: LatencyFigures | null };
+  /**
+   * The profile's step latency budget next to the calibration and the run's figures. A miss is
+   * reported here (and in telemetry), never a reason to stop.
+   */
+  readonly latency_budget?: BudgetReport;
+  /** Peak resident memory of the process so far against the profile's memoryBudgetMiB. */
+  readonly memory?: {
+    readonly peak_rss_mib: number;
+    readonly budget_mib: number | null;
+    readonly status: 'within' | 'over' | null;
+  };
   readonly skipped_samples: {
     readonly total: number;
     readonly non_finite: number;
@@ -29,6 +40,8 @@ export interface DeviceSummary {
   readonly engine: EngineInfo & { readonly quant: string; readonly profile: string };
   /** Clips classified (voice models only). */
   readonly clips?: number;
+  /** Keywords spotted (voice models with class names), in all and per word. */
+  readonly detections?: { readonly total: number; readonly by_word: Readonly<Record<string, number>> };
 }
 
 export function driftRecord(e: DriftEvent): DeviceSummary['drift_events'][number] {

@@ -8,9 +8,10 @@
  *
  *   input [R, inputs] (scaled)   drive_l, out_l [R, units_l]   R = T·N
  *
- * A test checks it against ReferenceRunner on the same slices.
+ * Activations run as the compiled engine's generated loops (compileActivationFast). A test checks
+ * it against ReferenceRunner on the same slices.
  */
-import { compileActivation } from '../../shared/activations/index.js';
+import { compileActivationFast } from '../../shared/engines/compiled/activation.js';
 import { liquidStepInto, tauFromRhoInto } from '../../shared/liquid/cell.js';
 import { type HybridModel, layerCandidates, param } from '../../shared/model/model.js';
 import { SelectorKernel, selectorWeightsInto } from '../../shared/model/selector.js';
@@ -74,7 +75,7 @@ export class FastForward {
     let offset = 0;
     this.layers = model.layers.map((spec, i) => {
       const p = `L${i}`;
-      const compiled = layerCandidates(model, spec).map((e) => compileActivation(e));
+      const compiled = layerCandidates(model, spec).map((e) => compileActivationFast(e));
       const mixWeights = new Float64Array(compiled.length);
       const s = spec.selector;
       selectorWeightsInto(param(model, `${p}.logits`), s.temperature, 'soft', s.chosen, mixWeights);

@@ -77,21 +77,44 @@ export class ReadoutScorer {
     G.fill(0);
     R.fill(0);
     const wb = w * n; // the bias row of G
-    for (let r = 0; r < role.length; r++) {
-      if (role[r] !== ROLE_FIT) continue;
-      const fo = r * w;
-      const zo = r * out;
-      for (let i = 0; i < w; i++) {
-        const fi = features[fo + i]!;
-        if (fi === 0) continue;
-        if (!Number.isFinite(fi)) return null;
-        const go = i * n;
-        for (let j = 0; j <= i; j++) G[go + j] += fi * features[fo + j]!;
-        G[wb + i] += fi;
-        for (let c = 0; c < out; c++) R[i * out + c] += fi * this.z[zo + c]!;
+    // Rows two at a time: one pass over G's lower triangle adds both rows' outer products, which
+    // halves the loads and stores of G (the bulk of scoring a candidate).
+    let pending = -1;
+    for (let r = 0; r <= role.length; r++) {
+      if (r < role.length && role[r] !== ROLE_FIT) continue;
+      if (r < role.length) {
+        const fo = r * w;
+        for (let i = 0; i < w; i++) if (!Number.isFinite(features[fo + i]!)) return null;
+        const zo = r * out;
+        for (let i = 0; i < w; i++) {
+          const fi = features[fo + i]!;
+          G[wb + i] += fi;
+          for (let c = 0; c < out; c++) R[i * out + c] += fi * this.z[zo + c]!;
+        }
+        G[wb + w] += 1;
+        for (let c = 0; c < out; c++) R[w * out + c] += this.z[zo + c]!;
+        if (pending < 0) {
+          pending = r;
+          continue;
+        }
+      } else if (pending < 0) break;
+      const ao = pending * w;
+      if (r < role.length) {
+        const bo = r * w;
+        for (let i = 0; i < w; i++) {
+          const ai = features[ao + i]!;
+          const bi = features[bo + i]!;
+          const go = i * n;
+          for (let j = 0; j <= i; j++) G[go + j] += ai * features[ao + j]! + bi * features[bo + j]!;
+        }
+      } else {
+        for (let i = 0; i < w; i++) {
+          const ai = features[ao + i]!;
+          const go = i * n;
+          for (let j = 0; j <= i; j++) G[go + j] += ai * features[ao + j]!;
+        }
       }
-      G[wb + w] += 1;
-      for (let c = 0; c < out; c++) R[w * out + c] += this.z[zo + c]!;
+      pending = -1;
     }
     let trace = 0;
     for (let i = 0; i < n; i++) trace += G[i * n + i]!;

@@ -34,7 +34,13 @@ import { OutboxSender } from './outbox-sender.js';
 import { type AgentRunOptions, ModelRunner } from './runner.js';
 import { type InstallOutcome, InstallSlots } from './slots.js';
 import { DeviceState } from './state.js';
-import { driftTelemetry, hungerTelemetry, perfTelemetry, TelemetryQueue } from './telemetry.js';
+import {
+  detectionTelemetry,
+  driftTelemetry,
+  hungerTelemetry,
+  perfTelemetry,
+  TelemetryQueue,
+} from './telemetry.js';
 
 export interface DeviceAgentOptions {
   /** The device's data directory: slots, downloads, outbox, state. */
@@ -127,7 +133,14 @@ export class DeviceAgent {
       },
     };
     this.runner = new ModelRunner({
-      run: options.run,
+      run: {
+        ...options.run,
+        onDetection: (d) => {
+          options.run.onDetection?.(d);
+          const r = detectionTelemetry(d, runningVersions(this).modelVersion);
+          if (r) this.started?.telemetry.add('evt/detection', [r]);
+        },
+      },
       candidates: () => {
         const dirs: string[] = [];
         const slot = this.slots.model.activeDir();
@@ -177,10 +190,13 @@ export class DeviceAgent {
         recovered[kind] = r.outcome;
         this.log(`${kind} slots: ${r.outcome.reason}`);
       }
+      // a device that installed releases before it kept the newest one starts from its slot's
+      const p = this.slots[kind].pointer();
+      if (p.active && !p.trial) this.state.noteRan(kind, { version: p.active.release.version });
     }
     const outboxDir = join(this.dataDir, 'outbox');
     this.boot = this.state.nextBoot(Outbox.highestBoot(outboxDir));
-    const outbox = new Outbox({ ...this.o.outbox, dir: outboxDir, stream: `b${this.boot}`, log: this.log });
+    const outbox = new Outbox({ ...this.o.outbox, dir: outboxDir, stream: this.state.stream, log: this.log });
     const settings = this.state.settings;
     if (settings.telemetryIntervalMs !== undefined) this.control.windowMs = settings.telemetryIntervalMs;
     if (settings.adaptTau !== undefined) this.runner.adaptTau = settings.adaptTau;

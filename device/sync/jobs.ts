@@ -18,6 +18,7 @@
  */
 import { SignatureError } from '../../shared/errors.js';
 import type { KeyInput } from '../../shared/release/keys.js';
+import { compareReleaseAge } from '../../shared/release/order.js';
 import { verifyManifest } from '../../shared/release/sign.js';
 import type { ReleaseKind, ReleaseManifest } from '../../shared/types/release.js';
 import { releaseAllowsProfile } from '../../shared/types/release.js';
@@ -58,7 +59,7 @@ export interface JobRunnerOptions {
   readonly log?: (line: string) => void;
 }
 
-type JobInput = Pick<JobNotify, 'jobId' | 'rolloutId' | 'envelope' | 'streamId'> & {
+type JobInput = Pick<JobNotify, 'jobId' | 'rolloutId' | 'envelope' | 'streamId' | 'allowDowngrade'> & {
   readonly installAttempts?: number;
 };
 
@@ -243,6 +244,11 @@ export class JobRunner {
       );
       return;
     }
+    const refusal = this.downgradeRefusal(manifest, n.allowDowngrade === true);
+    if (refusal) {
+      this.finish(ref, 'rejected', refusal, release, null);
+      return;
+    }
     const attempts = n.installAttempts ?? 0;
     const job: CurrentJob = {
       ...ref,
@@ -253,6 +259,7 @@ export class JobRunner {
       version: manifest.version,
       phase: 'downloading',
       installAttempts: attempts,
+      ...(n.allowDowngrade ? { allowDowngrade: true as const } : {}),
     };
     this.o.state.setCurrentJob(job);
     run.phase = 'downloading';
@@ -272,6 +279,9 @@ export class JobRunner {
       ...(this.o.healthTimeoutMs !== undefined ? { healthTimeoutMs: this.o.healthTimeoutMs } : {}),
       ...(this.o.onInstallStep ? { onStep: this.o.onInstallStep } : {}),
     });
+    if (outcome.status === 'installed') {
+      this.o.state.noteRan(manifest.kind, { version: manifest.version, createdAt: manifest.createdAt });
+    }
     const state: JobState =
       outcome.status === 'installed'
         ? 'succeeded'
@@ -279,6 +289,24 @@ export class JobRunner {
           ? 'rolled-back'
           : 'failed';
     this.finish(ref, state, outcome.reason, release, outcome);
+  }
+
+  /**
+   * Why a release may not be installed because this device has run a newer one of its kind
+   * (rollback protection), or null. A signed downgrade marker in the manifest, or the operator's
+   * --allow-downgrade on the notify, lets it through.
+   */
+  private downgradeRefusal(manifest: ReleaseManifest, allowed: boolean): string | null {
+    const newest = this.o.state.newest(manifest.kind);
+    if (!newest || compareReleaseAge(manifest, newest) >= 0) return null;
+    if (manifest.downgrade || allowed) {
+      const why = manifest.downgrade
+        ? 'the release is signed as a downgrade'
+        : 'the operator allowed a downgrade';
+      this.log(`${manifest.kind} ${manifest.version} is older than ${newest.version}; installing it: ${why}`);
+      return null;
+    }
+    return `${manifest.kind} ${manifest.version} is older than ${newest.version}, the newest this device has run (rollback protection: sign it with 'release create --downgrade' or publish it with --allow-downgrade)`;
   }
 
   /** The verified payload, or null when the job ended here (reported unless stopped). */

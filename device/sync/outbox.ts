@@ -15,9 +15,10 @@
  * cut short or garbled by a crash (bad length or CRC) ends its segment, and the torn tail of the
  * last segment is truncated away before anything new is appended.
  *
- * `seq` counts batches within a stream, across kinds; the stream is one per process start
- * (`b{boot}`), so a (stream, seq) pair is never reused and the cloud stores each batch once
- * however often it is replayed (TelemetryBatchSchema).
+ * `seq` counts batches within a stream, across kinds; the stream is one per install and process
+ * start (`{install}-b{boot}`, state.ts), so a (stream, seq) pair is never reused, even after the
+ * data directory is reset, and the cloud stores each batch once however often it is replayed
+ * (TelemetryBatchSchema).
  */
 import {
   closeSync,
@@ -37,7 +38,7 @@ import { InputError } from '../../shared/errors.js';
 import { MAX_BATCH_RECORDS, type TelemetryBatch } from '../../shared/types/telemetry.js';
 import { crc32 } from './crc32.js';
 
-export const TELEMETRY_KINDS = ['tel/hunger', 'tel/perf', 'evt/drift'] as const;
+export const TELEMETRY_KINDS = ['tel/hunger', 'tel/perf', 'evt/drift', 'evt/detection'] as const;
 export type TelemetryKind = (typeof TELEMETRY_KINDS)[number];
 
 export interface OutboxOptions {
@@ -150,7 +151,7 @@ export class Outbox {
     this.torn = this.replay();
   }
 
-  /** The highest n of a `b{n}` stream in `dir`'s segments (a floor for the boot counter). */
+  /** The highest n of a `[{install}-]b{n}` stream in `dir`'s segments (a floor for the boot counter). */
   static highestBoot(dir: string): number {
     let highest = 0;
     if (!existsSync(dir)) return 0;
@@ -158,7 +159,7 @@ export class Outbox {
       if (!SEGMENT_NAME.test(name)) continue;
       for (const body of readSegment(readFileSync(join(dir, name))).bodies) {
         const b = (body as { b?: { stream?: unknown } }).b;
-        const m = typeof b?.stream === 'string' ? /^b(\d+)$/.exec(b.stream) : null;
+        const m = typeof b?.stream === 'string' ? /^(?:[0-9a-f]+-)?b(\d+)$/.exec(b.stream) : null;
         if (m) highest = Math.max(highest, Number(m[1]));
       }
     }

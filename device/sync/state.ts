@@ -1,20 +1,25 @@
 /**
  * What the device keeps about itself between runs, in its data directory:
  *
- *   DATA/state.json   {boot, lastJob, settings}: the boot counter (one more per process start,
- *                     the `birth` boot sequence and the outbox stream id), the last job's final
- *                     update and whether the cloud acknowledged it, settings from `desired`
+ *   DATA/state.json   {install, boot, lastJob, settings}: a random id made once per install
+ *                     (a fresh data directory is a new install), the boot counter (one more per
+ *                     process start, the `birth` boot sequence), the last job's final update and
+ *                     whether the cloud acknowledged it, settings from `desired`. The outbox
+ *                     stream is named after both (`{install}-b{boot}`), so a device whose data
+ *                     directory was reset never reuses a (stream, seq) the cloud already holds.
  *   DATA/job.json     the job in progress: its notify, and whether it was downloading or
  *                     installing, so a restarted process resumes it or reports what became of it
  *
  * Both are replaced atomically; an unreadable file counts as absent (and the boot counter then
  * starts above anything the caller knows was used).
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../shared/io/atomic.js';
-import { RELEASE_KINDS } from '../../shared/types/release.js';
+import { compareReleaseAge, type ReleaseAge } from '../../shared/release/order.js';
+import { RELEASE_KINDS, type ReleaseKind } from '../../shared/types/release.js';
 import { type JobUpdate, JobUpdateSchema } from '../../shared/types/sync.js';
 
 const STATE_FORMAT = 'liquidkan-device-state';
@@ -30,13 +35,27 @@ const SettingsSchema = z
   .strict();
 export type DeviceSettings = z.output<typeof SettingsSchema>;
 
+const AgeSchema = z
+  .object({ version: z.string().max(64), createdAt: z.string().max(64).optional() })
+  .strict();
+
 const StateSchema = z
   .object({
     format: z.literal(STATE_FORMAT),
     formatVersion: z.literal(1),
+    /** Absent in files written before installs had ids; made (and saved) on first read. */
+    install: z
+      .string()
+      .regex(/^[0-9a-f]{16}$/)
+      .optional(),
     boot: z.number().int().nonnegative(),
     lastJob: LastJobSchema.nullable(),
     settings: SettingsSchema,
+    /**
+     * The newest release of each kind this device has run (rollback protection): kept here, not
+     * in the slots, so neither a restart nor a slot switch (rollback) lowers it.
+     */
+    newest: z.object({ library: AgeSchema.optional(), model: AgeSchema.optional() }).strict().optional(),
   })
   .strict();
 type StateFile = z.output<typeof StateSchema>;
@@ -54,6 +73,8 @@ export const CurrentJobSchema = z
     phase: z.enum(['downloading', 'installing']),
     /** Times the job entered 'installing' (a process that dies there twice gives up). */
     installAttempts: z.number().int().nonnegative(),
+    /** The notify allowed a downgrade (kept so a resumed job is judged the same). */
+    allowDowngrade: z.literal(true).optional(),
   })
   .strict();
 export type CurrentJob = z.output<typeof CurrentJobSchema>;
@@ -71,18 +92,31 @@ function readJson<S extends z.ZodType>(schema: S, file: string): z.output<S> | u
 export class DeviceState {
   readonly file: string;
   readonly jobFile: string;
-  private s: StateFile;
+  private s: StateFile & { install: string };
 
   constructor(readonly dataDir: string) {
     this.file = join(dataDir, 'state.json');
     this.jobFile = join(dataDir, 'job.json');
-    this.s = readJson(StateSchema, this.file) ?? {
+    const read = readJson(StateSchema, this.file) ?? {
       format: STATE_FORMAT,
       formatVersion: 1,
       boot: 0,
       lastJob: null,
       settings: {},
     };
+    // 64 random bits: two installs of one device id never share a stream name (saved with the
+    // next change, nextBoot() at the latest)
+    this.s = { ...read, install: read.install ?? randomBytes(8).toString('hex') };
+  }
+
+  /** This install's random id (kept in state.json; a reset data directory gets a new one). */
+  get install(): string {
+    return this.s.install;
+  }
+
+  /** The outbox stream of this process: unique per install and boot. */
+  get stream(): string {
+    return `${this.s.install}-b${this.s.boot}`;
   }
 
   private save(): void {
@@ -118,6 +152,25 @@ export class DeviceState {
     const last = this.s.lastJob;
     if (!last || last.update.jobId !== jobId || last.acked) return;
     this.s = { ...this.s, lastJob: { ...last, acked: true } };
+    this.save();
+  }
+
+  /** The newest release of `kind` this device has run, or undefined before the first. */
+  newest(kind: ReleaseKind): ReleaseAge | undefined {
+    return this.s.newest?.[kind];
+  }
+
+  /** Notes that a release of `kind` ran; the newest stays (shared/release/order.ts). */
+  noteRan(kind: ReleaseKind, release: ReleaseAge): void {
+    const current = this.s.newest?.[kind];
+    let next: ReleaseAge;
+    if (!current || compareReleaseAge(release, current) > 0) next = release;
+    else if (release.version === current.version && !current.createdAt && release.createdAt) {
+      // the same release, now with the signing time a slot's record lacked
+      next = { ...current, createdAt: release.createdAt };
+    } else return;
+    const age = { version: next.version, ...(next.createdAt ? { createdAt: next.createdAt } : {}) };
+    this.s = { ...this.s, newest: { ...this.s.newest, [kind]: age } };
     this.save();
   }
 

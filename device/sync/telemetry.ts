@@ -1,6 +1,8 @@
 /**
  * From runtime events to telemetry records (shared/types/telemetry.ts), queued in the outbox:
  *
+ *   evt/detection  one record per spotted keyword (voice models): {t, word, audioS, confidence,
+ *               modelVersion?}, a batch each (at most about one a second)
  *   evt/drift   one record per drift event: {t, step, detector, statistic, threshold, state}
  *               (events of the same moment go out as one batch, within `driftFlushMs`)
  *   tel/perf    one record per performance window: {t, p50Us, p99Us, steps, engine, mse?,
@@ -12,9 +14,12 @@
  * JSON has no NaN or infinity, and the cloud validates every record, so values are made finite
  * (or left out) here rather than dropped there with the whole batch.
  */
+
+import type { Detection } from '../../shared/audio/detection.js';
 import { mixtureWeights, normalisedEntropy } from '../../shared/model/mixture.js';
 import type { HybridModel } from '../../shared/model/model.js';
 import {
+  type DetectionRecord,
   type DriftRecord,
   type HungerRecord,
   MAX_HUNGER_SAMPLES,
@@ -36,6 +41,22 @@ export function driftTelemetry(e: DriftEvent, stepOffset: number, now = Date.now
   const state: Record<string, number> = {};
   for (const [k, v] of Object.entries(e.state)) if (Number.isFinite(v)) state[k] = v;
   return { t: now, step: stepOffset + e.step, detector: e.detector, statistic, threshold, state };
+}
+
+/** A spotted keyword as an `evt/detection` record; null when a value is not finite. */
+export function detectionTelemetry(
+  d: Detection,
+  modelVersion: string | null,
+  now = Date.now(),
+): DetectionRecord | null {
+  if (!Number.isFinite(d.t) || !Number.isFinite(d.confidence)) return null;
+  return {
+    t: now,
+    word: d.word.slice(0, 64),
+    audioS: Math.max(0, d.t),
+    confidence: Math.min(1, Math.max(0, d.confidence)),
+    ...(modelVersion ? { modelVersion } : {}),
+  };
 }
 
 export function perfTelemetry(

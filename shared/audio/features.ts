@@ -1,15 +1,17 @@
 /**
- * Frame-level features for keyword spotting: pre-emphasis → 25 ms Hann frames every 10 ms →
- * power spectrum (real FFT) → mel filterbank → log → optionally MFCC (DCT-II). The batch
- * function and the streaming extractor share one FrameFeaturizer, so both give identical
- * numbers for the same samples.
+ * Frame-level features for keyword spotting: 25 ms frames every 10 ms → (optionally the frame's
+ * DC removed) → pre-emphasis within the frame → Hann taper → power spectrum (real FFT) → mel
+ * filterbank → log → optionally MFCC (DCT-II). Every step works inside one frame (as Kaldi
+ * does), so a frame's features depend on its own samples only: the batch function and the
+ * streaming extractor share one FrameFeaturizer and give identical numbers, and a constant
+ * offset leaves no trace even in the first frame of a stream.
  *
  * Shapes: samples [n] at sampleRate → features [frames, dim], row-major, with
  * frames = 1 + floor((n − window) / hop) and dim = numCeps (mfcc) or numMel (logmel).
  */
 import { InputError } from '../errors.js';
 import { RealFft } from './fft.js';
-import { frameCount, frameSizes, hannWindow, preEmphasize } from './frames.js';
+import { frameCount, frameSizes, hannWindow } from './frames.js';
 import { applyMel, type MelFilterbank, melFilterbank } from './mel.js';
 import { applyDct, dctMatrix } from './mfcc.js';
 
@@ -38,6 +40,11 @@ export interface FeatureConfig {
   readonly numCeps: number;
   /** Energies below this are clamped before the log (silence would be −∞). @defaultValue 1e-10 */
   readonly logFloor: number;
+  /**
+   * Subtract each frame's mean before the taper, so a DC offset (a cheap microphone, a biased
+   * ADC) leaves no energy in the lowest mel bands. @defaultValue false
+   */
+  readonly removeDc: boolean;
 }
 
 export const FEATURE_DEFAULTS: Readonly<FeatureConfig> = Object.freeze({
@@ -52,6 +59,7 @@ export const FEATURE_DEFAULTS: Readonly<FeatureConfig> = Object.freeze({
   kind: 'mfcc',
   numCeps: 13,
   logFloor: 1e-10,
+  removeDc: false,
 });
 
 /** Per-frame feature computation with all buffers made once. */
@@ -99,9 +107,22 @@ export class FrameFeaturizer {
     this.logMel = new Float64Array(c.numMel);
   }
 
-  /** Features of the pre-emphasised samples emph[offset, offset + window) into out[outOffset, +dim). */
-  compute(emph: ArrayLike<number>, offset: number, out: Float64Array, outOffset: number): void {
-    for (let i = 0; i < this.window; i++) this.frame[i] = emph[offset + i]! * this.taper[i]!;
+  /** Features of the samples x[offset, offset + window) into out[outOffset, +dim). */
+  compute(x: ArrayLike<number>, offset: number, out: Float64Array, outOffset: number): void {
+    const W = this.window;
+    const frame = this.frame;
+    let dc = 0;
+    if (this.config.removeDc) {
+      for (let i = 0; i < W; i++) dc += x[offset + i]!;
+      dc /= W;
+    }
+    for (let i = 0; i < W; i++) frame[i] = x[offset + i]! - dc;
+    // pre-emphasis y[i] = x[i] − α·x[i−1] inside the frame, backwards so x[i−1] is still unchanged;
+    // the first sample uses itself as its predecessor
+    const a = this.config.preEmphasis;
+    for (let i = W - 1; i > 0; i--) frame[i] = frame[i]! - a * frame[i - 1]!;
+    frame[0] = frame[0]! * (1 - a);
+    for (let i = 0; i < W; i++) frame[i] = frame[i]! * this.taper[i]!;
     this.fft.power(this.frame, this.power);
     applyMel(this.mel, this.power, this.logMel, this.config.logFloor);
     if (this.dct) applyDct(this.dct, this.dim, this.logMel, out, outOffset);
@@ -119,10 +140,9 @@ export interface Features {
 /** Features of a whole utterance (samples at config.sampleRate). */
 export function computeFeatures(samples: ArrayLike<number>, config: Partial<FeatureConfig> = {}): Features {
   const f = new FrameFeaturizer(config);
-  const emph = preEmphasize(samples, f.config.preEmphasis);
   const frames = frameCount(samples.length, f.window, f.hop);
   const data = new Float64Array(frames * f.dim);
-  for (let t = 0; t < frames; t++) f.compute(emph, t * f.hop, data, t * f.dim);
+  for (let t = 0; t < frames; t++) f.compute(samples, t * f.hop, data, t * f.dim);
   return { data, frames, dim: f.dim };
 }
 

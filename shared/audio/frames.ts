@@ -1,6 +1,6 @@
 /**
  * Framing a signal for short-time analysis: pre-emphasis y[i] = x[i] − α·x[i−1] (lifts the high
- * formants that speech rolls off at about 6 dB/octave), frames of `window` samples every `hop`
+ * formants that speech rolls off at about 6 dB/octave; the features apply it inside each frame), frames of `window` samples every `hop`
  * samples (only whole frames; a tail shorter than a window is dropped), and a Hann taper.
  */
 

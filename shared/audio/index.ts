@@ -1,4 +1,12 @@
-export { CLIP_DEFAULTS, type ClipConfig, clipFeatures, clipShape } from './clip.js';
+export {
+  CLIP_DEFAULTS,
+  type ClipConfig,
+  clipFeatures,
+  clipFromFrames,
+  clipShape,
+  VOICE_CLIP,
+} from './clip.js';
+export { type Clip, ClipAssembler, type ClipStreamOptions } from './clip-stream.js';
 export {
   computeFeatures,
   FEATURE_DEFAULTS,

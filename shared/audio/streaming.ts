@@ -1,19 +1,17 @@
 /**
  * Streaming feature extraction for the device: push samples as they arrive (any chunk size),
- * get every newly completed frame back. Pre-emphasis carries the last sample across chunks
- * and unconsumed samples are kept, so the frames equal computeFeatures() on the concatenated
- * samples exactly.
+ * get every newly completed frame back. Unconsumed samples are kept (frames work on their own
+ * samples only), so the frames equal computeFeatures() on the concatenated samples exactly.
+ * The buffer holds at most one window plus the largest chunk pushed.
  */
 
 import { type FeatureConfig, FrameFeaturizer } from './features.js';
-import { preEmphasize } from './frames.js';
 
 export class StreamingFeatureExtractor {
   readonly featurizer: FrameFeaturizer;
-  /** Pre-emphasised samples not yet consumed by a hop: pending[0, length). */
+  /** Samples not yet consumed by a hop: pending[0, length). */
   private pending: Float64Array;
   private length = 0;
-  private prev = 0;
   /** Frames emitted so far. */
   framesOut = 0;
 
@@ -35,9 +33,7 @@ export class StreamingFeatureExtractor {
       grown.set(this.pending.subarray(0, this.length));
       this.pending = grown;
     }
-    const tail = this.pending.subarray(this.length, need);
-    preEmphasize(samples, f.config.preEmphasis, this.prev, tail);
-    if (samples.length > 0) this.prev = samples[samples.length - 1]!;
+    for (let i = 0; i < samples.length; i++) this.pending[this.length + i] = samples[i]!;
     this.length = need;
     const k = this.length < f.window ? 0 : 1 + Math.floor((this.length - f.window) / f.hop);
     const out = new Float64Array(k * f.dim);
@@ -52,7 +48,6 @@ export class StreamingFeatureExtractor {
   /** Forget buffered samples (e.g. between utterances). */
   reset(): void {
     this.length = 0;
-    this.prev = 0;
     this.framesOut = 0;
   }
 }

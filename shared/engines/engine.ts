@@ -1,14 +1,17 @@
 /**
  * The inference engine contract and its register/resolve pair (the shape of onnxruntime's
- * js/common backend.ts). Two implementations run the same ONNX bytes: 'native'
- * (onnxruntime-node, the default) and 'wasm' (onnxruntime-web's WebAssembly build in Node), the
- * fallback where the native addon is missing, e.g. 32-bit ARM. A firmware profile names the order;
+ * js/common backend.ts). Three implementations run the same ONNX bytes: 'native'
+ * (onnxruntime-node), 'wasm' (onnxruntime-web's WebAssembly build in Node), the fallback where the
+ * native addon is missing, e.g. 32-bit ARM, and 'js' (compiled/: the step graph compiled into one
+ * JavaScript function, for small models and --lite bundles). A firmware profile names the order;
  * resolveEngine() reports which engine it picked and why the ones before it failed.
  */
 
 import { OnnxError } from '../errors.js';
 
-export type EngineName = 'native' | 'wasm';
+import type { CompiledStep } from './compiled/codegen.js';
+
+export type EngineName = 'native' | 'wasm' | 'js';
 
 /** onnxruntime's graph optimisation levels. */
 export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
@@ -53,6 +56,11 @@ export interface EngineSession {
   readonly defaults: Readonly<Record<string, EngineTensor>>;
   /** Runs the model; every output is returned. Throws OnnxError naming the input at fault. */
   run(feeds: Readonly<Record<string, EngineTensor>>): Promise<Record<string, EngineTensor>>;
+  /**
+   * The 'js' engine's step function with its own input and output buffers: a synchronous,
+   * allocation-free path for callers that step one sample at a time (absent on onnxruntime).
+   */
+  readonly compiled?: CompiledStep;
   /** Frees the runtime's session; the object is unusable afterwards. */
   release(): Promise<void>;
 }
@@ -70,11 +78,47 @@ export const DEFAULT_LOAD_OPTIONS: Readonly<Required<Pick<EngineLoadOptions, 'op
     optimization: 'basic',
   });
 
+/**
+ * Rejects when `name` cannot be resolved from here (a --lite bundle ships no onnxruntime), before
+ * anything of the engine that needs it is loaded.
+ */
+function requirePackage(name: string): void {
+  try {
+    import.meta.resolve(name);
+  } catch (err) {
+    throw new OnnxError(`${name} is not installed beside this program`, { cause: err });
+  }
+}
+
 /** Built-in engines, imported on first use so that a machine only loads the one it runs. */
 const builtins: Readonly<Record<EngineName, () => Promise<Engine>>> = {
-  native: async () => (await import('./native.js')).nativeEngine,
-  wasm: async () => (await import('./wasm.js')).wasmEngine,
+  native: async () => {
+    requirePackage('onnxruntime-node');
+    return (await import('./native.js')).nativeEngine;
+  },
+  wasm: async () => {
+    requirePackage('onnxruntime-web');
+    return (await import('./wasm.js')).wasmEngine;
+  },
+  js: async () => (await import('./compiled/engine.js')).compiledEngine,
 };
+
+/** Validates load options; RangeError names the option and the allowed values. */
+export function checkLoadOptions(options: EngineLoadOptions): Required<
+  Pick<EngineLoadOptions, 'optimization' | 'fastPath'>
+> & {
+  threads?: number;
+} {
+  const { threads, optimization = DEFAULT_LOAD_OPTIONS.optimization, fastPath = true } = options;
+  if (typeof fastPath !== 'boolean') throw new RangeError(`fastPath must be a boolean, got ${fastPath}`);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
+    throw new RangeError(`threads must be a positive integer, got ${threads}`);
+  }
+  if (!['disabled', 'basic', 'extended', 'all'].includes(optimization)) {
+    throw new RangeError(`optimization must be one of disabled, basic, extended, all; got '${optimization}'`);
+  }
+  return threads === undefined ? { optimization, fastPath } : { optimization, fastPath, threads };
+}
 
 const registry = new Map<EngineName, Engine>();
 
@@ -121,7 +165,7 @@ export interface ResolvedEngine {
  */
 export async function resolveEngine(order: readonly EngineName[]): Promise<ResolvedEngine> {
   if (order.length === 0)
-    throw new OnnxError('resolveEngine: the engine order is empty (allowed: native, wasm)');
+    throw new OnnxError('resolveEngine: the engine order is empty (allowed: native, wasm, js)');
   const failures: EngineFailure[] = [];
   for (const name of order) {
     try {

@@ -3,6 +3,7 @@
  * implementations (onnxruntime-node and onnxruntime-web's wasm build).
  */
 
+export { compiledEngine, compileModel } from './compiled/engine.js';
 export * from './engine.js';
 export { nativeEngine } from './native.js';
 export * from './ort-session.js';

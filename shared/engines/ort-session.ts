@@ -9,7 +9,7 @@ import { OnnxError } from '../errors.js';
 import { OnnxModelBuilder } from '../onnx/model-builder.js';
 import { DATA_TYPE, decodeFloat32Tensor, onnx } from '../onnx/tensor-proto.js';
 import type { Engine, EngineLoadOptions, EngineName, EngineSession, EngineTensor } from './engine.js';
-import { DEFAULT_LOAD_OPTIONS } from './engine.js';
+import { checkLoadOptions } from './engine.js';
 
 /** The slice of an onnxruntime package (node or web) the engines use. */
 export interface OrtModuleLike {
@@ -194,22 +194,7 @@ export interface PreparedModel {
   defaults: Record<string, EngineTensor>;
 }
 
-/** Validates load options; RangeError names the option and the allowed values. */
-export function checkLoadOptions(options: EngineLoadOptions): Required<
-  Pick<EngineLoadOptions, 'optimization' | 'fastPath'>
-> & {
-  threads?: number;
-} {
-  const { threads, optimization = DEFAULT_LOAD_OPTIONS.optimization, fastPath = true } = options;
-  if (typeof fastPath !== 'boolean') throw new RangeError(`fastPath must be a boolean, got ${fastPath}`);
-  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
-    throw new RangeError(`threads must be a positive integer, got ${threads}`);
-  }
-  if (!['disabled', 'basic', 'extended', 'all'].includes(optimization)) {
-    throw new RangeError(`optimization must be one of disabled, basic, extended, all; got '${optimization}'`);
-  }
-  return threads === undefined ? { optimization, fastPath } : { optimization, fastPath, threads };
-}
+export { checkLoadOptions } from './engine.js';
 
 /**
  * Turns "initializer named like a graph input" defaults (ONNX's way to give an input a default,

@@ -14,7 +14,7 @@ import { selectorWeightsInto } from '../model/selector.js';
 import { modelToFiles, WEIGHTS_FILE } from '../model/store.js';
 import { Rng } from '../numeric/rng.js';
 import { ONNX_IR_VERSION, ONNX_OPSET } from '../onnx/model-builder.js';
-import { EXPORT_FORMAT, type ExportManifest } from '../types/manifest.js';
+import { EXPORT_FORMAT, type ExportManifest, MANIFEST_FILE } from '../types/manifest.js';
 import type { FirmwareProfile, Quantization } from '../types/profile.js';
 import { buildSequenceGraph, buildStepGraph, defaultTau } from './graph.js';
 import { fp16Exceptions, type PrecisionBudget } from './mixed-precision.js';
@@ -23,7 +23,7 @@ import { quantizeWeights } from './quantize-model.js';
 
 export const STEP_FILE = 'model.onnx';
 export const SEQUENCE_FILE = 'sequence.onnx';
-export const MANIFEST_FILE = 'manifest.json';
+export { MANIFEST_FILE } from '../types/manifest.js';
 
 export interface ExportOptions {
   readonly profile: FirmwareProfile;

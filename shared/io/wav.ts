@@ -126,6 +126,7 @@ function parseHeader(buf: Buffer, source: string): HeaderInfo | null {
 
 /** Parse a complete WAVE file held in memory; `source` names it in errors. */
 export function parseWav(buf: Buffer, source: string): WavAudio {
+  if (buf.length === 0) throw new InputError(`${source}: the WAVE file is empty (0 bytes)`);
   const header = parseHeader(buf, source);
   if (!header) {
     const what = buf.length < 12 ? 'RIFF header' : 'fmt and data chunks';
@@ -190,6 +191,8 @@ export class WavStreamParser {
   private head: Buffer = Buffer.alloc(0);
   private rest: Buffer = Buffer.alloc(0);
   private fmt: WavFormat | null = null;
+  /** Bytes pushed so far. */
+  bytesSeen = 0;
 
   constructor(private readonly source = 'stdin') {}
 
@@ -199,6 +202,7 @@ export class WavStreamParser {
   }
 
   push(chunk: Buffer): Float32Array {
+    this.bytesSeen += chunk.length;
     let data: Buffer;
     if (!this.fmt) {
       this.head = Buffer.concat([this.head, chunk]);

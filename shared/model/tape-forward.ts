@@ -32,6 +32,8 @@ function matrixShape(model: HybridModel, name: string, size: number): number[] {
 export interface TapeForward {
   /** Outputs per step, each [N, outputs]. */
   readonly outputs: Var[];
+  /** Each layer's state after the last step, [N, units] (null for dense layers). */
+  readonly states: (Var | null)[];
 }
 
 /** Selector kernels per layer, compiled once per model and reused across steps. */
@@ -45,7 +47,8 @@ export function selectorStates(model: HybridModel): SelectorState[] {
 }
 
 /**
- * Run `steps` steps from a zero state for a batch of N sequences.
+ * Run `steps` steps for a batch of N sequences, from a zero state or from `initial` (per layer
+ * [N, units], a constant: truncated BPTT carries the state without its gradient).
  * inputs [N, T, inputs] row-major (batch-major, like the sequence graph); dts [N, T].
  */
 export function forwardOnTape(
@@ -57,10 +60,13 @@ export function forwardOnTape(
   dts: Float64Array,
   N: number,
   steps: number,
+  initial?: readonly (Float64Array | null)[],
 ): TapeForward {
   const T = dts.length / N;
-  const states = model.layers.map((l) =>
-    l.kind === 'liquid' ? Var.constant(new Float64Array(N * l.units), [N, l.units]) : null,
+  const states = model.layers.map((l, i) =>
+    l.kind === 'liquid'
+      ? Var.constant(initial?.[i]?.slice() ?? new Float64Array(N * l.units), [N, l.units])
+      : null,
   );
   const outputs: Var[] = [];
   const dtRow = new Float64Array(N);
@@ -108,5 +114,5 @@ export function forwardOnTape(
     }
     outputs.push(y);
   }
-  return { outputs };
+  return { outputs, states };
 }

@@ -11,8 +11,8 @@
  */
 
 import { ShapeError } from '../errors.js';
+import { DATA_TYPE } from './data-type.js';
 import type { GraphScope } from './model-builder.js';
-import { DATA_TYPE } from './tensor-proto.js';
 
 /** A per-channel (axis 0) symmetric int8 quantisation of a [rows, cols] matrix. */
 export interface QuantizedMatrix {

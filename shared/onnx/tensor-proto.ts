@@ -1,5 +1,5 @@
 /**
- * Tensor and value-info protobuf messages, the only place that knows ONNX's numeric type codes.
+ * Tensor and value-info protobuf messages (the numeric type codes live in data-type.ts).
  *
  * Every initializer is written as little-endian raw_data: it is the most compact encoding
  * (float_data would cost a tag and varint per element for int types) and the one ONNX Runtime
@@ -8,7 +8,10 @@
 
 import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
 import { OnnxError } from '../errors.js';
+import { DATA_TYPE, type ElemType } from './data-type.js';
 import { toFloat16 } from './float16.js';
+
+export { DATA_TYPE, type ElemType };
 
 /** onnx-proto is CommonJS; Node's ESM loader only exposes it as a default export. */
 export const { onnx } = onnxProto;
@@ -17,20 +20,6 @@ export type ValueInfoProto = OnnxTypes.IValueInfoProto;
 export type NodeProto = OnnxTypes.INodeProto;
 export type GraphProto = OnnxTypes.IGraphProto;
 export type AttributeProto = OnnxTypes.IAttributeProto;
-
-/** Element types a liquidkan graph uses, named as onnxruntime's Tensor names them. */
-export type ElemType = 'float32' | 'float16' | 'int8' | 'uint8' | 'int32' | 'int64' | 'bool';
-
-/** ONNX TensorProto.DataType codes. */
-export const DATA_TYPE: Readonly<Record<ElemType, number>> = Object.freeze({
-  float32: 1,
-  uint8: 2,
-  int8: 3,
-  int32: 6,
-  int64: 7,
-  bool: 9,
-  float16: 10,
-});
 
 /** A dimension: a fixed size, or a symbolic name such as 'N' shared by inputs and outputs. */
 export type Dim = number | string;

@@ -54,6 +54,8 @@ export interface CreateReleaseOptions {
   readonly profiles?: readonly string[];
   /** Signing time. @defaultValue now */
   readonly now?: Date;
+  /** Sign the downgrade marker: devices that ran a newer release install this one. @defaultValue false */
+  readonly downgrade?: boolean;
 }
 
 export interface Release {
@@ -154,6 +156,7 @@ export function createRelease(opts: CreateReleaseOptions): Release {
     profiles: [...(opts.profiles ?? collected.profiles)],
     createdAt: (opts.now ?? new Date()).toISOString(),
     keyId: keyId(opts.key),
+    ...(opts.downgrade ? { downgrade: true as const } : {}),
   };
   return { envelope: signManifest(manifest, opts.key), payload };
 }

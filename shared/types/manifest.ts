@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { QUANTIZATIONS } from './profile.js';
 
 export const EXPORT_FORMAT = 'liquidkan-export';
+/** The manifest's file name in a bundle directory. */
+export const MANIFEST_FILE = 'manifest.json';
 
 const IoSchema = z
   .object({ name: z.string(), dims: z.array(z.union([z.number().int(), z.string()])) })

@@ -8,7 +8,7 @@ import { z } from 'zod';
 export const QUANTIZATIONS = ['fp32', 'fp16', 'int8'] as const;
 export type Quantization = (typeof QUANTIZATIONS)[number];
 
-export const ENGINE_NAMES = ['native', 'wasm'] as const;
+export const ENGINE_NAMES = ['native', 'wasm', 'js'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
 export const FirmwareProfileSchema = z
@@ -42,6 +42,20 @@ export const FirmwareProfileSchema = z
     libraryEntryBudget: z.number().int().positive(),
     modelSizeBudgetBytes: z.number().int().positive(),
     stepLatencyBudgetUs: z.number().positive(),
+    /**
+     * Peak resident memory the device runtime should stay under, MiB (the systemd unit's hard
+     * ceiling sits above it). Reported against, never a reason to stop.
+     */
+    memoryBudgetMiB: z.number().int().positive().optional(),
+    /** Why each budget is what it is: the measurement and the arithmetic behind the number. */
+    budgetReasoning: z
+      .object({
+        stepLatencyBudgetUs: z.string().min(1),
+        memoryBudgetMiB: z.string().min(1),
+        modelSizeBudgetBytes: z.string().min(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((p) => p.threads <= p.cores, { message: 'threads must not exceed cores', path: ['threads'] })

@@ -37,6 +37,11 @@ export const ReleaseManifestSchema = z
     createdAt: z.iso.datetime(),
     /** Signing key: the first 16 hex digits of sha256 over the public key's SPKI DER bytes. */
     keyId: z.string().regex(/^[0-9a-f]{16}$/),
+    /**
+     * The signed downgrade marker: devices install this release even when they have run a newer
+     * one of its kind (shared/release/order.ts). Absent on ordinary releases.
+     */
+    downgrade: z.literal(true).optional(),
   })
   .strict()
   .refine((m) => m.chunks.length === Math.ceil(m.size / m.chunkBytes), {

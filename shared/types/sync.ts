@@ -28,6 +28,8 @@ const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex d
 const JobId = z.string().regex(PARAM_PATTERN, `must match ${PARAM_PATTERN.source}`);
 const Version = z.string().regex(/^[A-Za-z0-9._+-]{1,64}$/);
 const IsoTime = z.iso.datetime();
+/** A firmware profile name (firmware-profiles/NAME.json). */
+const Profile = z.string().regex(/^[a-z0-9-]{1,64}$/, 'must be 1–64 of a-z 0-9 -');
 
 /** A release as the device knows it once installed (matches device/sync/slots.ts SlotRelease). */
 export const ReleaseRefSchema = z
@@ -49,6 +51,11 @@ export const JobNotifySchema = z
     streamId: Sha256Hex,
     /** A cancelled job: the device stops downloading and reports `cancelled`. */
     cancelled: z.boolean().default(false),
+    /**
+     * The operator published this release with --allow-downgrade: install it even when the
+     * device has run a newer one (rollback protection, shared/release/order.ts). Sent only when true.
+     */
+    allowDowngrade: z.literal(true).optional(),
     createdAt: IsoTime,
   })
   .strict();
@@ -127,7 +134,7 @@ export const BirthSchema = z
     runtime: z
       .object({ name: z.string().max(64), version: z.string().max(64), engine: z.string().max(64) })
       .strict(),
-    profile: z.string().regex(/^[a-z0-9-]+$/),
+    profile: Profile,
     libraryVersion: Version.nullable(),
     modelVersion: Version.nullable(),
     /** Increases by one per process start (persisted in the device's data dir). */
@@ -142,7 +149,7 @@ export const ReportedSchema = z
   .object({
     libraryVersion: Version.nullable(),
     modelVersion: Version.nullable(),
-    profile: z.string().regex(/^[a-z0-9-]+$/),
+    profile: Profile,
     /** Active slot per release kind and its release. */
     active: z
       .object({

@@ -81,3 +81,18 @@ export const DriftRecordSchema = z
   })
   .loose();
 export type DriftRecord = z.output<typeof DriftRecordSchema>;
+
+/**
+ * `evt/detection` records: a keyword a voice model spotted (shared/audio/detection.ts), with the
+ * wall-clock time `t` (ms) and where in the device's audio it fired (`audioS`, seconds).
+ */
+export const DetectionRecordSchema = z
+  .object({
+    t: z.number().int().nonnegative().optional(),
+    word: z.string().min(1).max(64),
+    audioS: z.number().nonnegative(),
+    confidence: z.number().min(0).max(1),
+    modelVersion: z.string().max(128).optional(),
+  })
+  .loose();
+export type DetectionRecord = z.output<typeof DetectionRecordSchema>;

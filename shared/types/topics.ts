@@ -30,6 +30,7 @@ export const TOPIC_KINDS = [
   'tel/hunger',
   'tel/perf',
   'evt/drift',
+  'evt/detection',
   'cmd',
 ] as const;
 export type TopicKind = (typeof TOPIC_KINDS)[number];
@@ -57,10 +58,14 @@ export const TOPIC_POLICY: Readonly<Record<TopicKind, TopicPolicy>> = Object.fre
   'jobs/notify': { from: 'cloud', qos: 1, minQos: 1, retain: true },
   'jobs/update': { from: 'device', qos: 1, minQos: 1, retain: false },
   'stream/get': { from: 'device', qos: 1, minQos: 1, retain: false },
-  'stream/data': { from: 'cloud', qos: 1, minQos: 1, retain: false },
+  // QoS 0: a device asks for each chunk and asks again when one is lost (device/sync/stream.ts),
+  // and at QoS 0 the broker queues no chunk for a session that is away or not reading (issue 16)
+  'stream/data': { from: 'cloud', qos: 0, minQos: 0, retain: false },
   'tel/hunger': { from: 'device', qos: 1, minQos: 0, retain: false },
   'tel/perf': { from: 'device', qos: 1, minQos: 0, retain: false },
   'evt/drift': { from: 'device', qos: 1, minQos: 1, retain: false },
+  /** Spotted keywords of voice models (issue 18; not a DESIGN row yet). */
+  'evt/detection': { from: 'device', qos: 1, minQos: 0, retain: false },
   cmd: { from: 'cloud', qos: 1, minQos: 1, retain: false },
 });
 

@@ -47,9 +47,11 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function runCli(args: readonly string[], cwd: string): Promise<CliResult> {
+/** Runs the built CLI; killed (code -1) after `timeoutMs`. */
+export function runCli(args: readonly string[], cwd: string, timeoutMs = 90_000): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, timeout: 30_000 }, (err, stdout, stderr) => {
+    // a generous limit: files run CLI processes several at a time beside another test worker
+    execFile(process.execPath, [BIN, ...args], { cwd, timeout: timeoutMs }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });

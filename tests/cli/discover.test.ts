@@ -32,7 +32,7 @@ describe('liquidkan discover', () => {
     const data = csv('growth.csv', 'a,b,y', rows);
     const base = join(work, 'base');
     const r1 = await runCli(
-      ['discover', '--family', 'audio', '--steps', '10', '--out', base, '--json'],
+      ['discover', '--task', 'audio/mel', '--steps', '10', '--out', base, '--json'],
       work,
     );
     expect(r1.code, r1.stderr).toBe(0);
@@ -57,7 +57,12 @@ describe('liquidkan discover', () => {
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.test_rmse).toBeLessThan(0.05);
+    // held out: 300 rows → 60 test, 30 validation, 210 train; the error in y's units and standardised
+    expect(j.rows).toEqual({ train: 210, validation: 30, test: 60 });
+    expect(j.test_rmse_standardised).toBeGreaterThan(0);
+    expect(j.test_rmse / j.test_rmse_standardised).toBeGreaterThan(0.5); // y's standard deviation
     expect(j.formula).toMatch(/^y = .*exp\(/);
+    expect(j.formula_normalised).toMatch(/^y = /);
     expect(j.version).toBe(3);
     for (const e of j.entries_added) expect(Object.keys(e).sort()).toEqual(['form', 'id', 'name']);
     const grown = loadLibrary(out);
@@ -137,6 +142,34 @@ describe('liquidkan discover', () => {
       /line 3, column 1/,
     ],
     ['an empty file', 'a,y', [], ['--target', 'y'], /no data rows|has no rows/],
+    [
+      'fewer rows than the split needs',
+      'a,y',
+      Array.from({ length: 20 }, (_, i) => `${i},${i * i}`),
+      ['--target', 'y'],
+      /20 rows are too few for the split \(\d+ train, \d+ validation, \d+ test/,
+    ],
+    [
+      'a test fraction above 0.5',
+      'a,y',
+      Array.from({ length: 40 }, (_, i) => `${i},${i * i}`),
+      ['--target', 'y', '--test-fraction', '0.7'],
+      /--test-fraction must be in \(0, 0.5\], got 0.7/,
+    ],
+    [
+      'a test fraction of 0',
+      'a,y',
+      Array.from({ length: 40 }, (_, i) => `${i},${i * i}`),
+      ['--target', 'y', '--test-fraction', '0'],
+      /--test-fraction must be in \(0, 0.5\], got 0/,
+    ],
+    [
+      'a width whose input count differs from the CSV',
+      'a,b,y',
+      Array.from({ length: 40 }, (_, i) => `${i},${(i * 7) % 11},${i * i}`),
+      ['--target', 'y', '--width', '3,2,1'],
+      /--width 3,2,1 must start with 2 inputs \(a, b\)/,
+    ],
   ] as const) {
     it(`refuses ${label}: exit 2, a clear message, no library written`, async () => {
       const file = csv(`${label.replace(/\W+/g, '_')}.csv`, header, [...rows]);
@@ -148,9 +181,43 @@ describe('liquidkan discover', () => {
     });
   }
 
+  it('runs one built-in task with --task, --lambda and --test-rows, and draws the KAN with --plot', async () => {
+    const out = join(work, 'one-task');
+    const plot = join(work, 'plots', 'kan.svg');
+    const r = await runCli(
+      [
+        'discover',
+        '--task',
+        'sensors/heater',
+        '--lambda',
+        '0.001',
+        '--test-rows',
+        '300',
+        '--plot',
+        plot,
+        '--out',
+        out,
+        '--json',
+      ],
+      work,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.tasks.map((t: { task: string }) => t.task)).toEqual(['heater']);
+    expect(j.rows.test).toBe(300);
+    expect(j.formula).toMatch(/tanh\(/);
+    expect(j.plot).toBe(plot);
+    const svg = readFileSync(plot, 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    // one panel per edge of the [2, 1] network, each snapped and labelled with its closed form
+    expect(svg.match(/data-state="snapped"/g)?.length).toBe(2);
+    expect(svg).toMatch(/<text[^>]*>[^<]*tanh\(/);
+    expect(svg.match(/<polyline/g)?.length).toBe(2);
+  });
+
   it('leaves an existing library directory untouched when a run fails', async () => {
     const out = join(work, 'keep');
-    const ok = await runCli(['discover', '--family', 'audio', '--steps', '5', '--out', out], work);
+    const ok = await runCli(['discover', '--task', 'audio/loudness', '--steps', '5', '--out', out], work);
     expect(ok.code, ok.stderr).toBe(0);
     const before = readFileSync(join(out, 'library.json'), 'utf8');
     const bad = await runCli(['discover', '--family', 'nope', '--out', out], work);

@@ -1,8 +1,8 @@
 /**
  * `liquidkan train --task voice` end to end: espeak-ng words → keyword model directory with its
  * classes in training.json → int8 export whose manifest states the test error rate → the device
- * classifying a spoken word in a WAV file (word centred in a second of microphone-like noise, as
- * the training clips are made).
+ * classifying a spoken word in a WAV file (word centred in a second of microphone-like noise),
+ * and hearing a minute of digital silence without a single detection.
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ describe('liquidkan train --task voice', () => {
     const r = await runCli(
       [...args, '--hidden', '8', '--epochs', '20', '--library', 'classic', '--out', model, '--json'],
       ROOT,
+      150_000,
     );
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
@@ -34,6 +35,15 @@ describe('liquidkan train --task voice', () => {
     // chance is 1/3 on 6 held-out clips per class
     expect(summary.test_accuracy).toBeGreaterThan(0.5);
     expect(summary.test_error_rate).toBeCloseTo(1 - summary.test_accuracy, 12);
+    // speaker-independent figures: training voices in silence, and voices training never heard
+    for (const k of ['seen_voice_accuracy', 'unseen_voice_accuracy']) {
+      expect(summary[k]).toBeGreaterThan(1 / 3);
+      expect(summary[k]).toBeLessThanOrEqual(1);
+    }
+    expect(summary.test_accuracy).toBeCloseTo(
+      (summary.seen_voice_accuracy + summary.unseen_voice_accuracy) / 2,
+      12,
+    );
     const record = JSON.parse(readFileSync(join(model, 'training.json'), 'utf8'));
     expect(record).toMatchObject({ task: 'classify', data: 'voice', classes: ['yes', 'no', 'other'] });
 
@@ -41,6 +51,7 @@ describe('liquidkan train --task voice', () => {
     const e = await runCli(
       ['export', '--model', model, '--profile', 'pi4', '--quant', 'int8', '--out', bundle, '--json'],
       ROOT,
+      90_000,
     );
     expect(e.code, e.stderr).toBe(0);
     const test = JSON.parse(e.stdout).manifest.accuracy.test;
@@ -67,6 +78,7 @@ describe('liquidkan train --task voice', () => {
         '--no-latency-check',
         '--threads',
         '1',
+        '--clip-lines',
       ],
       ROOT,
     );
@@ -77,5 +89,29 @@ describe('liquidkan train --task voice', () => {
       .map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThan(0);
     expect(lines[0].label).toBe('yes');
-  }, 120_000);
+
+    // a minute of digital silence (a muted microphone): every clip is 'other', nothing is detected
+    const silent = join(work, 'silence.wav');
+    writeWav(silent, new Float32Array(60 * 16000), 16000);
+    const q = await runCli(
+      [
+        'device',
+        '--model',
+        model,
+        '--profile',
+        'pi4',
+        '--input',
+        silent,
+        '--no-latency-check',
+        '--threads',
+        '1',
+        '--json',
+      ],
+      ROOT,
+    );
+    expect(q.code, q.stderr).toBe(0);
+    const quiet = JSON.parse(q.stdout.trim().split('\n').at(-1)!);
+    expect(quiet.clips).toBe(591);
+    expect(quiet.detections).toEqual({ total: 0, by_word: {} });
+  }, 400_000);
 });

@@ -8,13 +8,10 @@ import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  postgresSkipReason,
-  type RunningCluster,
-  startCluster,
-} from '../../cloud/fleet/store/postgres/cluster.js';
+import { type RunningCluster, startCluster } from '../../cloud/fleet/store/postgres/cluster.js';
 import { openPostgresStore } from '../../cloud/fleet/store/postgres/index.js';
 import { WorkQueue } from '../../cloud/fleet/store/postgres/queue.js';
+import { TOOLS } from '../helpers/system-tools.js';
 import { buildCliOnce, ROOT, runCli, tempDir } from './cli-harness.js';
 
 /** A hunger job whose missing shape is sin(3u)·exp(−u²/2), the format `liquidkan train` writes. */
@@ -41,7 +38,7 @@ function writeJob(file: string): void {
   );
 }
 
-describe.skipIf(postgresSkipReason !== null)('liquidkan worker on the shared queue', () => {
+describe.skipIf(TOOLS.postgres())('liquidkan worker on the shared queue', () => {
   let cluster: RunningCluster;
   let url: string;
   let work: string;

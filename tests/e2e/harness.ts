@@ -73,7 +73,7 @@ export async function startE2eFleet(
   }
   const options = (mqttPort: number, httpPort: number): CloudOptions => ({
     dataDir: dir,
-    broker: mosquitto ? mosquitto.url : 'embedded',
+    broker: mosquitto ? mosquitto.operatorUrl : 'embedded',
     mqttPort,
     httpPort,
     host: '127.0.0.1',

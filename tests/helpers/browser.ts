@@ -1,13 +1,12 @@
 /**
  * Headless Chromium for browser tests: playwright-core drives the distribution's own build
  * (Debian's /usr/bin/chromium, which CI installs), so no browser is downloaded. Suites skip
- * cleanly with describe.skipIf(!HAS_CHROMIUM) where it is missing.
+ * with a named reason, describe.skipIf(TOOLS.chromium()), where it is missing
+ * (helpers/system-tools.ts).
  */
-import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env['LIQUIDKAN_CHROMIUM'] ?? '/usr/bin/chromium';
-export const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
 
 export async function launchBrowser(): Promise<Browser> {
   const { chromium } = await import('playwright-core');

@@ -1,8 +1,10 @@
 /**
  * Runs the reference ONNX checker (python3-onnx, onnx.checker with full_check=True, which also
- * runs strict shape inference) over model files. It deliberately fails, never skips, when
- * /usr/bin/python3 or its onnx module is missing: CI installs python3-onnx, and a silently
- * skipped checker would let an invalid artifact through.
+ * runs strict shape inference) over model files. Tests that call it skip with a named reason
+ * where /usr/bin/python3 or its onnx module is missing (TOOLS.onnxChecker() in system-tools.ts),
+ * and those skips are listed at the end of the run; CI installs python3-onnx and sets
+ * LIQUIDKAN_REQUIRE_ALL_TOOLS=1, under which a missing checker fails instead, so no invalid
+ * artifact gets through unchecked there.
  */
 
 import { spawnSync } from 'node:child_process';

@@ -30,6 +30,8 @@ export interface JobSpec {
   /** @defaultValue the payload sha256 from the envelope's manifest */
   readonly streamId?: string;
   readonly cancelled?: boolean;
+  /** The operator's --allow-downgrade. */
+  readonly allowDowngrade?: boolean;
 }
 
 export interface Faults {
@@ -109,6 +111,7 @@ export class ReleaseServer {
       envelope: job.envelope,
       streamId: job.streamId ?? manifest?.sha256 ?? '0'.repeat(64),
       cancelled: job.cancelled ?? false,
+      ...(job.allowDowngrade ? { allowDowngrade: true } : {}),
       createdAt: new Date().toISOString(),
     };
     await this.client.publishAsync(`${prefix(fleet, device)}/jobs/notify`, JSON.stringify(body), {

@@ -32,7 +32,8 @@ describe('liquidkan devices mosquitto', () => {
     const out = JSON.parse(exp.stdout) as { conf: string; missing: string[] };
     expect(out.missing).toEqual(['lab/early']);
     const conf = readFileSync(out.conf, 'utf8');
-    expect(conf).toMatch(/^listener 18883 0\.0\.0\.0$/m);
+    expect(conf).toMatch(/^listener 18883 127\.0\.0\.1\nuse_username_as_clientid true$/m);
+    expect(conf).toMatch(/^listener 18884 127\.0\.0\.1$/m);
     expect(conf).toMatch(/^allow_anonymous false$/m);
 
     const late = await add(data, 'late');

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveMosquitto } from '../../cloud/fleet/broker/mosquitto-process.js';
 import type { DeviceCredentials } from '../../cloud/fleet/devices.js';
 import type { Release } from '../../shared/release/create.js';
 import { baseModel, modelRelease, scaledReadout, writeModelBundle } from '../device/sync/models.js';
@@ -23,6 +22,7 @@ import {
   waitFor,
   warmedUp,
 } from '../e2e/harness.js';
+import { TOOLS } from '../helpers/system-tools.js';
 
 const work = mkdtempSync(join(tmpdir(), 'liquidkan-interop-'));
 const base = baseModel();
@@ -30,9 +30,14 @@ const bundleV1 = writeModelBundle(join(work, 'v1'), base);
 const bundleV2 = writeModelBundle(join(work, 'v2'), scaledReadout(base, 1, 1e-3));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const brokers: BrokerKind[] = haveMosquitto ? ['embedded', 'mosquitto'] : ['embedded'];
+const brokers: BrokerKind[] = ['embedded', 'mosquitto'];
+const noMosquitto = TOOLS.mosquitto();
 
 describe.each(brokers)('fleet sync on the %s broker', (kind) => {
+  if (kind === 'mosquitto' && noMosquitto) {
+    it.skip(`needs ${noMosquitto}`, () => {});
+    return;
+  }
   let f: E2eFleet;
   let d1: DeviceCredentials;
   let d2: DeviceCredentials;

@@ -16,12 +16,9 @@ import {
   mosquittoHash,
   verifyMosquittoHash,
 } from '../../cloud/fleet/broker/mosquitto.js';
-import {
-  haveMosquitto,
-  type RunningMosquitto,
-  startMosquitto,
-} from '../../cloud/fleet/broker/mosquitto-process.js';
+import { type RunningMosquitto, startMosquitto } from '../../cloud/fleet/broker/mosquitto-process.js';
 import { usernameFor } from '../../cloud/fleet/devices.js';
+import { TOOLS } from '../helpers/system-tools.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'liquidkan-mosq-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,17 +27,20 @@ const operator = { username: 'cloud', password: 'operator-secret-0123456789' };
 const dev = (id: string) => ({ fleet: 'lab', id, username: usernameFor('lab', id), password: `pw-${id}` });
 
 describe('mosquitto password hashes', () => {
-  it('verifies what mosquitto_passwd writes, and its format matches ours', () => {
-    const file = join(dir, 'pw-check');
-    writeFileSync(file, '');
-    execFileSync('mosquitto_passwd', ['-b', file, 'someone', 'open sesame']);
-    const theirs = readFileSync(file, 'utf8').trim().split(':')[1]!;
-    expect(verifyMosquittoHash('open sesame', theirs)).toBe(true);
-    expect(verifyMosquittoHash('open sesam', theirs)).toBe(false);
-    const ours = mosquittoHash('open sesame');
-    expect(ours.split('$').map((p) => p.length)).toEqual(theirs.split('$').map((p) => p.length));
-    expect(verifyMosquittoHash('open sesame', ours)).toBe(true);
-  });
+  it.skipIf(TOOLS.mosquittoPasswd())(
+    'verifies what mosquitto_passwd writes, and its format matches ours',
+    () => {
+      const file = join(dir, 'pw-check');
+      writeFileSync(file, '');
+      execFileSync('mosquitto_passwd', ['-b', file, 'someone', 'open sesame']);
+      const theirs = readFileSync(file, 'utf8').trim().split(':')[1]!;
+      expect(verifyMosquittoHash('open sesame', theirs)).toBe(true);
+      expect(verifyMosquittoHash('open sesam', theirs)).toBe(false);
+      const ours = mosquittoHash('open sesame');
+      expect(ours.split('$').map((p) => p.length)).toEqual(theirs.split('$').map((p) => p.length));
+      expect(verifyMosquittoHash('open sesame', ours)).toBe(true);
+    },
+  );
 
   it('refuses usernames Mosquitto cannot hold', () => {
     expect(() => deviceAcl({ fleet: 'lab', id: 'a', username: 'lab:a' })).toThrow(/cannot be a Mosquitto/);
@@ -48,7 +48,7 @@ describe('mosquitto password hashes', () => {
   });
 });
 
-describe.skipIf(!haveMosquitto)('mosquitto with the generated config', () => {
+describe.skipIf(TOOLS.mosquitto())('mosquitto with the generated config', () => {
   let broker: RunningMosquitto;
   const clients: MqttClient[] = [];
   const connect = async (u: { username: string; password: string }) => {
@@ -130,5 +130,47 @@ describe.skipIf(!haveMosquitto)('mosquitto with the generated config', () => {
     await broker.reload();
     await connect(dev('c'));
     expect(new MosquittoFiles(broker.files.dir).usernames()).toEqual(['cloud', 'lab.a', 'lab.b', 'lab.c']);
+  });
+
+  // issue 16 item 7: device N's credentials with client id `plant.dev-m` disconnected dev-m
+  it("never lets one device's credentials take over another's session", async () => {
+    const a = await connect(dev('a'));
+    let aClosed = false;
+    a.on('close', () => {
+      aClosed = true;
+    });
+    const b = await mqtt.connectAsync(broker.url, {
+      ...dev('b'),
+      clientId: dev('a').username,
+      reconnectPeriod: 0,
+    });
+    clients.push(b);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(aClosed).toBe(false);
+    expect(a.connected).toBe(true);
+  });
+
+  it('holds every account to the 256 KiB packet bound (it allowed 8 MiB)', async () => {
+    expect(readFileSync(broker.files.confPath, 'utf8')).toMatch(/^max_packet_size 262144$/m);
+    const a = await connect(dev('a'));
+    const gone = new Promise<void>((resolve) => a.once('close', () => resolve()));
+    a.publish('lk/v1/lab/a/tel/perf', Buffer.alloc(300 * 1024, 1), { qos: 1 });
+    await gone;
+  });
+
+  it("keeps the cloud's clients on their own listener, where they may share the operator account", async () => {
+    const ingest = await mqtt.connectAsync(broker.operatorUrl, {
+      ...operator,
+      clientId: 'lk-cloud-ingest',
+      reconnectPeriod: 0,
+    });
+    const releases = await mqtt.connectAsync(broker.operatorUrl, {
+      ...operator,
+      clientId: 'lk-cloud-releases',
+      reconnectPeriod: 0,
+    });
+    clients.push(ingest, releases);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ingest.connected && releases.connected).toBe(true);
   });
 });

@@ -4,29 +4,22 @@
  * is served by both APIs; the live feed of either process carries it; one process leads, and the
  * other takes over when the leader stops.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MosquittoFiles } from '../../cloud/fleet/broker/mosquitto.js';
-import {
-  haveMosquitto,
-  type RunningMosquitto,
-  startMosquitto,
-} from '../../cloud/fleet/broker/mosquitto-process.js';
+import { type RunningMosquitto, startMosquitto } from '../../cloud/fleet/broker/mosquitto-process.js';
 import { loadOrCreateOperator } from '../../cloud/fleet/broker/operator.js';
 import type { DeviceCredentials } from '../../cloud/fleet/devices.js';
 import { type SharedCloud, startSharedCloud } from '../../cloud/fleet/scale/service.js';
-import {
-  postgresSkipReason,
-  type RunningCluster,
-  startCluster,
-} from '../../cloud/fleet/store/postgres/cluster.js';
+import { type RunningCluster, startCluster } from '../../cloud/fleet/store/postgres/cluster.js';
 import { openPostgresStore } from '../../cloud/fleet/store/postgres/index.js';
+import { TOOLS } from '../helpers/system-tools.js';
 
-const skip = !haveMosquitto ? 'no /usr/sbin/mosquitto (apt install mosquitto)' : postgresSkipReason;
+const skip = TOOLS.mosquitto() ?? TOOLS.postgres();
 
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
@@ -37,9 +30,9 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 15
 }
 
 /** Collects the `update` events of a live feed (server-sent events) until closed. */
-function liveFeed(url: string): { updates: Record<string, unknown>[]; close(): void } {
+function liveFeed(url: string, viewer: string): { updates: Record<string, unknown>[]; close(): void } {
   const updates: Record<string, unknown>[] = [];
-  const req = get(url, (res) => {
+  const req = get(url, { headers: { authorization: `Bearer ${viewer}` } }, (res) => {
     let buf = '';
     res.on('data', (d: Buffer) => {
       buf += d.toString();
@@ -79,7 +72,7 @@ describe.skipIf(skip !== null)('two cloud processes sharing PostgreSQL and mosqu
         await startSharedCloud({
           dataDir: dir,
           store: url,
-          broker: broker.url,
+          broker: broker.operatorUrl,
           instance,
           ingestConnections: 2,
           httpPort: 0,
@@ -98,7 +91,10 @@ describe.skipIf(skip !== null)('two cloud processes sharing PostgreSQL and mosqu
   });
 
   it('serves the telemetry from both processes and carries it on both live feeds', async () => {
-    const feeds = clouds.map((c) => liveFeed(`${c.httpUrl}/api/events?device=plant/pi-1`));
+    // reads need a login (issue 16): the viewer token, one for both since they share the data dir
+    const viewer = readFileSync(clouds[0]!.viewerTokenFile, 'utf8').trim();
+    const read = { headers: { authorization: `Bearer ${viewer}` } };
+    const feeds = clouds.map((c) => liveFeed(`${c.httpUrl}/api/events?device=plant/pi-1`, viewer));
     await new Promise((r) => setTimeout(r, 300));
     const device = await mqtt.connectAsync(broker.url, {
       username: creds.username,
@@ -113,10 +109,10 @@ describe.skipIf(skip !== null)('two cloud processes sharing PostgreSQL and mosqu
     await device.endAsync();
     for (const c of clouds) {
       await until(`20 records through ${c.instance}'s API`, async () => {
-        const r = await fetch(`${c.httpUrl}/api/devices/plant/pi-1/telemetry?kind=perf`);
+        const r = await fetch(`${c.httpUrl}/api/devices/plant/pi-1/telemetry?kind=perf`, read);
         return ((await r.json()) as { records: unknown[] }).records.length === 20;
       });
-      const devices = (await (await fetch(`${c.httpUrl}/api/devices`)).json()) as {
+      const devices = (await (await fetch(`${c.httpUrl}/api/devices`, read)).json()) as {
         devices: { online: boolean }[];
       };
       expect(devices.devices[0]?.online).toBe(true);
@@ -141,7 +137,10 @@ describe.skipIf(skip !== null)('two cloud processes sharing PostgreSQL and mosqu
     await leader.close();
     await until('the other leads', () => other.leadership.isLeader, 5000);
     expect(Date.now() - t0).toBeLessThan(1500);
-    const r = await fetch(`${other.httpUrl}/api/releases`, { method: 'GET' });
+    const viewer = readFileSync(other.viewerTokenFile, 'utf8').trim();
+    const r = await fetch(`${other.httpUrl}/api/releases`, {
+      headers: { authorization: `Bearer ${viewer}` },
+    });
     expect(r.status).toBe(200);
   });
 });

@@ -11,18 +11,10 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleetBroker } from '../../cloud/fleet/broker/broker.js';
 import { MosquittoFiles } from '../../cloud/fleet/broker/mosquitto.js';
-import {
-  haveMosquitto,
-  type RunningMosquitto,
-  startMosquitto,
-} from '../../cloud/fleet/broker/mosquitto-process.js';
+import { type RunningMosquitto, startMosquitto } from '../../cloud/fleet/broker/mosquitto-process.js';
 import { loadOrCreateOperator } from '../../cloud/fleet/broker/operator.js';
 import { DeviceRegistry } from '../../cloud/fleet/devices.js';
-import {
-  postgresSkipReason,
-  type RunningCluster,
-  startCluster,
-} from '../../cloud/fleet/store/postgres/cluster.js';
+import { type RunningCluster, startCluster } from '../../cloud/fleet/store/postgres/cluster.js';
 import { openPostgresStore, type PostgresStore } from '../../cloud/fleet/store/postgres/index.js';
 import {
   ShareUnsupportedError,
@@ -30,8 +22,9 @@ import {
   type TelemetryIngest,
 } from '../../cloud/fleet/telemetry/ingest.js';
 import { TelemetryStore } from '../../cloud/fleet/telemetry/store.js';
+import { TOOLS } from '../helpers/system-tools.js';
 
-const skip = !haveMosquitto ? 'no /usr/sbin/mosquitto (apt install mosquitto)' : postgresSkipReason;
+const skip = TOOLS.mosquitto() ?? TOOLS.postgres();
 
 describe.skipIf(skip !== null)('ingest shared by two cloud processes (mosquitto + PostgreSQL)', () => {
   let dir: string;
@@ -53,7 +46,7 @@ describe.skipIf(skip !== null)('ingest shared by two cloud processes (mosquitto 
     for (const i of [0, 1]) {
       ingests.push(
         await startTelemetryIngest({
-          url: broker.url,
+          url: broker.operatorUrl,
           ...operator,
           clientId: `lk-cloud-ingest-${i}`,
           shareGroup: 'lk-cloud',

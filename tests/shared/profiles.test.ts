@@ -55,6 +55,17 @@ describe('the shipped firmware profiles', () => {
     });
   }
 
+  it('every board writes down why each budget is what it is, and prefers the compiled engine', () => {
+    for (const name of BOARDS) {
+      const p = loadProfile(name);
+      expect(p.budgetReasoning?.stepLatencyBudgetUs, name).toMatch(/µs/);
+      expect(p.budgetReasoning?.memoryBudgetMiB, name).toMatch(/MiB/);
+      expect(p.budgetReasoning?.modelSizeBudgetBytes, name).toMatch(/MiB|KiB/);
+      expect(p.memoryBudgetMiB, name).toBeGreaterThan(0);
+      expect(p.engines[0], name).toBe('js');
+    }
+  });
+
   it('the Jetson has a GPU and says the runtime does not use it', () => {
     const p = loadProfile('jetson-orin-nano');
     expect(p.accelerator.present).toBe(true);

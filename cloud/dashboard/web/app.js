@@ -1,6 +1,7 @@
 // The dashboard's entry point: wires the views to the JSON API and the live feed.
 // Fleet, charts and login load at once; the gallery, rollouts and preview when first opened.
 import { CAPACITY, DeviceCharts } from './charts.js';
+import { DETECTIONS_KEPT, DetectionsView } from './detections.js';
 import { $, ago, esc, getJson } from './dom.js';
 import { FleetTable } from './fleet.js';
 import { renderGallery } from './gallery.js';
@@ -37,6 +38,7 @@ const charts = new DeviceCharts({
   tau: $('chart-tau'),
   latency: $('chart-latency'),
 });
+const detections = new DetectionsView($('detections'), $('detections-caption'));
 const login = new Login(
   {
     form: /** @type {HTMLFormElement} */ ($('login')),
@@ -45,7 +47,10 @@ const login = new Login(
     logout: /** @type {HTMLButtonElement} */ ($('logout')),
     message: $('login-message'),
   },
-  () => rollouts.render(),
+  (_operator, viewer) => {
+    rollouts.render();
+    if (viewer) start();
+  },
 );
 const rollouts = new RolloutsView(
   {
@@ -68,11 +73,13 @@ const preview = new PreviewView({
 
 // ---- fleet -----------------------------------------------------------------------------
 
-async function loadFleet() {
+/** @param {boolean} [fresh] bypass the page's preload (it may hold the 401 from before a login) */
+async function loadFleet(fresh = false) {
   performance.mark('lk-fleet-fetch');
   let devices;
   try {
-    ({ devices } = /** @type {{ devices: Device[] }} */ (await getJson('/api/devices')));
+    const url = fresh ? `/api/devices?t=${Date.now()}` : '/api/devices';
+    ({ devices } = /** @type {{ devices: Device[] }} */ (await getJson(url)));
   } catch (err) {
     $('fleet-counts').textContent = `could not load the fleet: ${err instanceof Error ? err.message : err}`;
     return;
@@ -112,6 +119,7 @@ async function select(key) {
   fleet.select(key);
   showFacts(key);
   charts.reset();
+  detections.reset();
   queued = [];
   historyEnd = {};
   connect(key);
@@ -121,7 +129,18 @@ async function select(key) {
   const histories = await Promise.all(
     KINDS.map((kind) => getJson(`${base}?kind=${kind}&limit=${CAPACITY}`).catch(() => ({ records: [] }))),
   );
+  const spotted = await getJson(`${base}?kind=detection&limit=${DETECTIONS_KEPT}`).catch(() => ({
+    records: [],
+  }));
   if (selected !== key) return;
+  detections.add(
+    (spotted.records ?? []).map(
+      (/** @type {{ receivedMs: number, tMs: number | null, record: Record<string, unknown> }} */ r) => ({
+        ...r.record,
+        x: chartTime(r.tMs, r.receivedMs),
+      }),
+    ),
+  );
   KINDS.forEach((kind, i) => {
     const records =
       /** @type {{ receivedMs: number, tMs: number | null, record: Record<string, unknown> }[]} */ (
@@ -198,6 +217,7 @@ function onUpdate(u) {
       else addLive(kind, points);
     }
     if (!queued) charts.redraw();
+    if (Array.isArray(u.telemetry.detection)) detections.add(u.telemetry.detection);
   }
   if (u.rollouts && loaded.has('rollouts')) void loadRollouts();
   if (u.library && loaded.has('library')) void loadLibrary();
@@ -236,7 +256,7 @@ function showView() {
   for (const a of document.querySelectorAll('nav a')) {
     a.classList.toggle('active', a.getAttribute('data-view') === known);
   }
-  if (!loaded.has(known)) {
+  if (started && !loaded.has(known)) {
     loaded.add(known);
     void loaders[known]?.();
   }
@@ -257,7 +277,20 @@ $('state-filter').addEventListener('change', (ev) =>
 );
 setInterval(() => fleet.refreshTimes(), 5000);
 
+/** Whether the data has been loaded (it needs a viewer login at least). */
+let started = false;
+/** Whether the session was checked once (a later login is a fresh start). */
+let checked = false;
+
+function start() {
+  if (started) return;
+  started = true;
+  showView();
+  connect(null);
+  void loadFleet(checked);
+}
+
 showView();
-connect(null);
-void login.check();
-void loadFleet();
+void login.check().then(() => {
+  checked = true;
+});

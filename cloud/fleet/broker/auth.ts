@@ -119,6 +119,9 @@ export function createPolicy(registry: DeviceRegistry, operator: OperatorAccount
     async authenticate(username, password, clientId) {
       if (username === undefined || password === undefined) return 'bad-credentials';
       if (username === operator.username) {
+        // the same scrypt as a device's check (the registry holds no such user), so timing
+        // does not tell the operator's username from any other
+        await registry.authenticate(username, password.toString('utf8'));
         return sameSecret(password, operator.password) ? { kind: 'operator', username } : 'bad-credentials';
       }
       const device = await registry.authenticate(username, password.toString('utf8'));

@@ -19,14 +19,15 @@ import { Aedes } from 'aedes';
 import { MAX_CHUNK_BYTES } from '../../../shared/types/release.js';
 import { DeviceRegistry } from '../devices.js';
 import { type BrokerPolicy, createPolicy, type OperatorAccount } from './auth.js';
-import { FrameScanner, guardSocket } from './frame-limit.js';
+import { FrameScanner, guardSocket, type OutboundLimit } from './frame-limit.js';
 import { aedesHooks } from './hooks.js';
+import { LoginGuard, type LoginGuardOptions } from './login-guard.js';
 import { loadOrCreateOperator } from './operator.js';
 
 export interface FleetBrokerOptions {
   /** Directory holding devices.db (the registry) and operator.json. */
   readonly dataDir: string;
-  /** Interface to listen on. @defaultValue '0.0.0.0' */
+  /** Interface to listen on. @defaultValue '127.0.0.1' */
   readonly host?: string;
   /** TCP port; 0 lets the OS choose (read it back from FleetBroker.port). @defaultValue 1883 */
   readonly port?: number;
@@ -40,10 +41,19 @@ export interface FleetBrokerOptions {
    * up to MAX_CHUNK_BYTES (shared/types/release.ts). @defaultValue MAX_CHUNK_BYTES + 65536
    */
   readonly operatorMaxPacketBytes?: number;
+  /**
+   * Bytes that may wait unsent to a device that does not read (chunks it asked for); past it
+   * the connection is closed (frame-limit.ts OutboundLimit). @defaultValue 4194304 (4 MiB)
+   */
+  readonly maxQueuedBytes?: number;
+  /** The same bound for the operator's connections (they receive all telemetry). @defaultValue 256 MiB */
+  readonly operatorMaxQueuedBytes?: number;
   /** Time a new connection has to send CONNECT, in ms. @defaultValue 30000 */
   readonly connectTimeoutMs?: number;
   /** An open registry to use; by default the broker opens `{dataDir}/devices.db` itself. */
   readonly registry?: DeviceRegistry;
+  /** Bounds on password checks (login-guard.ts). @defaultValue LOGIN_GUARD_DEFAULTS */
+  readonly loginGuard?: LoginGuardOptions;
   /** Replacements for any of the default policy's functions (auth.ts). */
   readonly policy?: Partial<BrokerPolicy>;
   /** One line per refused connection, denied topic or dropped packet. @defaultValue stderr */
@@ -51,10 +61,12 @@ export interface FleetBrokerOptions {
 }
 
 export const BROKER_DEFAULTS = Object.freeze({
-  host: '0.0.0.0',
+  host: '127.0.0.1',
   port: 1883,
   maxPacketBytes: 256 * 1024,
   operatorMaxPacketBytes: MAX_CHUNK_BYTES + 64 * 1024,
+  maxQueuedBytes: 4 * 1024 * 1024,
+  operatorMaxQueuedBytes: 256 * 1024 * 1024,
   connectTimeoutMs: 30_000,
 });
 
@@ -66,6 +78,8 @@ export interface FleetBroker {
   readonly operator: OperatorAccount;
   readonly registry: DeviceRegistry;
   readonly aedes: Aedes;
+  /** The bound on password checks, with its refusal counts. */
+  readonly loginGuard: LoginGuard;
   /** Closes the listener, every connection and aedes (and the registry if the broker opened it). */
   close(): Promise<void>;
 }
@@ -78,11 +92,23 @@ export async function startFleetBroker(options: FleetBrokerOptions): Promise<Fle
   const operator = loadOrCreateOperator(o.dataDir);
   const policy: BrokerPolicy = { ...createPolicy(registry, operator), ...options.policy };
 
-  // Each connection's packet bound, raised for the operator once it has authenticated.
-  const scanners = new WeakMap<object, FrameScanner>();
-  const hooks = aedesHooks(policy, log, (client, principal) => {
-    const scanner = scanners.get(client.conn);
-    if (scanner && principal.kind === 'operator') scanner.limit = o.operatorMaxPacketBytes;
+  // Each connection's packet and queue bounds, raised for the operator once it has authenticated.
+  const limits = new WeakMap<
+    object,
+    { scanner: FrameScanner; outbound: OutboundLimit; address: string; settle: () => void }
+  >();
+  const guard = new LoginGuard(options.loginGuard);
+  const hooks = aedesHooks(policy, log, {
+    guard,
+    addressOf: (client) => limits.get(client.conn)?.address ?? '',
+    onAuthenticated: (client, principal) => {
+      const l = limits.get(client.conn);
+      l?.settle();
+      if (l && principal.kind === 'operator') {
+        l.scanner.limit = o.operatorMaxPacketBytes;
+        l.outbound.maxQueuedBytes = o.operatorMaxQueuedBytes;
+      }
+    },
   });
   const aedes = await Aedes.createBroker({ ...hooks, connectTimeout: o.connectTimeoutMs });
   aedes.on('clientError', (client, err) => log(`client '${client.id}' dropped: ${err.message}`));
@@ -94,14 +120,36 @@ export async function startFleetBroker(options: FleetBrokerOptions): Promise<Fle
   const server: Server = createServer((socket) => {
     // request/response over MQTT (chunk downloads) stalls ~40 ms per round trip under Nagle
     socket.setNoDelay(true);
+    const address = socket.remoteAddress ?? '';
+    // a flooding or backed-off address is closed before aedes parses anything (login-guard.ts)
+    if (!guard.admitConnection(address)) {
+      const { busy, backoff } = guard.refused;
+      if ((busy + backoff) % 100 === 1) {
+        log(
+          `closing connections from ${address} at once: too many logins pending or failed (${busy + backoff} refused so far)`,
+        );
+      }
+      socket.destroy();
+      return;
+    }
+    let settled = false;
+    const settle = () => {
+      if (!settled) guard.settleConnection(address);
+      settled = true;
+    };
+    socket.once('close', settle);
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     const scanner = new FrameScanner(o.maxPacketBytes);
+    const outbound: OutboundLimit = { maxQueuedBytes: o.maxQueuedBytes };
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
-    const guarded = guardSocket(socket, scanner, (err) =>
-      log(`dropped packet from ${peer}: ${err.message}; connection closed`),
+    const guarded = guardSocket(
+      socket,
+      scanner,
+      (err) => log(`dropped packet from ${peer}: ${err.message}; connection closed`),
+      outbound,
     );
-    scanners.set(guarded, scanner);
+    limits.set(guarded, { scanner, outbound, address, settle });
     aedes.handle(guarded);
   });
   try {
@@ -127,6 +175,7 @@ export async function startFleetBroker(options: FleetBrokerOptions): Promise<Fle
     operator,
     registry,
     aedes,
+    loginGuard: guard,
     close() {
       closing ??= (async () => {
         const listening = new Promise<void>((resolve) => server.close(() => resolve()));

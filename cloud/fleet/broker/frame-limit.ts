@@ -7,6 +7,10 @@
  * A packet whose size exceeds the limit, or a malformed length, closes that connection, as an
  * MQTT 5 server does for a packet over its Maximum Packet Size (§3.1.2.11.4, reason 0x95).
  * Everything else passes through unchanged, in both directions.
+ *
+ * Outbound, the same wrapper bounds what waits to be written to a peer that does not read
+ * (OutboundLimit): past the bound the connection is closed, so a slow reader loses its own
+ * queue instead of growing the broker's memory.
  */
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
@@ -75,14 +79,21 @@ export class FrameScanner {
   }
 }
 
+/** Bytes written to a connection that may wait unsent; may be raised once it has authenticated. */
+export interface OutboundLimit {
+  maxQueuedBytes: number;
+}
+
 /**
  * Wraps a socket in a Duplex that aedes can handle like the socket itself. `onReject` is
- * called once, before the connection is destroyed, for an oversized or malformed packet.
+ * called once, before the connection is destroyed, for an oversized or malformed packet, or
+ * for a peer that lets more than `outbound.maxQueuedBytes` pile up unread.
  */
 export function guardSocket(
   socket: Socket,
   scanner: FrameScanner,
   onReject: (err: FrameLimitError) => void,
+  outbound: OutboundLimit = { maxQueuedBytes: Number.POSITIVE_INFINITY },
 ): Duplex {
   const guarded: Duplex = new Duplex({
     allowHalfOpen: false,
@@ -90,7 +101,24 @@ export function guardSocket(
       socket.resume();
     },
     write(chunk: Buffer, _encoding, callback) {
-      socket.write(chunk, callback);
+      // Handed to the socket at once, so a peer that does not read never makes aedes wait for
+      // 'drain' (aedes then holds every later message for every client in its queue); what the
+      // peer leaves unread piles up in this socket's buffer alone, and past the bound it goes.
+      const queued = socket.writableLength + chunk.length;
+      if (queued > outbound.maxQueuedBytes) {
+        onReject(
+          new FrameLimitError(
+            `${queued} bytes unread by the peer, over the ${outbound.maxQueuedBytes}-byte bound`,
+            queued,
+            outbound.maxQueuedBytes,
+          ),
+        );
+        callback();
+        guarded.destroy();
+        return;
+      }
+      socket.write(chunk);
+      callback();
     },
     final(callback) {
       socket.end(callback);

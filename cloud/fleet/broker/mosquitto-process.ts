@@ -13,8 +13,10 @@ export const haveMosquitto = existsSync(MOSQUITTO_BIN);
 
 export interface RunningMosquitto {
   readonly port: number;
-  /** mqtt://127.0.0.1:PORT */
+  /** mqtt://127.0.0.1:PORT, the device listener */
   readonly url: string;
+  /** The operator listener, for the cloud's clients (`--broker`). */
+  readonly operatorUrl: string;
   readonly files: MosquittoFiles;
   /** The broker's log lines (the last few thousand). */
   readonly logs: string[];
@@ -49,14 +51,17 @@ function accepts(port: number): Promise<boolean> {
 /** Starts mosquitto on the files in `files.dir` (which must hold passwd and acl). */
 export async function startMosquitto(
   files: MosquittoFiles,
-  options: Omit<MosquittoConfOptions, 'dir' | 'host'> & { port?: number } = {},
+  options: Omit<MosquittoConfOptions, 'dir' | 'host' | 'operatorHost'> & { port?: number } = {},
 ): Promise<RunningMosquitto> {
   const port = options.port ?? (await freePort());
+  const operatorPort = options.operatorPort ?? (await freePort());
   const conf = files.writeConf({
     logTypes: ['error', 'warning', 'notice', 'information'],
     ...options,
     port,
     host: '127.0.0.1',
+    operatorPort,
+    operatorHost: '127.0.0.1',
     ...(process.getuid?.() === 0 ? { user: 'root' } : {}),
   });
   const logs: string[] = [];
@@ -86,6 +91,7 @@ export async function startMosquitto(
   return {
     port,
     url: `mqtt://127.0.0.1:${port}`,
+    operatorUrl: `mqtt://127.0.0.1:${operatorPort}`,
     files,
     logs,
     async reload() {

@@ -9,7 +9,12 @@
  *   acl             per-user blocks equivalent to auth.ts: a device writes its DEVICE_PUBLISH
  *                   topics and reads its DEVICE_SUBSCRIBE filters, below its own prefix; the
  *                   operator reads and writes `lk/v1/#`. Reloaded on SIGHUP.
- *   mosquitto.conf  a listener, no anonymous access, the two files, the packet bound.
+ *   mosquitto.conf  two listeners, no anonymous access, the two files, the packet and queue
+ *                   bounds. Devices connect to the first, where `use_username_as_clientid`
+ *                   makes every client id its username (so no account can take over another's
+ *                   session, [MQTT-3.1.4-2]: device N connecting as `plant.dev-m` kicked dev-m
+ *                   off); the cloud's clients, several on the one operator account, connect to
+ *                   the second, on loopback by default (`--broker` names it for the cloud).
  *
  * The registry keeps only scrypt hashes, so a device's Mosquitto entry can be written only while
  * its plaintext password is at hand: `liquidkan devices add` appends it when this folder exists
@@ -17,16 +22,15 @@
  * before that must be provisioned again to reach a Mosquitto broker.
  *
  * Where Mosquitto and the embedded broker differ: a denied PUBLISH is acknowledged and dropped
- * rather than closing the connection; `max_packet_size` is one global bound, so it must admit the
- * operator's release chunks (the embedded broker holds devices to a smaller one); and Mosquitto
- * cannot require a device's client id to equal its username for one user and not another (the
- * cloud's two clients share the operator username), so that check is the embedded broker's only.
+ * rather than closing the connection; a client id is replaced by the username rather than
+ * refused; `max_packet_size` is one global bound for every account, the embedded broker's device
+ * bound (256 KiB), which the operator's release chunks must fit too (the default chunk of
+ * 64 KiB does; a release made with a larger --chunk-bytes needs a larger maxPacketBytes here).
  */
 import { pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../../shared/errors.js';
-import { MAX_CHUNK_BYTES } from '../../../shared/types/release.js';
 import { TOPIC_PREFIX } from '../../../shared/types/topics.js';
 import { writeSecretFile } from '../devices.js';
 import { DEVICE_PUBLISH, DEVICE_SUBSCRIBE, type OperatorAccount } from './auth.js';
@@ -35,10 +39,14 @@ import { DEVICE_PUBLISH, DEVICE_SUBSCRIBE, type OperatorAccount } from './auth.j
 export const MOSQUITTO_HASH = Object.freeze({ iterations: 101, saltBytes: 12, keyBytes: 64 });
 
 export const MOSQUITTO_DEFAULTS = Object.freeze({
-  host: '0.0.0.0',
+  host: '127.0.0.1',
   port: 1883,
-  /** One global bound; must admit an operator chunk frame (broker.ts operatorMaxPacketBytes). */
-  maxPacketBytes: MAX_CHUNK_BYTES + 64 * 1024,
+  /** The operator listener's interface. */
+  operatorHost: '127.0.0.1',
+  /** One global bound, as the embedded broker's for devices (broker.ts maxPacketBytes). */
+  maxPacketBytes: 256 * 1024,
+  /** Queued bytes per client beyond those in flight (the QoS 1 queue of a session away). */
+  maxQueuedBytes: 64 * 1024 * 1024,
   /** Outgoing QoS 1 messages in flight per client (Mosquitto's default, 20, throttles the cloud's subscribers). */
   maxInflightMessages: 1000,
   /** Queued QoS 1 messages per persistent session beyond those in flight (Mosquitto's default is 1000). */
@@ -103,16 +111,22 @@ export function operatorAcl(username: string): string {
 export interface MosquittoConfOptions {
   /** Folder of `passwd` and `acl` (and `persistence/` when asked for). */
   readonly dir: string;
-  /** @defaultValue 1883 */
+  /** The device listener. @defaultValue 1883 */
   readonly port?: number;
-  /** @defaultValue '0.0.0.0' */
+  /** @defaultValue '127.0.0.1' (devices on other machines need e.g. '0.0.0.0') */
   readonly host?: string;
+  /** The operator listener, for the cloud's own clients. @defaultValue port + 1 */
+  readonly operatorPort?: number;
+  /** @defaultValue '127.0.0.1' */
+  readonly operatorHost?: string;
   /** Keep sessions and retained messages across restarts in `{dir}/persistence/`. @defaultValue false */
   readonly persistence?: boolean;
   /** @defaultValue MOSQUITTO_DEFAULTS.maxPacketBytes */
   readonly maxPacketBytes?: number;
   readonly maxInflightMessages?: number;
   readonly maxQueuedMessages?: number;
+  /** @defaultValue MOSQUITTO_DEFAULTS.maxQueuedBytes */
+  readonly maxQueuedBytes?: number;
   /** `user` to run as when started by root (Mosquitto otherwise switches to 'mosquitto'). */
   readonly user?: string;
   /** `log_type` values. @defaultValue ['error', 'warning', 'notice'] */
@@ -122,15 +136,21 @@ export interface MosquittoConfOptions {
 /** A mosquitto.conf for the files in `dir`. */
 export function mosquittoConf(options: MosquittoConfOptions): string {
   const o = { ...MOSQUITTO_DEFAULTS, ...options };
+  const operatorPort = options.operatorPort ?? o.port + 1;
   const lines = [
     "# Written by liquidkan (cloud/fleet/broker/mosquitto.ts): the embedded broker's accounts and ACLs.",
+    '# Devices: every client id is replaced by the username, so no account takes over another session.',
     `listener ${o.port} ${o.host}`,
+    'use_username_as_clientid true',
+    "# The cloud's clients (several on the operator account, each with its own client id).",
+    `listener ${operatorPort} ${o.operatorHost}`,
     'allow_anonymous false',
     `password_file ${join(o.dir, 'passwd')}`,
     `acl_file ${join(o.dir, 'acl')}`,
     `max_packet_size ${o.maxPacketBytes}`,
     `max_inflight_messages ${o.maxInflightMessages}`,
     `max_queued_messages ${o.maxQueuedMessages}`,
+    `max_queued_bytes ${o.maxQueuedBytes}`,
     // request/response over MQTT (chunk downloads) stalls ~40 ms per round trip under Nagle
     'set_tcp_nodelay true',
     'log_dest stderr',

@@ -1,8 +1,10 @@
 /**
  * The fleet's HTTP API under /api: devices, telemetry, releases, rollouts and per-device status
- * for `liquidkan release status` and the dashboard. JSON everywhere; errors are {error}. Reads
- * are open; every write needs the operator (bearer token or session cookie, auth.ts), checked
- * before the body is read, so an unauthenticated upload costs the cloud nothing.
+ * for `liquidkan release status` and the dashboard. JSON everywhere; errors are {error}. Only
+ * health, session, login and logout are open; every read needs a viewer or the operator, every
+ * write the operator (bearer token or session cookie, auth.ts), checked before the body is read,
+ * so an unauthenticated upload costs the cloud nothing. Telemetry comes in pages (a record
+ * count and a byte bound), each with the cursor of the next.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
@@ -10,6 +12,7 @@ import { ID_PATTERN } from '../../../shared/types/topics.js';
 import type { ReleaseService } from '../releases/service.js';
 import type { DeviceRegistryApi, TelemetryStoreApi } from '../store/types.js';
 import { TELEMETRY_KINDS } from '../telemetry/kinds/index.js';
+import type { RecordCursor, StoredRecord } from '../telemetry/store.js';
 import type { OperatorSessions } from './auth.js';
 import { BODY_LIMITS, HttpError, readBody, readJson, sendJson } from './respond.js';
 import type { HttpRoute } from './types.js';
@@ -38,7 +41,42 @@ export interface ApiDeps {
   readonly now?: () => number;
 }
 
-export const TELEMETRY_QUERY = Object.freeze({ defaultLimit: 1000, maxLimit: 10_000 });
+export const TELEMETRY_QUERY = Object.freeze({
+  defaultLimit: 1000,
+  /** As many as the dashboard's charts hold (web/charts.js CAPACITY) and some. */
+  maxLimit: 2000,
+  /** A page stops after the record that takes its JSON past this size (one record at least). */
+  maxPageBytes: 1024 * 1024,
+});
+
+/** `after` cursors: `receivedMs.seq.idx.stream` (the stream last: it is the only free-form part). */
+const CURSOR = /^(\d{1,16})\.(\d{1,16})\.(\d{1,16})\.([A-Za-z0-9_-]{1,64})$/;
+
+function cursorParam(url: URL): RecordCursor | undefined {
+  const raw = url.searchParams.get('after');
+  if (raw === null) return undefined;
+  const m = CURSOR.exec(raw);
+  if (!m)
+    throw new HttpError(
+      400,
+      `query 'after' must be a cursor from a page's 'next', got '${raw.slice(0, 80)}'`,
+    );
+  return { receivedMs: Number(m[1]), seq: Number(m[2]), idx: Number(m[3]), stream: m[4]! };
+}
+
+const cursorOf = (r: StoredRecord) => `${r.receivedMs}.${r.seq}.${r.idx}.${r.stream}`;
+
+/** The leading records whose JSON stays within maxPageBytes (at least one). */
+function fitBytes(records: readonly StoredRecord[]): StoredRecord[] {
+  const out: StoredRecord[] = [];
+  let bytes = 0;
+  for (const r of records) {
+    if (out.length > 0 && bytes > TELEMETRY_QUERY.maxPageBytes) break;
+    out.push(r);
+    bytes += JSON.stringify(r).length;
+  }
+  return out;
+}
 
 interface Request {
   readonly req: IncomingMessage;
@@ -52,6 +90,8 @@ interface Route {
   readonly path: RegExp;
   /** Needs the operator. */
   readonly write?: boolean;
+  /** Needs no login at all (everything else needs at least a viewer). */
+  readonly open?: boolean;
   readonly handle: (r: Request) => Promise<void> | void;
 }
 
@@ -65,6 +105,7 @@ const RolloutBody = z
     fleet: z.string().regex(ID_PATTERN),
     stages: z.array(z.number()).min(1).max(100).optional(),
     abortFailureRate: z.number().optional(),
+    allowDowngrade: z.boolean().optional(),
   })
   .strict();
 
@@ -94,29 +135,37 @@ function routes(deps: ApiDeps): Route[] {
     {
       method: 'GET',
       path: /^\/api\/health$/,
+      open: true,
       handle: ({ res }) =>
         sendJson(res, 200, { ok: true, brokerUrl: deps.brokerUrl, uptimeMs: now() - startedMs }),
     },
     {
       method: 'GET',
       path: /^\/api\/session$/,
-      handle: ({ req, res }) => sendJson(res, 200, { operator: auth.isOperator(req) }),
+      open: true,
+      handle: ({ req, res }) => {
+        const role = auth.roleOf(req);
+        sendJson(res, 200, { operator: role === 'operator', viewer: role !== null });
+      },
     },
     {
       method: 'POST',
       path: /^\/api\/login$/,
+      open: true,
       handle: async ({ req, res }) => {
         const { token } = await readJson(req, LoginBody);
-        if (!auth.login(token, res)) throw new HttpError(401, 'wrong operator token');
-        sendJson(res, 200, { operator: true });
+        const role = auth.login(token, res, req);
+        if (!role) throw new HttpError(401, 'wrong token');
+        sendJson(res, 200, { operator: role === 'operator', viewer: true });
       },
     },
     {
       method: 'POST',
       path: /^\/api\/logout$/,
+      open: true,
       handle: ({ req, res }) => {
         auth.logout(req, res);
-        sendJson(res, 200, { operator: false });
+        sendJson(res, 200, { operator: false, viewer: false });
       },
     },
     {
@@ -136,13 +185,23 @@ function routes(deps: ApiDeps): Route[] {
           throw new HttpError(400, `query 'kind' must be one of ${TELEMETRY_KINDS.join(', ')}`);
         }
         const sinceMs = intParam(url, 'since', 0, Number.MAX_SAFE_INTEGER);
+        const after = cursorParam(url);
         const limit = intParam(url, 'limit', 1, TELEMETRY_QUERY.maxLimit) ?? TELEMETRY_QUERY.defaultLimit;
-        const records = await store.query(
+        const found = await store.query(
           kind as (typeof TELEMETRY_KINDS)[number],
           { fleet, device },
-          { limit, ...(sinceMs !== undefined ? { sinceMs } : {}) },
+          { limit, ...(sinceMs !== undefined ? { sinceMs } : {}), ...(after ? { after } : {}) },
         );
-        sendJson(res, 200, { records });
+        if (after === undefined && sinceMs === undefined) {
+          // the latest records (a chart's first draw): the newest that fit the byte bound
+          sendJson(res, 200, { records: fitBytes(found.toReversed()).reverse() });
+          return;
+        }
+        // a page ends at the record count or the byte bound, whichever comes first
+        const records = fitBytes(found);
+        const last = records.at(-1);
+        const more = records.length < found.length || found.length === limit;
+        sendJson(res, 200, { records, ...(more && last ? { next: cursorOf(last) } : {}) });
       },
     },
     {
@@ -216,6 +275,15 @@ export function createApi(deps: ApiDeps): HttpRoute {
         405,
         { error: `${req.method} is not allowed on ${url.pathname} (allowed: ${allow})` },
         { allow },
+      );
+      return true;
+    }
+    if (!hit.route.open && !hit.route.write && !deps.auth.canRead(req)) {
+      sendJson(
+        res,
+        401,
+        { error: 'a viewer or operator token is required (Authorization: Bearer TOKEN, or log in)' },
+        { 'www-authenticate': 'Bearer' },
       );
       return true;
     }

@@ -22,6 +22,8 @@ export interface RolloutRequest {
   readonly fleet: string;
   readonly stages?: readonly number[];
   readonly abortFailureRate?: number;
+  /** Let devices install it even when they have run a newer release. */
+  readonly allowDowngrade?: boolean;
 }
 
 export class CloudClient {

@@ -36,6 +36,8 @@ export function sendJson(
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
+    // JSON is never a document: it may load nothing and be framed by no one
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
     ...headers,
   });
   res.end(text);

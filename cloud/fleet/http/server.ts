@@ -9,7 +9,7 @@ import { errorStatus, sendJson } from './respond.js';
 import type { HttpRoute } from './types.js';
 
 export interface HttpServerOptions {
-  /** Interface to listen on. @defaultValue '0.0.0.0' */
+  /** Interface to listen on. @defaultValue '127.0.0.1' */
   readonly host?: string;
   /** TCP port; 0 lets the OS choose. @defaultValue 8080 */
   readonly port?: number;
@@ -18,7 +18,7 @@ export interface HttpServerOptions {
   readonly log?: (line: string) => void;
 }
 
-export const HTTP_DEFAULTS = Object.freeze({ host: '0.0.0.0', port: 8080 });
+export const HTTP_DEFAULTS = Object.freeze({ host: '127.0.0.1', port: 8080 });
 
 export interface CloudHttpServer {
   readonly server: Server;

@@ -9,9 +9,11 @@ import type { DeviceRegistryApi, TelemetryStoreApi } from '../store/types.js';
 
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
 
-/** Whether a request comes from a logged-in operator (bearer token or session cookie). */
+/** Whether a request comes from a logged-in operator or viewer (bearer token or session cookie). */
 export interface OperatorAuth {
   isOperator(req: IncomingMessage): boolean;
+  /** Operator or viewer: may read the fleet, telemetry, library, model and live feed. */
+  canRead(req: IncomingMessage): boolean;
 }
 
 /** What the dashboard reads; the cloud service builds it once at start. */

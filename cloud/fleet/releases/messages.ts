@@ -20,8 +20,16 @@ export function releaseRef(release: StoredRelease): ReleaseRef {
   return { kind: release.kind, version: release.version, sha256: release.id };
 }
 
-/** `jobs/notify` for a job; `cancelled` tells the device to stop and report `cancelled`. */
-export function jobNotify(job: JobRecord, release: StoredRelease, cancelled: boolean): JobNotify {
+/**
+ * `jobs/notify` for a job; `cancelled` tells the device to stop and report `cancelled`,
+ * `allowDowngrade` (the rollout's) to install even when it has run a newer release.
+ */
+export function jobNotify(
+  job: JobRecord,
+  release: StoredRelease,
+  cancelled: boolean,
+  allowDowngrade = false,
+): JobNotify {
   return JobNotifySchema.parse({
     format: JOB_FORMAT,
     formatVersion: 1,
@@ -30,6 +38,7 @@ export function jobNotify(job: JobRecord, release: StoredRelease, cancelled: boo
     envelope: { manifest: release.manifest, signature: release.signature },
     streamId: release.id,
     cancelled,
+    ...(allowDowngrade ? { allowDowngrade: true } : {}),
     createdAt: new Date(job.issuedMs).toISOString(),
   });
 }

@@ -46,6 +46,7 @@ export class RolloutRunner {
     fleet: string,
     stages: readonly number[],
     abortFailureRate: number,
+    allowDowngrade = false,
   ): RolloutRecord {
     const targets = this.#c.registry
       .listDevices()
@@ -71,6 +72,7 @@ export class RolloutRunner {
       fleet,
       stages,
       abortFailureRate,
+      allowDowngrade,
       state: 'running',
       stage: -1,
       targets,
@@ -163,7 +165,9 @@ export class RolloutRunner {
     for (const { job, doc } of issued) {
       const dev = { fleet: job.fleet, device: job.device };
       this.#c.publisher()?.publishDeviceJson(dev, 'desired', desiredMessage(doc, now));
-      this.#c.publisher()?.publishDeviceJson(dev, 'jobs/notify', jobNotify(job, release, false));
+      this.#c
+        .publisher()
+        ?.publishDeviceJson(dev, 'jobs/notify', jobNotify(job, release, false, r.allowDowngrade));
     }
     this.#c.events.publish({ type: 'rollout', rolloutId: r.id, state: 'running' });
   }
@@ -202,7 +206,9 @@ export class RolloutRunner {
     });
     for (const job of cancelled) {
       const dev = { fleet: job.fleet, device: job.device };
-      this.#c.publisher()?.publishDeviceJson(dev, 'jobs/notify', jobNotify(job, release, true));
+      this.#c
+        .publisher()
+        ?.publishDeviceJson(dev, 'jobs/notify', jobNotify(job, release, true, r.allowDowngrade));
     }
     for (const { fleet, device, doc } of desired.values()) {
       this.#c.publisher()?.publishDeviceJson({ fleet, device }, 'desired', desiredMessage(doc, now));
@@ -242,7 +248,12 @@ export class RolloutRunner {
       // the store keeps parsed releases cached
       const release = this.#c.store.getRelease(job.release)!;
       const dev = { fleet: job.fleet, device: job.device };
-      publisher.publishDeviceJson(dev, 'jobs/notify', jobNotify(job, release, job.state === 'cancelled'));
+      const allow = this.#c.store.getRollout(job.rolloutId)?.allowDowngrade ?? false;
+      publisher.publishDeviceJson(
+        dev,
+        'jobs/notify',
+        jobNotify(job, release, job.state === 'cancelled', allow),
+      );
     }
   }
 }

@@ -8,6 +8,7 @@ import type { KeyInput } from '../../../shared/release/keys.js';
 import { ID_PATTERN, type ParsedTopic } from '../../../shared/types/topics.js';
 import type { DeviceRegistry } from '../devices.js';
 import { FleetEvents } from '../events.js';
+import { ChunkRateLimiter, type ChunkRateOptions } from './chunk-rate.js';
 import { ReleaseServiceError } from './errors.js';
 import { applyJobUpdate, isTerminalJob } from './job-update.js';
 import { PayloadStore } from './payloads.js';
@@ -50,6 +51,8 @@ export interface ReleaseServiceOptions {
   readonly log?: (line: string) => void;
   /** Clock, ms since the epoch. @defaultValue Date.now */
   readonly now?: () => number;
+  /** Per-device bound on chunk bytes answered (chunk-rate.ts). @defaultValue CHUNK_RATE_DEFAULTS */
+  readonly chunkRate?: ChunkRateOptions;
 }
 
 export const RELEASE_SERVICE_DEFAULTS = Object.freeze({
@@ -65,6 +68,8 @@ export interface StartRolloutOptions {
   readonly stages?: readonly number[];
   /** @defaultValue 0.2 */
   readonly abortFailureRate?: number;
+  /** Let devices install this release even when they have run a newer one. @defaultValue false */
+  readonly allowDowngrade?: boolean;
 }
 
 /** How long finished jobs are gathered before their rollout is evaluated, ms. */
@@ -74,12 +79,14 @@ export class ReleaseService {
   readonly store: ReleaseStore;
   readonly payloads: PayloadStore;
   readonly events: FleetEvents;
-  readonly #o: Required<Omit<ReleaseServiceOptions, 'events' | 'trustedKeys'>> & {
+  readonly #o: Required<Omit<ReleaseServiceOptions, 'events' | 'trustedKeys' | 'chunkRate'>> & {
     trustedKeys: readonly KeyInput[];
   };
   #publisher: ReleasePublisher | null = null;
   readonly #runner: RolloutRunner;
   #timer: NodeJS.Timeout | null = null;
+  /** Chunk answers per device are rate-bounded (one device must not flood the broker). */
+  readonly chunkRate: ChunkRateLimiter;
 
   private constructor(options: ReleaseServiceOptions) {
     this.#o = {
@@ -92,6 +99,7 @@ export class ReleaseService {
       ...options,
     };
     this.events = options.events ?? new FleetEvents(this.#o.log);
+    this.chunkRate = new ChunkRateLimiter({ now: this.#o.now, ...options.chunkRate });
     this.store = ReleaseStore.open(options.dataDir);
     this.payloads = new PayloadStore(options.dataDir);
     this.#runner = new RolloutRunner({
@@ -172,7 +180,9 @@ export class ReleaseService {
     const stages = checkStages(options.stages ?? ROLLOUT_DEFAULTS.stages);
     const abortFailureRate = checkFailureRate(options.abortFailureRate ?? ROLLOUT_DEFAULTS.abortFailureRate);
     const release = this.getRelease(options.release);
-    return this.#summary(this.#runner.create(release, fleet, stages, abortFailureRate));
+    return this.#summary(
+      this.#runner.create(release, fleet, stages, abortFailureRate, options.allowDowngrade === true),
+    );
   }
 
   /** Operator cancel: in-flight jobs are cancelled; devices that installed it keep it. */
@@ -304,6 +314,13 @@ export class ReleaseService {
     if (reply.kind === 'error') {
       this.#o.log(`refused chunk request from ${where}: ${reply.why}`);
       this.#publisher?.publishStreamData(dev, topic.rest, JSON.stringify(reply.error));
+      return;
+    }
+    if (!this.chunkRate.take(`${topic.fleet}/${topic.device}`, reply.frame.byteLength)) {
+      // one line per 100 refusals: the flood itself must not flood the log
+      if (this.chunkRate.refused % 100 === 1) {
+        this.#o.log(`chunk requests from ${where} over the device's rate bound; not answered`);
+      }
       return;
     }
     this.#publisher?.publishStreamData(dev, topic.rest, reply.frame);

@@ -58,6 +58,7 @@ interface RolloutRow {
   fleet: string;
   stages: string;
   abort_failure_rate: number;
+  allow_downgrade: number | null;
   state: string;
   stage: number;
   targets: string;
@@ -120,6 +121,7 @@ function toRollout(r: RolloutRow): RolloutRecord {
     fleet: r.fleet,
     stages: JSON.parse(r.stages) as number[],
     abortFailureRate: r.abort_failure_rate,
+    allowDowngrade: r.allow_downgrade === 1,
     state: r.state as RolloutState,
     stage: r.stage,
     targets: JSON.parse(r.targets) as string[],
@@ -170,6 +172,11 @@ export class ReleaseStore {
     const path = join(dataDir, 'releases.db');
     const db = openDatabase(path);
     db.exec(SCHEMA);
+    // stores from before --allow-downgrade gain its column (their rollouts allowed none)
+    const columns = db.prepare('PRAGMA table_info(rollouts)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'allow_downgrade')) {
+      db.exec('ALTER TABLE rollouts ADD COLUMN allow_downgrade INTEGER NOT NULL DEFAULT 0');
+    }
     return new ReleaseStore(path, db);
   }
 
@@ -240,8 +247,8 @@ export class ReleaseStore {
   insertRollout(r: RolloutRecord): void {
     this.#db
       .prepare(
-        `INSERT INTO rollouts (id, release, kind, fleet, stages, abort_failure_rate, state, stage, targets, reason, created_ms, updated_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO rollouts (id, release, kind, fleet, stages, abort_failure_rate, allow_downgrade, state, stage, targets, reason, created_ms, updated_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         r.id,
@@ -250,6 +257,7 @@ export class ReleaseStore {
         r.fleet,
         JSON.stringify(r.stages),
         r.abortFailureRate,
+        r.allowDowngrade ? 1 : 0,
         r.state,
         r.stage,
         JSON.stringify(r.targets),

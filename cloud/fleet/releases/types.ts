@@ -46,6 +46,8 @@ export interface RolloutRecord {
   /** Cumulative percentages of the targets, strictly increasing, the last 100. */
   readonly stages: readonly number[];
   readonly abortFailureRate: number;
+  /** The operator's --allow-downgrade: its jobs tell devices to install even an older release. */
+  readonly allowDowngrade: boolean;
   readonly state: RolloutState;
   /** Index into `stages` of the last stage issued; -1 before the first. */
   readonly stage: number;

@@ -17,7 +17,7 @@ import type { OperatorAccount } from '../broker/auth.js';
 import { loadOrCreateOperator } from '../broker/operator.js';
 import { FleetEvents } from '../events.js';
 import { createApi, type ReleaseApi } from '../http/api.js';
-import { loadOrCreateToken, OperatorSessions } from '../http/auth.js';
+import { loadOrCreateToken, OperatorSessions, VIEWER_TOKEN_FILE } from '../http/auth.js';
 import { HttpError } from '../http/respond.js';
 import { startHttpServer } from '../http/server.js';
 import { bridgeEvents } from '../store/postgres/events.js';
@@ -79,6 +79,8 @@ export interface SharedCloud {
   readonly ingests: readonly TelemetryIngest[];
   readonly leadership: Leadership;
   readonly tokenFile: string;
+  /** `{dataDir}/viewer.token`: a read-only login for the dashboard and the API's reads. */
+  readonly viewerTokenFile: string;
   close(): Promise<void>;
 }
 
@@ -187,7 +189,8 @@ export async function startSharedCloud(options: SharedCloudOptions): Promise<Sha
     closers.push(() => leadership.close());
 
     const { token, path: tokenFile } = loadOrCreateToken(o.dataDir);
-    const auth = new OperatorSessions(token);
+    const viewer = loadOrCreateToken(o.dataDir, VIEWER_TOKEN_FILE);
+    const auth = new OperatorSessions(token, { viewerToken: viewer.token });
     const dashboard = createDashboard(
       {
         dataDir: o.dataDir,
@@ -229,6 +232,7 @@ export async function startSharedCloud(options: SharedCloudOptions): Promise<Sha
       ingests,
       leadership,
       tokenFile,
+      viewerTokenFile: viewer.path,
       close: () => (closing ??= closeAll()),
     };
   } catch (err) {

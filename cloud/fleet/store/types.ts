@@ -8,35 +8,35 @@
  */
 import type { DeviceCredentials, DeviceFacts, DeviceRecord, DeviceState } from '../devices.js';
 import type { TelemetryKind } from '../telemetry/kinds/index.js';
-import type { BatchKey, DeviceKey, StoredRecord } from '../telemetry/store.js';
+import type { BatchKey, DeviceKey, RecordCursor, StoredRecord } from '../telemetry/store.js';
 
 export type Awaitable<T> = T | Promise<T>;
 
-/**
- * A batch's identity. `install` names one installation of the device runtime (a random id in
- * the device's state, so a reset device never collides with its own earlier streams); a batch
- * without it is keyed with install ''. Duplicates are removed on (kind, fleet, device, install,
- * stream, seq).
- */
-export interface InstallBatchKey extends BatchKey {
-  readonly install?: string;
-}
-
 export interface TelemetryStoreApi {
-  /** Stores one validated batch whole, or nothing when it is a duplicate. */
+  /**
+   * Stores one validated batch whole. Keyed on (kind, fleet, device, stream, seq); a device names
+   * its streams per install (`{install}-b{boot}`), so the key is in effect (install, stream, seq).
+   * 'duplicate' when that key holds the same records (a resend: nothing written), 'conflict'
+   * when it holds others (stored apart and counted, telemetry/store.ts's header).
+   */
   insertBatch(
     kind: TelemetryKind,
-    key: InstallBatchKey,
+    key: BatchKey,
     records: readonly Record<string, unknown>[],
-  ): Awaitable<'stored' | 'duplicate'>;
+  ): Awaitable<'stored' | 'duplicate' | 'conflict'>;
+  /** Batches that arrived again with other records, optionally for one device. */
+  conflicts(device?: DeviceKey): Awaitable<number>;
   count(kind: TelemetryKind, device?: DeviceKey): Awaitable<number>;
   /** One device's records of one kind, oldest batch first. */
   records(kind: TelemetryKind, device: DeviceKey): Awaitable<StoredRecord[]>;
-  /** At most `limit` records: those received after `sinceMs`, else the latest ones; oldest first. */
+  /**
+   * At most `limit` records, oldest first: those after the cursor `after` (the next page), or
+   * received after `sinceMs`, or without either the latest ones.
+   */
   query(
     kind: TelemetryKind,
     device: DeviceKey,
-    options: { sinceMs?: number; limit: number },
+    options: { sinceMs?: number; after?: RecordCursor; limit: number },
   ): Awaitable<StoredRecord[]>;
   /** Deletes what was received before now − retention; the count of records deleted. */
   prune(): Awaitable<number>;

@@ -68,6 +68,7 @@ const BATCH_KINDS: Readonly<Partial<Record<TopicKind, TelemetryKind>>> = Object.
   'tel/hunger': 'hunger',
   'tel/perf': 'perf',
   'evt/drift': 'drift',
+  'evt/detection': 'detection',
 });
 
 export const INGEST_DEFAULTS = Object.freeze({
@@ -117,6 +118,7 @@ export async function startTelemetryIngest(options: TelemetryIngestOptions): Pro
         if (outcome.result === 'dropped') log(`dropped message on '${topic}': ${outcome.reason}`);
         if (outcome.result === 'unknown-device')
           log(`message on '${topic}' for a device not in the registry`);
+        if (outcome.result === 'conflict') logConflict(topic);
         o.onHandled?.(topic, outcome);
         if (o.events && o.events.size > 0) announce(o.events, topic, payload, outcome);
         callback();
@@ -127,6 +129,17 @@ export async function startTelemetryIngest(options: TelemetryIngestOptions): Pro
       },
     );
   };
+
+  function logConflict(topic: string): void {
+    // the count is a read of its own (a round trip on PostgreSQL): not awaited before the PUBACK
+    Promise.resolve(o.store.conflicts()).then(
+      (n) =>
+        log(
+          `batch on '${topic}' reuses a (stream, seq) already stored with other records; stored apart (${n} such batches so far)`,
+        ),
+      () => log(`batch on '${topic}' reuses a (stream, seq) already stored with other records; stored apart`),
+    );
+  }
 
   async function handle(topic: string, payload: Buffer, retained: boolean): Promise<Outcome> {
     const parsed = tryParseTopic(topic);
@@ -156,7 +169,7 @@ export async function startTelemetryIngest(options: TelemetryIngestOptions): Pro
       return;
     }
     const kind = BATCH_KINDS[parsed.kind];
-    if (outcome.result !== 'stored' || !kind) return;
+    if ((outcome.result !== 'stored' && outcome.result !== 'conflict') || !kind) return;
     // The handler has validated this batch whole, so its records parse; the listeners get them as sent.
     const records = (JSON.parse(payload.toString('utf8')) as { records: Record<string, unknown>[] }).records;
     events.publish({ type: 'telemetry', kind, fleet, device, records });

@@ -1,8 +1,11 @@
 /**
  * The slice of better-sqlite3 the fleet service uses, typed here (the package ships no types).
  * Every database is opened in WAL mode (readers never block the one writer) with a busy timeout,
- * so the CLI can read the registry while the broker writes to it.
+ * so the CLI can read the registry while the broker writes to it. Every database file is its
+ * owner's only (mode 0600: devices.db holds password hashes, the others the fleet's data);
+ * SQLite gives its -wal and -shm files the database file's mode.
  */
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 export interface RunResult {
@@ -41,6 +44,15 @@ export interface OpenOptions {
 
 /** Opens (creating if needed) a SQLite file in WAL mode. */
 export function openDatabase(path: string, options: OpenOptions = {}): Database {
+  // created 0600 before SQLite opens it; an older file (0644), and its journal, are tightened
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(file, 0o600);
+    } catch {
+      // absent, or another user's file that this reader may open but not change
+    }
+  }
   const Ctor = require('better-sqlite3') as DatabaseConstructor;
   const db = new Ctor(path);
   db.pragma('journal_mode = WAL');

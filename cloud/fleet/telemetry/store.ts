@@ -1,11 +1,17 @@
 /**
  * The telemetry store: `{dataDir}/telemetry.db`, one table per kind (kinds/), plus a batch
- * ledger keyed by (kind, fleet, device, stream, seq). A device's outbox resends a batch until
- * it is acknowledged (DESIGN: "telemetry is never lost to a restart"), so the same batch can
- * arrive twice; the ledger makes the second arrival a no-op and it is counted once.
+ * ledger keyed by (kind, fleet, device, stream, seq) with a sha256 of the batch's records. A
+ * device's outbox resends a batch until it is acknowledged (DESIGN: "telemetry is never lost to
+ * a restart"), so the same batch can arrive twice; the ledger makes the second arrival a no-op
+ * and it is counted once. A device names its streams per install (`{install}-b{boot}`), so the
+ * key is in effect (install, stream, seq); a second arrival whose records differ is not a
+ * resend but a collision (e.g. an older device whose data directory was reset): it is stored
+ * under the stream `{stream}~{first 12 hex of its digest}` (so a resend of it is a duplicate in
+ * turn), recorded in `tel_conflicts` and reported as 'conflict', so nothing is lost silently.
  * Retention deletes rows received more than `retentionDays` ago, on open and then periodically.
  * Received time (the cloud's clock) decides age, not the record time: boards may lack an RTC.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TelemetryStoreApi } from '../store/types.js';
@@ -42,6 +48,14 @@ export interface StoredRecord extends BatchKey {
   readonly record: Record<string, unknown>;
 }
 
+/** A position in a device's records, in their order (received, stream, seq, idx): a page's end. */
+export interface RecordCursor {
+  readonly receivedMs: number;
+  readonly stream: string;
+  readonly seq: number;
+  readonly idx: number;
+}
+
 const DAY_MS = 86_400_000;
 
 const RECORD_COLUMNS = 'fleet, device, stream, seq, idx, received_ms, t_ms, data';
@@ -75,7 +89,10 @@ function schema(): string {
     kind TEXT NOT NULL, fleet TEXT NOT NULL, device TEXT NOT NULL, stream TEXT NOT NULL,
     seq INTEGER NOT NULL, received_ms INTEGER NOT NULL, records INTEGER NOT NULL,
     PRIMARY KEY (kind, fleet, device, stream, seq));
-  CREATE INDEX IF NOT EXISTS tel_batches_received ON tel_batches (received_ms);`;
+  CREATE INDEX IF NOT EXISTS tel_batches_received ON tel_batches (received_ms);
+  CREATE TABLE IF NOT EXISTS tel_conflicts (
+    kind TEXT NOT NULL, fleet TEXT NOT NULL, device TEXT NOT NULL, stream TEXT NOT NULL,
+    seq INTEGER NOT NULL, received_ms INTEGER NOT NULL, digest TEXT NOT NULL, stored_digest TEXT);`;
   const tables = TELEMETRY_KINDS.map((kind) => {
     const { table, columns } = KIND_SPECS[kind];
     const extra = Object.entries(columns).map(([name, type]) => `${name} ${type}, `);
@@ -121,30 +138,66 @@ export class TelemetryStore implements TelemetryStoreApi {
     // commits to a power cut, for ~7x the commits per second (measured 9.3k against 1.3k batches/s)
     const db = openDatabase(path, { synchronous: 'normal' });
     db.exec(schema());
+    // ledgers written before batches had digests gain the column (their rows have none)
+    const columns = db.prepare('PRAGMA table_info(tel_batches)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'digest')) db.exec('ALTER TABLE tel_batches ADD COLUMN digest TEXT');
     return new TelemetryStore(path, db, o);
   }
 
   /**
-   * Stores one validated batch in a single transaction. 'duplicate' when the ledger already
-   * holds (kind, device, stream, seq): nothing is written and nothing counted again.
+   * Stores one validated batch in a single transaction. When the ledger already holds (kind,
+   * device, stream, seq) nothing is written: 'duplicate' when the records are the same (a
+   * resend), 'conflict' when they differ (recorded in tel_conflicts, see the header).
    */
   insertBatch(
     kind: TelemetryKind,
     key: BatchKey,
     records: readonly Record<string, unknown>[],
-  ): 'stored' | 'duplicate' {
+  ): 'stored' | 'duplicate' | 'conflict' {
     const spec = KIND_SPECS[kind];
     const { insertRecord, ledger } = this.#insertStatements(kind);
     const receivedMs = this.#now();
+    const digest = createHash('sha256').update(JSON.stringify(records)).digest('hex');
+    const insert = (stream: string): 'stored' | 'duplicate' | 'conflict' => {
+      const fresh = ledger.run(
+        kind,
+        key.fleet,
+        key.device,
+        stream,
+        key.seq,
+        receivedMs,
+        records.length,
+        digest,
+      );
+      if (fresh.changes > 0) return 'stored';
+      const stored = this.#db
+        .prepare(
+          'SELECT digest FROM tel_batches WHERE kind = ? AND fleet = ? AND device = ? AND stream = ? AND seq = ?',
+        )
+        .get(kind, key.fleet, key.device, stream, key.seq) as { digest: string | null } | undefined;
+      // a ledger row from before digests cannot tell; it counts as a resend
+      if (!stored?.digest || stored.digest === digest) return 'duplicate';
+      return 'conflict';
+    };
     return this.#db.transaction(() => {
-      const fresh = ledger.run(kind, key.fleet, key.device, key.stream, key.seq, receivedMs, records.length);
-      if (fresh.changes === 0) return 'duplicate' as const;
+      let stream = key.stream;
+      const result = insert(stream);
+      if (result === 'conflict') {
+        stream = `${key.stream}~${digest.slice(0, 12)}`;
+        // 'duplicate' here: this colliding batch was stored (and counted) when it first came
+        if (insert(stream) === 'duplicate') return 'duplicate' as const;
+        this.#db
+          .prepare(
+            'INSERT INTO tel_conflicts (kind, fleet, device, stream, seq, received_ms, digest, stored_digest) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)',
+          )
+          .run(kind, key.fleet, key.device, key.stream, key.seq, receivedMs, digest);
+      } else if (result === 'duplicate') return 'duplicate' as const;
       records.forEach((r, idx) => {
         const t = typeof r['t'] === 'number' ? r['t'] : null;
         insertRecord.run(
           key.fleet,
           key.device,
-          key.stream,
+          stream,
           key.seq,
           idx,
           receivedMs,
@@ -153,7 +206,7 @@ export class TelemetryStore implements TelemetryStoreApi {
           JSON.stringify(r),
         );
       });
-      return 'stored' as const;
+      return result === 'conflict' ? ('conflict' as const) : ('stored' as const);
     })();
   }
 
@@ -174,12 +227,24 @@ export class TelemetryStore implements TelemetryStoreApi {
             .join(', ')})`,
         ),
         ledger: this.#db.prepare(
-          'INSERT OR IGNORE INTO tel_batches (kind, fleet, device, stream, seq, received_ms, records) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          'INSERT OR IGNORE INTO tel_batches (kind, fleet, device, stream, seq, received_ms, records, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         ),
       };
       this.#inserts.set(kind, s);
     }
     return s;
+  }
+
+  /** Batches that arrived again with other records (see the header), optionally for one device. */
+  conflicts(device?: DeviceKey): number {
+    const row = (
+      device
+        ? this.#db
+            .prepare('SELECT COUNT(*) AS n FROM tel_conflicts WHERE fleet = ? AND device = ?')
+            .get(device.fleet, device.device)
+        : this.#db.prepare('SELECT COUNT(*) AS n FROM tel_conflicts').get()
+    ) as { n: number };
+    return row.n;
   }
 
   /** Rows of one kind, optionally for one device. */
@@ -207,31 +272,40 @@ export class TelemetryStore implements TelemetryStoreApi {
   }
 
   /**
-   * At most `limit` records of one device and kind, oldest first: those received after
-   * `sinceMs` (for polling), or without it the latest ones (for a chart's first draw).
+   * At most `limit` records of one device and kind, oldest first: those after the cursor
+   * `after` (the next page), or received after `sinceMs` (for polling), or without either the
+   * latest ones (for a chart's first draw).
    */
   query(
     kind: TelemetryKind,
     device: DeviceKey,
-    options: { sinceMs?: number; limit: number },
+    options: { sinceMs?: number; after?: RecordCursor; limit: number },
   ): StoredRecord[] {
     const { table } = KIND_SPECS[kind];
     const order = 'received_ms, stream, seq, idx';
+    const a = options.after;
     const rows = (
-      options.sinceMs !== undefined
+      a !== undefined
         ? this.#db
             .prepare(
-              `SELECT ${RECORD_COLUMNS} FROM ${table} WHERE fleet = ? AND device = ? AND received_ms > ?
-               ORDER BY ${order} LIMIT ?`,
-            )
-            .all(device.fleet, device.device, options.sinceMs, options.limit)
-        : this.#db
-            .prepare(
               `SELECT ${RECORD_COLUMNS} FROM ${table} WHERE fleet = ? AND device = ?
-               ORDER BY received_ms DESC, stream DESC, seq DESC, idx DESC LIMIT ?`,
+               AND (received_ms, stream, seq, idx) > (?, ?, ?, ?) ORDER BY ${order} LIMIT ?`,
             )
-            .all(device.fleet, device.device, options.limit)
-            .reverse()
+            .all(device.fleet, device.device, a.receivedMs, a.stream, a.seq, a.idx, options.limit)
+        : options.sinceMs !== undefined
+          ? this.#db
+              .prepare(
+                `SELECT ${RECORD_COLUMNS} FROM ${table} WHERE fleet = ? AND device = ? AND received_ms > ?
+               ORDER BY ${order} LIMIT ?`,
+              )
+              .all(device.fleet, device.device, options.sinceMs, options.limit)
+          : this.#db
+              .prepare(
+                `SELECT ${RECORD_COLUMNS} FROM ${table} WHERE fleet = ? AND device = ?
+               ORDER BY received_ms DESC, stream DESC, seq DESC, idx DESC LIMIT ?`,
+              )
+              .all(device.fleet, device.device, options.limit)
+              .reverse()
     ) as RecordRow[];
     return rows.map(toStoredRecord);
   }
@@ -247,6 +321,7 @@ export class TelemetryStore implements TelemetryStoreApi {
           .run(cutoff).changes;
       }
       this.#db.prepare('DELETE FROM tel_batches WHERE received_ms < ?').run(cutoff);
+      this.#db.prepare('DELETE FROM tel_conflicts WHERE received_ms < ?').run(cutoff);
       return deleted;
     })();
   }

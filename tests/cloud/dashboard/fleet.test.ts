@@ -15,7 +15,8 @@ import type { RolloutSummary } from '../../../cloud/fleet/releases/types.js';
 import { classicLibrary } from '../../../shared/library/library.js';
 import { createRelease } from '../../../shared/release/create.js';
 import { encodeReleaseFile } from '../../../shared/release/release-file.js';
-import { dataOf, HAS_CHROMIUM, launchBrowser, pageErrors } from '../../helpers/browser.js';
+import { dataOf, launchBrowser, pageErrors } from '../../helpers/browser.js';
+import { TOOLS } from '../../helpers/system-tools.js';
 import {
   type BulkDevice,
   KEYS,
@@ -102,7 +103,7 @@ function history(app: TestCloud, id: string, endMs: number, seconds: number): vo
   }
 }
 
-describe.skipIf(!HAS_CHROMIUM)('dashboard fleet view in Chromium', () => {
+describe.skipIf(TOOLS.chromium())('dashboard fleet view in Chromium', () => {
   let app: TestCloud;
   let browser: Browser;
   let context: BrowserContext;
@@ -166,6 +167,8 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard fleet view in Chromium', () => {
 
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1440, height: 860 } });
+    // the page's data needs a login: start as a viewer (the rollout test logs in as operator)
+    await context.addCookies([await app.viewerCookie()]);
     page = await context.newPage();
     // the rollout test provokes refusals on purpose; Chromium logs each refused request
     errors = pageErrors(page, [/status of 401 \(Unauthorized\)/]);

@@ -14,11 +14,12 @@ import { makeLibrary } from '../../../shared/library/library.js';
 import { loadProfile } from '../../../shared/profiles.js';
 import { createRelease } from '../../../shared/release/create.js';
 import { encodeReleaseFile } from '../../../shared/release/release-file.js';
-import { dataOf, HAS_CHROMIUM, launchBrowser, pageErrors } from '../../helpers/browser.js';
+import { dataOf, launchBrowser, pageErrors } from '../../helpers/browser.js';
 import { entriesOfEveryForm, perturbLogits, tinyModel } from '../../helpers/models.js';
+import { TOOLS } from '../../helpers/system-tools.js';
 import { getJson, KEYS, startTestCloud, type TestCloud } from './real-cloud.js';
 
-describe.skipIf(!HAS_CHROMIUM)('dashboard gallery and preview in Chromium', () => {
+describe.skipIf(TOOLS.chromium())('dashboard gallery and preview in Chromium', () => {
   let app: TestCloud;
   let browser: Browser;
   let page: Page;
@@ -33,6 +34,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard gallery and preview in Chromium', () =
     );
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.context().addCookies([await app.viewerCookie()]);
     errors = pageErrors(page);
   });
 
@@ -42,7 +44,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard gallery and preview in Chromium', () =
   });
 
   it('renders one card per library entry, each with its curve, form, provenance, usage and cost', async () => {
-    const api = await getJson<GalleryData>(`${app.url}/api/library`);
+    const api = await getJson<GalleryData>(`${app.url}/api/library`, app.viewerToken);
     await page.goto(`${app.url}/#library`);
     await page.waitForSelector('#gallery[data-entries]');
     const cards = page.locator('#gallery article.entry');
@@ -102,7 +104,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard gallery and preview in Chromium', () =
     expect(maxDelta).toBeLessThanOrEqual(1e-4);
     expect(status).toMatch(/onnxruntime-web \(wasm\) vs onnxruntime-node: max \|Δ\| = /);
     // the numbers shown are the server's and the browser's, side by side
-    const preview = await getJson<PreviewData>(`${app.url}/api/preview`);
+    const preview = await getJson<PreviewData>(`${app.url}/api/preview`, app.viewerToken);
     if (!preview.available) throw new Error(preview.reason);
     const firstRow = await page.$$eval('#preview-table tbody tr:first-child td', (tds) =>
       tds.map((td) => td.textContent),

@@ -38,6 +38,10 @@ export interface TestCloud {
   readonly dir: string;
   /** The operator token, read from the file the cloud wrote. */
   readonly token: string;
+  /** The read-only viewer token (the page's data needs a login). */
+  readonly viewerToken: string;
+  /** A viewer session cookie for a browser context (context.addCookies). */
+  viewerCookie(): Promise<{ name: string; value: string; url: string }>;
   /** Registers a device and connects it as a real MQTT client (last will: status 'lost'). */
   device(fleet: string, id: string): Promise<TestDevice>;
   close(): Promise<void>;
@@ -92,12 +96,23 @@ export async function startTestCloud(
     log: (line) => logs.push(line),
   });
   const token = readFileSync(cloud.tokenFile, 'utf8').trim();
+  const viewerToken = readFileSync(cloud.viewerTokenFile, 'utf8').trim();
   const devices: TestDevice[] = [];
   return {
     cloud,
     url: cloud.httpUrl,
     dir,
     token,
+    viewerToken,
+    async viewerCookie() {
+      const res = await fetch(`${cloud.httpUrl}/api/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token: viewerToken }),
+      });
+      const [name = '', value = ''] = (res.headers.get('set-cookie') ?? '').split(';')[0]!.split('=');
+      return { name, value, url: cloud.httpUrl };
+    },
     async device(fleet, id) {
       const creds = cloud.registry.addDevice({ fleet, id });
       const d = await TestDevice.connect(cloud.brokerUrl, creds);
@@ -218,6 +233,9 @@ export async function waitFor(what: string, check: () => boolean, timeoutMs = 50
 }
 
 /** A JSON response body, typed by the caller (the route's own exported type). */
-export async function getJson<T>(url: string): Promise<T> {
-  return (await (await fetch(url)).json()) as T;
+/** JSON from `url`, read with `token` (a viewer's or the operator's; reads need one). */
+export async function getJson<T>(url: string, token?: string): Promise<T> {
+  return (await (
+    await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {})
+  ).json()) as T;
 }

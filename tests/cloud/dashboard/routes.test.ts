@@ -6,6 +6,7 @@
  * code; the preview's server-side run; and the live feed (coalesced to one message per flush,
  * heartbeats, chart fields only, unsubscribed when the client goes, ended by close()).
  */
+
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -18,6 +19,7 @@ import {
   type GalleryData,
   type PreviewData,
 } from '../../../cloud/dashboard/index.js';
+import { LIVE_FEED_DEFAULTS } from '../../../cloud/dashboard/live.js';
 import { DeviceRegistry } from '../../../cloud/fleet/devices.js';
 import { FleetEvents } from '../../../cloud/fleet/events.js';
 import { OperatorSessions } from '../../../cloud/fleet/http/auth.js';
@@ -37,11 +39,20 @@ interface Raw {
   body: Buffer;
 }
 
+/** The viewer token the mounted dashboard accepts (its /api reads need a login). */
+const VIEWER = 'viewer-token-for-the-routes-test';
+const AUTH = { authorization: `Bearer ${VIEWER}` };
+
 /** A request with the path sent exactly as written (fetch would normalise dot segments). */
-function raw(base: string, path: string, method = 'GET'): Promise<Raw> {
+function raw(
+  base: string,
+  path: string,
+  method = 'GET',
+  headers: Record<string, string> = AUTH,
+): Promise<Raw> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = request({ hostname, port, path, method }, (res) => {
+    const req = request({ hostname, port, path, method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
@@ -60,7 +71,7 @@ function stream(base: string, path: string) {
   const comments: string[] = [];
   let ended = false;
   let buffer = '';
-  const req = request({ hostname, port, path, headers: { accept: 'text/event-stream' } });
+  const req = request({ hostname, port, path, headers: { accept: 'text/event-stream', ...AUTH } });
   const ready = new Promise<{ contentType: string | undefined }>((resolve, reject) => {
     req.on('response', (res) => {
       res.setEncoding('utf8');
@@ -134,7 +145,7 @@ async function mountDashboard(refs: {
       registry,
       store,
       events,
-      auth: new OperatorSessions('not-used-here'),
+      auth: new OperatorSessions('operator-token-not-used-here', { viewerToken: VIEWER }),
       libraryDir: () => refs.library.dir,
       modelBundleDir: () => refs.bundle.dir,
     },
@@ -242,7 +253,7 @@ describe('page and assets', () => {
 
 describe('GET /api/library', () => {
   it('serves the built-in classic library while there is no library dir', async () => {
-    const lib = await getJson<GalleryData>(`${app.url}/api/library`);
+    const lib = await getJson<GalleryData>(`${app.url}/api/library`, VIEWER);
     expect(lib.source).toBe('classic');
     expect(lib.entries.map((e: { name: string }) => e.name)).toEqual(classicEntries().map((e) => e.name));
   });
@@ -250,7 +261,7 @@ describe('GET /api/library', () => {
   it("serves every entry of the current library with metadata and a curve from ψ's own code", async () => {
     libraryRef.dir = libDir;
     {
-      const lib = await getJson<GalleryData>(`${app.url}/api/library`);
+      const lib = await getJson<GalleryData>(`${app.url}/api/library`, VIEWER);
       expect(lib.source).toBe('library');
       expect(lib.version).toBe(2);
       expect(lib.entries).toHaveLength(classicEntries().length + 3);
@@ -286,7 +297,7 @@ describe('GET /api/library', () => {
 
 describe('GET /api/preview', () => {
   it('says why there is no preview before a model bundle exists', async () => {
-    const p = await getJson<PreviewData>(`${app.url}/api/preview`);
+    const p = await getJson<PreviewData>(`${app.url}/api/preview`, VIEWER);
     expect(p).toEqual({ available: false, reason: expect.stringMatching(/no model bundle/) });
     expect((await raw(app.url, '/api/preview/model.onnx')).status).toBe(404);
   });
@@ -295,7 +306,7 @@ describe('GET /api/preview', () => {
     bundleRef.dir = bundleDir;
     const base = app.url;
     try {
-      const p = await getJson<PreviewData>(`${base}/api/preview`);
+      const p = await getJson<PreviewData>(`${base}/api/preview`, VIEWER);
       if (!p.available) throw new Error(`no preview: ${p.reason}`);
       const s = p.sample;
       expect(s.engine).toBe('native');
@@ -311,7 +322,7 @@ describe('GET /api/preview', () => {
       for (let i = 0; i < y.length; i++) max = Math.max(max, Math.abs(y[i]! - s.expected[i]));
       expect(max).toBeLessThan(1e-4);
       // the model URL serves the step graph the manifest describes
-      const bytes = Buffer.from(await (await fetch(`${base}${p.modelUrl}`)).arrayBuffer());
+      const bytes = Buffer.from(await (await fetch(`${base}${p.modelUrl}`, { headers: AUTH })).arrayBuffer());
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(p.manifest.step.file.sha256);
 
       // a manifest that names a file outside the bundle is refused, not followed
@@ -319,7 +330,7 @@ describe('GET /api/preview', () => {
       const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
       manifest.step.file.file = '../devices.db';
       writeFileSync(manifestPath, JSON.stringify(manifest));
-      const bad = await getJson<PreviewData>(`${base}/api/preview`);
+      const bad = await getJson<PreviewData>(`${base}/api/preview`, VIEWER);
       expect(bad).toEqual({ available: false, reason: expect.stringMatching(/not a plain file name/) });
       expect((await raw(base, '/api/preview/model.onnx')).status).toBe(500);
     } finally {
@@ -429,5 +440,37 @@ describe('GET /api/events', () => {
     app.dashboard.close();
     await waitFor('the stream ended', () => b.ended);
     expect(app.events.size).toBe(base);
+  });
+});
+
+describe('reads and framing (issue 16 item 3)', () => {
+  it('refuses the data routes without a login, but serves the page and its assets', async () => {
+    for (const path of ['/api/library', '/api/preview', '/api/preview/model.onnx', '/api/events']) {
+      expect([path, (await raw(app.url, path, 'GET', {})).status]).toEqual([path, 401]);
+      const wrong = { authorization: 'Bearer not-a-token-at-all' };
+      expect([path, (await raw(app.url, path, 'GET', wrong)).status]).toEqual([path, 401]);
+    }
+    expect((await raw(app.url, '/', 'GET', {})).status).toBe(200);
+  });
+
+  it('sends the page with a CSP that allows only its own scripts and no framing', async () => {
+    const page = await raw(app.url, '/');
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toMatch(/frame-ancestors 'none'/);
+    expect(csp).toMatch(/script-src 'self' 'wasm-unsafe-eval' 'sha256-[A-Za-z0-9+/=]{44}'/);
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    // the inline import map is the one script the hash admits
+    const map = /<script type="importmap">(.*?)<\/script>/.exec(page.body.toString('utf8'))?.[1] ?? '';
+    const hash = createHash('sha256').update(map).digest('base64');
+    expect(csp).toContain(`'sha256-${hash}'`);
+  });
+
+  it('caps the live streams open at once (300 were accepted)', async () => {
+    const open = Array.from({ length: LIVE_FEED_DEFAULTS.maxStreams }, () => stream(app.url, '/api/events'));
+    await Promise.all(open.map((s) => s.ready));
+    const over = await raw(app.url, '/api/events');
+    expect(over.status).toBe(503);
+    expect(JSON.parse(over.body.toString('utf8')).error).toMatch(/too many live streams/);
+    for (const s of open) s.close();
   });
 });

@@ -37,7 +37,12 @@ export interface Fleet {
 
 export const FLEET = 'test-fleet';
 
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+/**
+ * Polls `check` until it holds. The limit only decides how long a failure takes to report: a
+ * passing wait returns at once, and two test workers on two shared cores can stretch a rollout's
+ * few seconds well past 5.
+ */
+export async function waitFor(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
   const start = Date.now();
   while (!check()) {
     if (Date.now() - start > timeoutMs)

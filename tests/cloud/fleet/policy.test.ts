@@ -16,6 +16,7 @@ describe('ACL tables', () => {
     expect([...DEVICE_PUBLISH].sort()).toEqual(
       [
         'birth',
+        'evt/detection',
         'evt/drift',
         'jobs/{id}/update',
         'reported',

@@ -26,6 +26,19 @@ function outcomes(t: string): string[] {
   return fleet.handled.filter((h) => h.topic === t).map((h) => h.outcome.result);
 }
 
+function reported(library: string | null, model: string | null, profile = 'pi-zero-2w') {
+  const ref = (kind: 'library' | 'model', version: string | null) =>
+    version === null ? null : { kind, version, sha256: 'a'.repeat(64) };
+  return {
+    libraryVersion: library,
+    modelVersion: model,
+    profile,
+    active: { library: ref('library', library), model: ref('model', model) },
+    lastJob: null,
+    at: new Date().toISOString(),
+  };
+}
+
 describe('telemetry ingest', () => {
   it('stores hunger, perf and drift batches, and counts a replayed batch once', async () => {
     const { client } = await fleet.device('tel-1');
@@ -117,17 +130,18 @@ describe('telemetry ingest', () => {
   it('fills the registry from birth and reported', async () => {
     const { client } = await fleet.device('tel-birth');
     const birth = {
-      runtime: 'liquidkan-device 0.1.0',
-      library: { version: '3' },
-      model: 'm-7',
+      runtime: { name: 'liquidkan-device', version: '0.1.0', engine: 'native' },
       profile: 'pi4',
+      libraryVersion: '3',
+      modelVersion: 'm-7',
       boot: 12,
+      at: new Date().toISOString(),
     };
     await client.publishAsync(topic('tel-birth', 'birth'), JSON.stringify(birth), { qos: 1, retain: true });
     await client.publishAsync(topic('tel-birth', 'status'), 'online', { qos: 1, retain: true });
     await waitFor('birth and status', () => fleet.registry.getDevice(FLEET, 'tel-birth')?.online === true);
     await waitFor('birth', () => fleet.registry.getDevice(FLEET, 'tel-birth')?.libraryVersion === '3');
-    await client.publishAsync(topic('tel-birth', 'reported'), JSON.stringify({ libraryVersion: '4' }), {
+    await client.publishAsync(topic('tel-birth', 'reported'), JSON.stringify(reported('4', 'm-7', 'pi4')), {
       qos: 1,
     });
     await waitFor('reported', () => fleet.registry.getDevice(FLEET, 'tel-birth')?.libraryVersion === '4');
@@ -136,8 +150,68 @@ describe('telemetry ingest', () => {
       modelVersion: 'm-7',
       profile: 'pi4',
       boot: 12,
-      runtime: 'liquidkan-device 0.1.0',
+      runtime: 'liquidkan-device 0.1.0 (native)',
     });
     expect(d.lastSeenMs).toBeGreaterThan(0);
+  });
+
+  // issue 16 item 6: the cloud dropped these (it expected strings where the schema allows null)
+  it.each([
+    ['only a library', 'tel-lib-only', '2', null],
+    ['only a model', 'tel-model-only', null, 'm-1'],
+  ] as const)('shows the profile and versions of a device with %s', async (_what, id, library, model) => {
+    const { client } = await fleet.device(id);
+    const birth = {
+      runtime: { name: 'liquidkan-device', version: '0.1.0', engine: 'wasm' },
+      profile: 'pi-zero-2w',
+      libraryVersion: library,
+      modelVersion: model,
+      boot: 1,
+      at: new Date().toISOString(),
+    };
+    await client.publishAsync(topic(id, 'birth'), JSON.stringify(birth), { qos: 1, retain: true });
+    await client.publishAsync(topic(id, 'reported'), JSON.stringify(reported(library, model)), {
+      qos: 1,
+      retain: true,
+    });
+    await waitFor('birth and reported', () => fleet.registry.getDevice(FLEET, id)?.profile === 'pi-zero-2w');
+    expect(fleet.registry.getDevice(FLEET, id)).toMatchObject({
+      profile: 'pi-zero-2w',
+      libraryVersion: library,
+      modelVersion: model,
+      runtime: 'liquidkan-device 0.1.0 (wasm)',
+    });
+  });
+
+  // issue 16 item 10: a 200,000-character runtime was stored and served to every dashboard (this
+  // broker's packet bound is MAX; the embedded broker's default, 256 KiB, let that one through)
+  it('drops facts with strings over their bound, and keeps what it had', async () => {
+    const { client } = await fleet.device('tel-long');
+    const birth = {
+      runtime: { name: 'liquidkan-device', version: '1', engine: 'native' },
+      profile: 'pi4',
+      libraryVersion: null,
+      modelVersion: null,
+      boot: 1,
+      at: new Date().toISOString(),
+    };
+    const before = fleet.handled.length;
+    await client.publishAsync(
+      topic('tel-long', 'birth'),
+      JSON.stringify({ ...birth, runtime: { ...birth.runtime, name: 'x'.repeat(MAX / 2) } }),
+      { qos: 1 },
+    );
+    await client.publishAsync(
+      topic('tel-long', 'birth'),
+      JSON.stringify({ ...birth, profile: 'p'.repeat(65) }),
+      { qos: 1 },
+    );
+    await waitFor('two birth messages handled', () => fleet.handled.length >= before + 2);
+    const outcomes = fleet.handled.slice(before).map((h) => h.outcome);
+    expect(outcomes).toEqual([
+      { result: 'dropped', reason: expect.stringMatching(/^runtime\.name: /) },
+      { result: 'dropped', reason: expect.stringMatching(/^profile: /) },
+    ]);
+    expect(fleet.registry.getDevice(FLEET, 'tel-long')).toMatchObject({ runtime: null, profile: null });
   });
 });

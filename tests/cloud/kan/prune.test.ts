@@ -1,10 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { Kan } from '../../../cloud/kan/kan.js';
-import { pruneKan } from '../../../cloud/kan/prune.js';
+import { dropHiddenNode, pruneKan } from '../../../cloud/kan/prune.js';
 import { Rng } from '../../../shared/numeric/rng.js';
 import { rmse } from './helpers.js';
 
 describe('pruning', () => {
+  it('drops one chosen hidden node: the rest of the network computes exactly what it did', () => {
+    const kan = Kan.create([2, 3, 1], { seed: 4 });
+    new Rng(5).fillNormal(kan.params, 0, 0.5);
+    const batch = 50;
+    const x = new Rng(6).fillUniform(new Float64Array(batch * 2), -1, 1);
+    const before = kan.predict(x, batch);
+    const hidden = kan.activations(x, batch)[1]!;
+    const out1 = kan.edgeFunction(1, 1, 0);
+    const small = dropHiddenNode(kan, 1, 1);
+    expect(small.width).toEqual([2, 2, 1]);
+    const after = small.predict(x, batch);
+    for (let b = 0; b < batch; b++) expect(after[b]!).toBeCloseTo(before[b]! - out1(hidden[b * 3 + 1]!), 12);
+    expect(() => dropHiddenNode(kan, 0, 0)).toThrow(/no removable node 0 in layer 0/);
+  });
+
   it('drops hidden nodes with no significant incoming or outgoing edge and maps indices', () => {
     const kan = Kan.create([2, 4, 1], { seed: 1 });
     new Rng(2).fillNormal(kan.params, 0, 0.5);

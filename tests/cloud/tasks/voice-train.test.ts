@@ -6,11 +6,13 @@ import { classicLibrary } from '../../../shared/library/library.js';
 import { initModel } from '../../../shared/model/init.js';
 
 describe('voice keyword spotting', () => {
-  it('trains a hybrid far above chance on held-out utterances', () => {
-    // 4 keywords + other, 60 utterances each: 36 train, 12 validation, 12 test per class.
-    // Rendered words are cached under os.tmpdir(), so reruns skip espeak-ng.
+  it('trains a hybrid far above chance on held-out utterances of heard and unheard voices', () => {
+    // 2 keywords + other, 40 utterances each: 24 train (72 of 'other'), 8 validation, 8 test
+    // per class from training voices and 8 from voices training never heard. Rendered words are
+    // cached under os.tmpdir(), so reruns skip espeak-ng. The full-size figures (200 per class,
+    // 4 keywords, a 10-minute stream) are the `voice` benchmark's.
     const t0 = Date.now();
-    const data = voiceDataset({ seed: 1, keywords: ['yes', 'no', 'up', 'down'], perClass: 60 });
+    const data = voiceDataset({ seed: 1, keywords: ['yes', 'no'], perClass: 40 });
     const t1 = Date.now();
     const model = initModel({
       library: classicLibrary(),
@@ -22,19 +24,25 @@ describe('voice keyword spotting', () => {
     const r = trainHybrid(model, data, {
       seed: 3,
       loss: 'cross-entropy',
-      epochs: 30,
+      epochs: 20,
       batchSize: 16,
       lr: 1e-2,
       patience: 10,
-      // the search's two proposals race; racing every library entry too (the default, covered
-      // in tests/cloud/train/race.test.ts) would triple this test's time
+      // the search's two proposals race; racing every library entry too (covered in
+      // tests/cloud/train/race.test.ts) would multiply this test's time
       raceLibrary: false,
     });
     const t2 = Date.now();
-    const acc = { train: accuracy(r.model, data.train), test: accuracy(r.model, data.test) };
+    const acc = {
+      train: accuracy(r.model, data.train),
+      seen: accuracy(r.model, data.testSeen),
+      unseen: accuracy(r.model, data.testUnseen),
+    };
     console.log(`voice: data ${t1 - t0} ms, training ${t2 - t1} ms, accuracy`, acc);
-    // chance is 1/5; measured 0.85 on the test clips (espeak-ng 1.51)
-    expect(acc.test).toBeGreaterThanOrEqual(0.7);
-    expect(acc.train).toBeGreaterThan(0.9);
-  });
+    // chance is 1/3; measured 0.96 seen, 0.92 unseen, 0.975 train (espeak-ng 1.51)
+    expect(acc.seen).toBeGreaterThanOrEqual(0.8);
+    expect(acc.unseen).toBeGreaterThanOrEqual(0.75);
+    expect(acc.train).toBeGreaterThan(0.85);
+    // without a system espeak-ng the npm build renders the words first (about a minute, once)
+  }, 240_000);
 });

@@ -2,11 +2,16 @@ import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OTHER_CLASS, renderWordFeatures, VOICE_CLIP, voiceDataset } from '../../../cloud/tasks/voice.js';
-import { activeRange, mixWord } from '../../../cloud/tasks/voice-mix.js';
-import { renderSpeech, requireEspeak, speechAudio } from '../../../cloud/tasks/voice-render.js';
+import {
+  OTHER_CLASS,
+  renderWordFeatures,
+  VOICE_CLIP,
+  VOICE_DEFAULTS,
+  voiceDataset,
+} from '../../../cloud/tasks/voice.js';
+import { activeRange, mixWord, partialWord } from '../../../cloud/tasks/voice-mix.js';
+import { renderSpeech, speechAudio } from '../../../cloud/tasks/voice-render.js';
 import { clipShape } from '../../../shared/audio/clip.js';
-import { InputError } from '../../../shared/errors.js';
 import { Rng } from '../../../shared/numeric/rng.js';
 
 const YES = { word: 'yes', voice: 'en-us+f2', speedWpm: 160, pitch: 40 };
@@ -26,9 +31,7 @@ describe('espeak-ng rendering', () => {
     expect((e - s) / a.sampleRate).toBeGreaterThan(0.15);
   });
 
-  it('names the package when espeak-ng is missing and the voice when it is unknown', () => {
-    expect(() => requireEspeak('espeak-ng-not-installed')).toThrow(InputError);
-    expect(() => requireEspeak('espeak-ng-not-installed')).toThrow(/install the 'espeak-ng' package/);
+  it('names the voice when it is unknown and refuses words that are not words', () => {
     const dir = mkdtempSync(join(tmpdir(), 'voice-'));
     expect(() => renderSpeech({ ...YES, voice: 'xx-nosuch' }, dir)).toThrow(
       /-v xx-nosuch.*could not render "yes"/,
@@ -62,13 +65,33 @@ describe('clip mixing', () => {
   });
 });
 
+describe('partial words', () => {
+  it('keep only the start of a word at the clip end, or its end at the clip start', () => {
+    const word = new Float32Array(300);
+    for (let i = 100; i < 200; i++) word[i] = i % 2 ? 0.5 : -0.5;
+    const entering = partialWord(word, 1000, 0.3, true, 1);
+    expect(activeRange(entering)).toEqual([970, 1000]);
+    expect(entering[970]).toBe(word[100]! * 2);
+    const leaving = partialWord(word, 1000, 0.3, false, 1);
+    expect(activeRange(leaving)).toEqual([0, 30]);
+    expect(leaving[29]).toBe(word[199]! * 2);
+  });
+});
+
 describe('voice data set', () => {
-  const opts = { seed: 4, keywords: ['yes', 'no'], perClass: 5, trainFraction: 0.4, valFraction: 0.2 };
+  const opts = {
+    seed: 4,
+    keywords: ['yes', 'no'],
+    perClass: 5,
+    otherMultiple: 1,
+    trainFraction: 0.4,
+    valFraction: 0.2,
+  };
 
   it('has one-hot labels, keywords then other, in the trainer shape', () => {
     const d = voiceDataset(opts);
     expect(d.classes).toEqual(['yes', 'no', OTHER_CLASS]);
-    expect([d.train.n, d.val.n, d.test.n]).toEqual([6, 3, 6]);
+    expect([d.train.n, d.val.n, d.testSeen.n, d.testUnseen.n, d.test.n]).toEqual([6, 3, 6, 6, 12]);
     expect([d.train.window, d.train.inputs, d.train.outputs]).toEqual([32, 20, 3]);
     expect(d.train.x.length).toBe(6 * 32 * 20);
     for (let r = 0; r < d.test.n; r++) {
@@ -81,6 +104,33 @@ describe('voice data set', () => {
     for (const v of d.train.x) s += v;
     expect(s / d.train.x.length).toBeCloseTo(0, 8);
     expect(d.inputScaling.std.every((v) => v > 0)).toBe(true);
+  });
+
+  it("gives 'other' more clips than a keyword when asked", () => {
+    const d = voiceDataset({ ...opts, otherMultiple: 3 });
+    expect(d.train.n).toBe(2 * (2 + 3));
+    const counts = [0, 0, 0];
+    for (let r = 0; r < d.train.n; r++) for (let c = 0; c < 3; c++) counts[c]! += d.train.y[r * 3 + c]!;
+    expect(counts).toEqual([2, 2, 6]);
+  });
+
+  it('tests on speakers training never heard, and on training speakers apart', () => {
+    const d = voiceDataset({ ...opts, perClass: 10 });
+    const heard = new Set([...d.speakers.train, ...d.speakers.val].filter((s) => s !== null));
+    const seen = d.speakers.seen.filter((s) => s !== null);
+    const unseen = d.speakers.unseen.filter((s) => s !== null);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(unseen.length).toBeGreaterThan(0);
+    for (const s of seen) expect(VOICE_DEFAULTS.voices).toContain(s.split('+')[0]);
+    for (const s of unseen) {
+      expect(heard.has(s)).toBe(false);
+      const [base, variant] = s.split('+');
+      // a base voice or a variant that no training speaker has
+      expect(
+        VOICE_DEFAULTS.unseenVoices.includes(base!) || VOICE_DEFAULTS.unseenVariants.includes(variant!),
+      ).toBe(true);
+    }
+    expect(() => voiceDataset({ ...opts, unseenVariants: ['f2'] })).toThrow(/must not be training speakers/);
   });
 
   it('reproduces from its seed and changes with it', () => {

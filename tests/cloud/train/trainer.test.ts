@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateMse, persistenceMse } from '../../../cloud/train/evaluate.js';
+import { evaluateMse, persistenceMse, streamTestErrors } from '../../../cloud/train/evaluate.js';
 import { trainForecast } from '../../../cloud/train/forecast.js';
 import { trainHybrid } from '../../../cloud/train/trainer.js';
-import { forecastWindows, type WindowSet } from '../../../cloud/train/windows.js';
+import { forecastData, forecastWindows, type WindowSet } from '../../../cloud/train/windows.js';
 import { InputError, NumericError } from '../../../shared/errors.js';
+import { meanOf, streamingMse, persistenceMse as streamPersistence } from '../../../shared/eval/streaming.js';
 import { readNumericCsv, selectColumns } from '../../../shared/io/csv.js';
 import { classicLibrary, makeLibrary } from '../../../shared/library/library.js';
 import { initModel } from '../../../shared/model/init.js';
-import { runSequence } from '../../../shared/model/reference.js';
 import { Rng } from '../../../shared/numeric/rng.js';
 
 const FILE = 'tests/fixtures/nottingham_temp.csv';
@@ -76,13 +76,14 @@ describe('hybrid training', () => {
       train: { epochs: 10 },
     });
     expect(r.testMse).toBeLessThan(r.persistenceMse);
-    // raw in, raw out: the first test window predicted from raw temperatures
+    // raw in, raw out: the model streamed over the raw temperatures, state carried from row 0,
+    // gives the reported test MSE (°F²) on the last 15% of rows
     const t = readNumericCsv(FILE);
     const raw = selectColumns(t, ['value'], FILE);
-    const start = r.data.train.n + r.data.val.n;
-    const y = runSequence(r.model, raw.subarray(start, start + 12));
-    const label = raw[start + 12]!;
-    expect(Math.abs(y[11]! - label)).toBeLessThan(8); // °F, the persistence error is larger on average
+    const { testStart, rows } = r.data.split;
+    expect(testStart).toBe(Math.floor(raw.length * 0.85));
+    const streamed = streamingMse(r.model, { values: raw, cols: 1, targetCol: 0 }, 1, testStart, rows);
+    expect(streamed / r.testMse).toBeCloseTo(1, 9);
     // usage statistics recorded in a new library version
     expect(r.model.library.version).toBe(2);
     expect(r.model.library.entries.reduce((s, e) => s + e.meta.usage.count, 0)).toBe(2);
@@ -133,5 +134,38 @@ describe('irregular sampling', () => {
     expect(a).not.toBeCloseTo(b, 10);
     // validation during training used the windows' own Δt: the best epoch's loss is the model's
     expect(Math.min(...r.history.map((h) => h.valLoss))).toBeCloseTo(a, 10);
+  });
+});
+
+describe('stateful training (truncated BPTT over the stream)', () => {
+  const d = forecastData(
+    selectColumns(readNumericCsv(FILE), ['value'], FILE),
+    1,
+    0,
+    { window: 12, horizon: 1 },
+    FILE,
+  );
+  const tanh = () => ({
+    ...initModel({
+      library: classicLibrary(),
+      inputs: 1,
+      hidden: 8,
+      outputs: 1,
+      seed: 3,
+      activation: 'tanh',
+    }),
+    residualInput: 0,
+  });
+
+  it('reproduces from its seed, and beats the windowed trainer on the streaming test tail', () => {
+    const a = trainHybrid(tanh(), d, { seed: 4, epochs: 12 });
+    const b = trainHybrid(tanh(), d, { seed: 4, epochs: 12 });
+    for (const [k, v] of a.model.params) expect(Array.from(v), k).toEqual(Array.from(b.model.params.get(k)!));
+    const windowed = trainHybrid(tanh(), { train: d.train, val: d.val }, { seed: 4, epochs: 12 });
+    const stateful = meanOf(streamTestErrors(a.model, d.stream));
+    // both judged as the device runs them: one sample at a time, state carried from row 0
+    expect(stateful).toBeLessThan(0.5 * meanOf(streamTestErrors(windowed.model, d.stream)));
+    const { testStart, rows } = d.split;
+    expect(stateful).toBeLessThan(0.5 * streamPersistence(d.stream.series, 1, testStart, rows));
   });
 });

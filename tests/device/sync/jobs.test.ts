@@ -400,4 +400,57 @@ describe('release jobs', () => {
     expect(d.slots.library.pointer().active).toBeNull();
     await d.stop();
   });
+
+  // issue 16 item 4: after library v2, the validly signed v1 published again was installed
+  it('refuses an older release, across restarts and slot switches, unless a downgrade is signed or allowed', async () => {
+    const v1 = libraryRelease(3, 1);
+    const v2 = libraryRelease(4, 2);
+    for (const r of [v1, v2]) fleet.server.serve(r);
+    let d = startDevice('j-rollback');
+    await fleet.server.notify(FLEET, 'j-rollback', { jobId: 'rb-v1', envelope: v1.envelope });
+    expect((await fleet.server.waitForFinal('rb-v1')).state).toBe('succeeded');
+    await fleet.server.notify(FLEET, 'j-rollback', { jobId: 'rb-v2', envelope: v2.envelope });
+    expect((await fleet.server.waitForFinal('rb-v2')).state).toBe('succeeded');
+    expect(d.state.newest('library')).toEqual({ version: '2', createdAt: v2.envelope.manifest.createdAt });
+
+    // the attack: v1 again, validly signed; and after a restart
+    await fleet.server.notify(FLEET, 'j-rollback', { jobId: 'rb-v1-again', envelope: v1.envelope });
+    const refused = await fleet.server.waitForFinal('rb-v1-again');
+    expect(refused).toMatchObject({
+      state: 'rejected',
+      reason: expect.stringMatching(/older than 2.*rollback protection/),
+    });
+    await d.stop();
+    d = startDevice('j-rollback');
+    await fleet.server.notify(FLEET, 'j-rollback', { jobId: 'rb-v1-restart', envelope: v1.envelope });
+    expect((await fleet.server.waitForFinal('rb-v1-restart')).state).toBe('rejected');
+    expect(d.slots.library.pointer().active?.release.version).toBe('2');
+
+    // the operator's --allow-downgrade lets it through; the newest seen stays v2
+    await fleet.server.notify(FLEET, 'j-rollback', {
+      jobId: 'rb-v1-allowed',
+      envelope: v1.envelope,
+      allowDowngrade: true,
+    });
+    expect((await fleet.server.waitForFinal('rb-v1-allowed')).state).toBe('succeeded');
+    expect(d.slots.library.pointer().active?.release.version).toBe('1');
+    expect(d.state.newest('library')?.version).toBe('2');
+
+    // a slot switch back does not lower it either, and a signed downgrade marker is honoured
+    await fleet.server.notify(FLEET, 'j-rollback', { jobId: 'rb-v2-back', envelope: v2.envelope });
+    expect((await fleet.server.waitForFinal('rb-v2-back')).state).toBe('succeeded');
+    const v0 = createRelease({
+      kind: 'library',
+      library: makeLibrary(classicLibrary().entries.slice(0, 2), 1),
+      key: fleet.keys.privateKey,
+      chunkBytes: 1024,
+      version: '0.9',
+      downgrade: true,
+    });
+    fleet.server.serve(v0);
+    await fleet.server.notify(FLEET, 'j-rollback', { jobId: 'rb-v0-signed', envelope: v0.envelope });
+    expect((await fleet.server.waitForFinal('rb-v0-signed')).state).toBe('succeeded');
+    expect(d.state.newest('library')?.version).toBe('2');
+    await d.stop();
+  });
 });

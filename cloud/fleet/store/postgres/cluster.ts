@@ -4,7 +4,8 @@
  * directory, the server on a free port on 127.0.0.1, password (scram) authentication so a wrong
  * password is refused as in production. PostgreSQL refuses to run as root, so when we are root
  * both run as an unprivileged account (`postgres` when it exists, else `nobody`) that owns the
- * directory. `havePostgres` is false when the binaries are missing, for describe.skipIf.
+ * directory. Tests skip through tests/helpers/system-tools.ts (TOOLS.postgres, probing the same
+ * POSTGRES_BIN_DIR); `postgresSkipReason` names what is missing for the benchmark.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -70,6 +70,27 @@ CREATE TABLE work_queue (
 CREATE INDEX work_queue_ready ON work_queue (kind, state, id);
 `,
   },
+  {
+    version: 2,
+    name: 'detections, batch digests, conflicts',
+    sql: `
+CREATE TABLE tel_detection (${TELEMETRY_COMMON},
+  word TEXT, audio_s DOUBLE PRECISION, confidence DOUBLE PRECISION, data JSONB NOT NULL,
+  PRIMARY KEY (fleet, device, install, stream, seq, idx));
+CREATE INDEX tel_detection_device ON tel_detection (fleet, device, received_ms);
+CREATE INDEX tel_detection_received ON tel_detection (received_ms);
+
+-- a sha256 of each batch's records: a second arrival that differs is a conflict, not a resend
+ALTER TABLE tel_batches ADD COLUMN digest TEXT;
+
+-- batches that reused a stored (stream, seq) with other records (telemetry/store.ts's header)
+CREATE TABLE tel_conflicts (
+  kind TEXT NOT NULL, fleet TEXT NOT NULL, device TEXT NOT NULL, stream TEXT NOT NULL,
+  seq BIGINT NOT NULL, received_ms BIGINT NOT NULL, digest TEXT NOT NULL, stored_digest TEXT);
+CREATE INDEX tel_conflicts_device ON tel_conflicts (fleet, device);
+CREATE INDEX tel_conflicts_received ON tel_conflicts (received_ms);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);

@@ -1,15 +1,26 @@
 /**
  * The telemetry store in PostgreSQL: the same tables as the SQLite store (telemetry/store.ts,
- * one per kind plus the batch ledger), keyed with the device's install. A batch is stored by one
- * statement: the ledger insert and the records' insert in one implicit transaction, the records
- * only when the ledger row is new. Two processes handed the same batch (a redelivery after a
- * crash, a device resending) race on the ledger's primary key; the loser waits for the winner's
- * commit and stores nothing, so duplicates are removed in the database, not in a process.
+ * one per kind plus the batch ledger with each batch's sha256, and tel_conflicts), with the
+ * same rules. A batch is stored by one statement: the ledger insert and the records' insert in
+ * one implicit transaction, the records only when the ledger row is new. Two processes handed
+ * the same batch (a redelivery after a crash, a device resending) race on the ledger's primary
+ * key; the loser waits for the winner's commit and stores nothing, so duplicates are removed in
+ * the database, not in a process. A second arrival whose records differ is a conflict: stored
+ * under `{stream}~{first 12 hex of its digest}` and recorded in tel_conflicts, in one
+ * transaction. (The tables' `install` column, from migration 1, stays '': a device names its
+ * streams per install, so the stream carries it.)
  */
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { KIND_SPECS, TELEMETRY_KINDS, type TelemetryKind } from '../../telemetry/kinds/index.js';
-import { type DeviceKey, type StoredRecord, TELEMETRY_STORE_DEFAULTS } from '../../telemetry/store.js';
-import type { InstallBatchKey, TelemetryStoreApi } from '../types.js';
+import {
+  type BatchKey,
+  type DeviceKey,
+  type RecordCursor,
+  type StoredRecord,
+  TELEMETRY_STORE_DEFAULTS,
+} from '../../telemetry/store.js';
+import type { TelemetryStoreApi } from '../types.js';
 import { inTransaction } from './connect.js';
 
 const DAY_MS = 86_400_000;
@@ -54,11 +65,11 @@ function insertSql(kind: TelemetryKind): string {
   const params = names.map((_, i) => `$${11 + i}::${types[i]}`);
   const u = names.map((_, i) => `c${i}`);
   return `WITH ledger AS (
-      INSERT INTO tel_batches (kind, fleet, device, install, stream, seq, received_ms, records)
+      INSERT INTO tel_batches (kind, fleet, device, stream, seq, received_ms, records, digest)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING 1),
     ins AS (
-      INSERT INTO ${table} (fleet, device, install, stream, seq, idx, received_ms, t_ms, ${names.join(', ')}, data)
-      SELECT $2, $3, $4, $5, $6, u.idx, $7, u.t, ${u.map((c) => `u.${c}`).join(', ')}, u.data
+      INSERT INTO ${table} (fleet, device, stream, seq, idx, received_ms, t_ms, ${names.join(', ')}, data)
+      SELECT $2, $3, $4, $5, u.idx, $6, u.t, ${u.map((c) => `u.${c}`).join(', ')}, u.data
       FROM unnest($9::int[], $10::bigint[], ${params.join(', ')}, $${11 + names.length}::jsonb[])
         AS u(idx, t, ${u.join(', ')}, data)
       WHERE EXISTS (SELECT 1 FROM ledger))
@@ -82,12 +93,12 @@ export class PgTelemetryStore implements TelemetryStoreApi {
 
   async insertBatch(
     kind: TelemetryKind,
-    key: InstallBatchKey,
+    key: BatchKey,
     records: readonly Record<string, unknown>[],
-  ): Promise<'stored' | 'duplicate'> {
+  ): Promise<'stored' | 'duplicate' | 'conflict'> {
     const spec = KIND_SPECS[kind];
-    let sql = this.#insert.get(kind);
-    if (!sql) this.#insert.set(kind, (sql = insertSql(kind)));
+    let text = this.#insert.get(kind);
+    if (!text) this.#insert.set(kind, (text = insertSql(kind)));
     const width = Object.keys(spec.columns).length;
     const columns: (number | string | null)[][] = Array.from({ length: width }, () => []);
     const t: (number | null)[] = [];
@@ -97,25 +108,58 @@ export class PgTelemetryStore implements TelemetryStoreApi {
       for (const [i, v] of spec.toRow(r).entries()) columns[i]?.push(v);
       data.push(JSON.stringify(r));
     }
-    const result = await this.#pool.query<{ fresh: number }>({
-      name: `lk-insert-${kind}`,
-      text: sql,
-      values: [
-        kind,
-        key.fleet,
-        key.device,
-        key.install ?? '',
-        key.stream,
-        key.seq,
-        this.#now(),
-        records.length,
-        records.map((_, i) => i),
-        t,
-        ...columns,
-        data,
-      ],
+    const receivedMs = this.#now();
+    const digest = createHash('sha256').update(JSON.stringify(records)).digest('hex');
+    const insert = async (db: pg.Pool | pg.PoolClient, stream: string): Promise<boolean> => {
+      const result = await db.query<{ fresh: number }>({
+        name: `lk-insert-${kind}`,
+        text,
+        values: [
+          kind,
+          key.fleet,
+          key.device,
+          stream,
+          key.seq,
+          receivedMs,
+          records.length,
+          digest,
+          records.map((_, i) => i),
+          t,
+          ...columns,
+          data,
+        ],
+      });
+      return result.rows[0]?.fresh === 1;
+    };
+    if (await insert(this.#pool, key.stream)) return 'stored';
+    const stored = await this.#pool.query<{ digest: string | null }>(
+      `SELECT digest FROM tel_batches
+       WHERE kind = $1 AND fleet = $2 AND device = $3 AND install = '' AND stream = $4 AND seq = $5`,
+      [kind, key.fleet, key.device, key.stream, key.seq],
+    );
+    const was = stored.rows[0]?.digest;
+    // a ledger row from before digests cannot tell; it counts as a resend
+    if (!was || was === digest) return 'duplicate';
+    return inTransaction(this.#pool, async (client) => {
+      // 'duplicate' here: this colliding batch was stored (and counted) when it first came
+      if (!(await insert(client, `${key.stream}~${digest.slice(0, 12)}`))) return 'duplicate';
+      await client.query(
+        `INSERT INTO tel_conflicts (kind, fleet, device, stream, seq, received_ms, digest, stored_digest)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [kind, key.fleet, key.device, key.stream, key.seq, receivedMs, digest, was],
+      );
+      return 'conflict';
     });
-    return result.rows[0]?.fresh === 1 ? 'stored' : 'duplicate';
+  }
+
+  async conflicts(device?: DeviceKey): Promise<number> {
+    const r = device
+      ? await this.#pool.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM tel_conflicts WHERE fleet = $1 AND device = $2',
+          [device.fleet, device.device],
+        )
+      : await this.#pool.query<{ n: number }>('SELECT count(*)::int AS n FROM tel_conflicts');
+    return r.rows[0]?.n ?? 0;
   }
 
   async count(kind: TelemetryKind, device?: DeviceKey): Promise<number> {
@@ -141,13 +185,23 @@ export class PgTelemetryStore implements TelemetryStoreApi {
   async query(
     kind: TelemetryKind,
     device: DeviceKey,
-    options: { sinceMs?: number; limit: number },
+    options: { sinceMs?: number; after?: RecordCursor; limit: number },
   ): Promise<StoredRecord[]> {
     const { table } = KIND_SPECS[kind];
+    const order = 'received_ms, stream, seq, idx';
+    const a = options.after;
+    if (a !== undefined) {
+      const r = await this.#pool.query<RecordRow>(
+        `SELECT ${RECORD_COLUMNS} FROM ${table} WHERE fleet = $1 AND device = $2
+         AND (received_ms, stream, seq, idx) > ($3, $4, $5, $6) ORDER BY ${order} LIMIT $7`,
+        [device.fleet, device.device, a.receivedMs, a.stream, a.seq, a.idx, options.limit],
+      );
+      return r.rows.map(toStored);
+    }
     if (options.sinceMs !== undefined) {
       const r = await this.#pool.query<RecordRow>(
         `SELECT ${RECORD_COLUMNS} FROM ${table} WHERE fleet = $1 AND device = $2 AND received_ms > $3
-         ORDER BY received_ms, stream, seq, idx LIMIT $4`,
+         ORDER BY ${order} LIMIT $4`,
         [device.fleet, device.device, options.sinceMs, options.limit],
       );
       return r.rows.map(toStored);
@@ -171,6 +225,7 @@ export class PgTelemetryStore implements TelemetryStoreApi {
         deleted += r.rowCount ?? 0;
       }
       await client.query('DELETE FROM tel_batches WHERE received_ms < $1', [cutoff]);
+      await client.query('DELETE FROM tel_conflicts WHERE received_ms < $1', [cutoff]);
       return deleted;
     });
   }

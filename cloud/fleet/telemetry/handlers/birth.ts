@@ -1,4 +1,7 @@
 /** `birth` (DESIGN row `birth`): runtime, library and model versions, profile, boot sequence. */
-import { factsHandler } from './facts.js';
+import { BirthSchema } from '../../../../shared/types/sync.js';
+import { birthFacts, factsHandler } from './facts.js';
 
-export const birthHandler = factsHandler((registry, ...args) => registry.recordBirth(...args));
+export const birthHandler = factsHandler(BirthSchema, birthFacts, (registry, ...args) =>
+  registry.recordBirth(...args),
+);

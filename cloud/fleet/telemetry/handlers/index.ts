@@ -14,6 +14,7 @@ export const INGEST_HANDLERS: Readonly<Partial<Record<TopicKind, TopicHandler>>>
   'tel/hunger': batchHandler('hunger'),
   'tel/perf': batchHandler('perf'),
   'evt/drift': batchHandler('drift'),
+  'evt/detection': batchHandler('detection'),
 });
 
 export * from './birth.js';

@@ -1,4 +1,7 @@
 /** `reported` (DESIGN row `desired` / `reported`, device side): the versions applied. */
-import { factsHandler } from './facts.js';
+import { ReportedSchema } from '../../../../shared/types/sync.js';
+import { factsHandler, reportedFacts } from './facts.js';
 
-export const reportedHandler = factsHandler((registry, ...args) => registry.recordReported(...args));
+export const reportedHandler = factsHandler(ReportedSchema, reportedFacts, (registry, ...args) =>
+  registry.recordReported(...args),
+);

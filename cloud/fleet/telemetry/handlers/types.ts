@@ -22,6 +22,8 @@ export interface InboundMessage {
 
 export type Outcome =
   | { readonly result: 'stored' | 'duplicate' | 'updated' }
+  /** A batch key seen before with other records (store.ts): stored apart, logged and counted. */
+  | { readonly result: 'conflict' }
   /** A registry message for a device the registry does not hold. */
   | { readonly result: 'unknown-device' }
   | { readonly result: 'dropped'; readonly reason: string };

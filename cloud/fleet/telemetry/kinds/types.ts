@@ -11,7 +11,7 @@ export interface TelemetryKindSpec<R extends Record<string, unknown> = Record<st
   /** Table name, `tel_{kind}`. */
   readonly table: string;
   /** The topic it arrives on (DESIGN table row). */
-  readonly topic: 'tel/hunger' | 'tel/perf' | 'evt/drift';
+  readonly topic: 'tel/hunger' | 'tel/perf' | 'evt/drift' | 'evt/detection';
   readonly record: z.ZodType<R>;
   /** Kind-specific columns, in order. */
   readonly columns: Readonly<Record<string, ColumnType>>;

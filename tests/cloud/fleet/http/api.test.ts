@@ -1,7 +1,8 @@
 /**
  * The cloud's HTTP API (cloud/fleet/http) on a real cloud (startCloud: embedded broker on port
- * 0, SQLite, HTTP on port 0): reads are open, writes need the operator token or a session
- * cookie and change nothing without it, uploads are verified, rollouts are created, listed,
+ * 0, SQLite, HTTP on port 0): reads need the viewer or operator token (issue 16 item 3: the
+ * deployed model, telemetry and the fleet were open), writes need the operator token or a
+ * session cookie and change nothing without it, uploads are verified, rollouts are created, listed,
  * cancelled and aborted, bodies are bounded, and telemetry is queried per device.
  */
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ import { KEYS, libraryRelease } from '../releases/helpers.js';
 
 let cloud: CloudHandle;
 let token: string;
+let viewer: string;
 let dir: string;
 const logs: string[] = [];
 const release = libraryRelease(3);
@@ -44,6 +46,7 @@ beforeAll(async () => {
     log: (l) => logs.push(l),
   });
   token = readFileSync(cloud.tokenFile, 'utf8').trim();
+  viewer = readFileSync(cloud.viewerTokenFile, 'utf8').trim();
   cloud.registry.addDevice({ fleet: 'api', id: 'dev-a' });
   cloud.registry.addDevice({ fleet: 'api', id: 'dev-b' });
 });
@@ -55,9 +58,11 @@ afterAll(async () => {
 interface Call {
   method?: string;
   body?: unknown;
+  /** Bearer token; the viewer's when absent (reads need a login), none when false. */
   auth?: string | false;
   cookie?: string;
   raw?: Uint8Array;
+  headers?: Record<string, string>;
 }
 
 /** Every field the tests read from an answer (each answer has some of them). */
@@ -66,6 +71,8 @@ interface Body {
   ok: boolean;
   brokerUrl: string;
   operator: boolean;
+  viewer: boolean;
+  next: string;
   created: boolean;
   devices: (DeviceStatus & DeviceRecord)[];
   releases: ReleaseRecord[];
@@ -77,8 +84,9 @@ interface Body {
 }
 
 async function api(path: string, call: Call = {}): Promise<{ status: number; json: Body; headers: Headers }> {
-  const headers: Record<string, string> = {};
-  if (call.auth !== undefined && call.auth !== false) headers['authorization'] = `Bearer ${call.auth}`;
+  const headers: Record<string, string> = { ...call.headers };
+  const bearer = call.auth === undefined ? (call.cookie ? false : viewer) : call.auth;
+  if (bearer !== false) headers['authorization'] = `Bearer ${bearer}`;
   if (call.cookie) headers['cookie'] = call.cookie;
   const init: RequestInit = { method: call.method ?? (call.body || call.raw ? 'POST' : 'GET'), headers };
   if (call.raw) init.body = call.raw;
@@ -90,15 +98,40 @@ async function api(path: string, call: Call = {}): Promise<{ status: number; jso
 }
 
 describe('cloud HTTP API', () => {
-  it('answers health, session and the device list without a token', async () => {
-    const health = await api('/api/health');
+  it('answers health and session without a token, and the device list to a viewer', async () => {
+    const health = await api('/api/health', { auth: false });
     expect(health.status).toBe(200);
     expect(health.json).toMatchObject({ ok: true, brokerUrl: cloud.brokerUrl });
-    expect((await api('/api/session')).json).toEqual({ operator: false });
-    expect((await api('/api/session', { auth: token })).json).toEqual({ operator: true });
+    expect((await api('/api/session', { auth: false })).json).toEqual({ operator: false, viewer: false });
+    expect((await api('/api/session')).json).toEqual({ operator: false, viewer: true });
+    expect((await api('/api/session', { auth: token })).json).toEqual({ operator: true, viewer: true });
     const devices = await api('/api/devices');
     expect(devices.json.devices.map((d) => d.id)).toEqual(['dev-a', 'dev-b']);
     expect(statSync(cloud.tokenFile).mode & 0o777).toBe(0o600);
+    expect(statSync(cloud.viewerTokenFile).mode & 0o777).toBe(0o600);
+    expect(health.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+  });
+
+  it('refuses every read without a login (the attack read the model, telemetry and fleet)', async () => {
+    for (const path of [
+      '/api/devices',
+      '/api/devices/api/dev-a/telemetry?kind=perf',
+      '/api/status',
+      '/api/releases',
+      '/api/rollouts',
+      '/api/library',
+      '/api/preview',
+      '/api/preview/model.onnx',
+      '/api/events',
+    ]) {
+      for (const auth of [false, 'wrong-token-wrong-token'] as const) {
+        const r = await api(path, { auth });
+        expect([path, r.status]).toEqual([path, 401]);
+      }
+    }
+    // a viewer reads but never writes
+    const file = encodeReleaseFile(release);
+    expect((await api('/api/releases', { raw: file, auth: viewer })).status).toBe(401);
   });
 
   it('refuses every write without the operator token, and nothing changes', async () => {
@@ -138,21 +171,39 @@ describe('cloud HTTP API', () => {
   });
 
   it('logs in with the token for an HttpOnly SameSite=Strict session cookie, and out again', async () => {
-    expect((await api('/api/login', { body: { token: 'nope' } })).status).toBe(401);
-    const login = await api('/api/login', { body: { token } });
+    expect((await api('/api/login', { body: { token: 'nope' }, auth: false })).status).toBe(401);
+    const login = await api('/api/login', { body: { token }, auth: false });
     expect(login.status).toBe(200);
     const setCookie = login.headers.get('set-cookie')!;
     expect(setCookie).toMatch(/^lk_session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\//);
     const cookie = setCookie.split(';')[0]!;
-    expect((await api('/api/session', { cookie })).json).toEqual({ operator: true });
-    expect((await api('/api/session', { cookie: 'lk_session=forged' })).json).toEqual({ operator: false });
+    expect((await api('/api/session', { cookie })).json).toEqual({ operator: true, viewer: true });
+    expect((await api('/api/session', { cookie: 'lk_session=forged' })).json).toEqual({
+      operator: false,
+      viewer: false,
+    });
     // The cookie authorises writes.
     const r = await api('/api/rollouts', { body: { release: sha, fleet: 'api', stages: [50, 100] }, cookie });
     expect(r.status).toBe(201);
     expect((await api(`/api/rollouts/${r.json.rollout.id}/cancel`, { body: {}, cookie })).status).toBe(200);
     await api('/api/logout', { body: {}, cookie });
-    expect((await api('/api/session', { cookie })).json).toEqual({ operator: false });
+    expect((await api('/api/session', { cookie })).json).toEqual({ operator: false, viewer: false });
     expect((await api('/api/rollouts', { body: { release: sha, fleet: 'api' }, cookie })).status).toBe(401);
+  });
+
+  it('gives the viewer token a read-only session, Secure when the request came over TLS', async () => {
+    const login = await api('/api/login', {
+      body: { token: viewer },
+      auth: false,
+      headers: { 'x-forwarded-proto': 'https' },
+    });
+    expect(login.json).toEqual({ operator: false, viewer: true });
+    expect(login.headers.get('set-cookie')).toMatch(/; Secure$/);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    expect((await api('/api/devices', { cookie })).status).toBe(200);
+    expect((await api('/api/rollouts', { body: { release: sha, fleet: 'api' }, cookie })).status).toBe(401);
+    const plain = await api('/api/login', { body: { token: viewer }, auth: false });
+    expect(plain.headers.get('set-cookie')).not.toMatch(/Secure/);
   });
 
   it('creates, lists, shows, cancels and aborts rollouts with proper status codes', async () => {
@@ -247,5 +298,71 @@ describe('cloud HTTP API', () => {
     expect((await api('/api/devices/api/dev-tel/telemetry?kind=nope')).status).toBe(400);
     expect((await api('/api/devices/api/dev-tel/telemetry?kind=hunger&limit=0')).status).toBe(400);
     expect((await api('/api/devices/api/ghost/telemetry?kind=hunger')).status).toBe(404);
+  });
+
+  it('pages telemetry by count and bytes, each page naming the next (1.5 MB came in one answer)', async () => {
+    cloud.registry.addDevice({ fleet: 'api', id: 'dev-pages' });
+    const key = { fleet: 'api', device: 'dev-pages' };
+    const u = Array.from({ length: 4096 }, (_, i) => i / 4096);
+    // 30 hunger records of 4096 samples (~80 KB of JSON each), then 1500 small ones
+    for (let seq = 0; seq < 30; seq++) {
+      cloud.store.insertBatch('hunger', { ...key, stream: 's', seq }, [
+        { t: seq, layer: 0, entropy: 0.5, samples: { u, phi: u } },
+      ]);
+    }
+    cloud.store.insertBatch(
+      'hunger',
+      { ...key, stream: 's', seq: 30 },
+      Array.from({ length: 1500 }, (_, i) => ({ t: i, layer: 1, entropy: 0.1 })),
+    );
+    const seen: string[] = [];
+    let next: string | undefined = '0.0.0.0';
+    let pages = 0;
+    while (next !== undefined) {
+      const page = await api(`/api/devices/api/dev-pages/telemetry?kind=hunger&after=${next}`);
+      expect(page.status).toBe(200);
+      expect(JSON.stringify(page.json).length).toBeLessThan(1.2 * 1024 * 1024);
+      for (const r of page.json.records) seen.push(`${r.seq}.${r.idx}`);
+      next = page.json.next;
+      pages++;
+    }
+    expect(seen).toHaveLength(1530);
+    expect(new Set(seen).size).toBe(1530);
+    expect(pages).toBeGreaterThanOrEqual(4);
+    expect((await api('/api/devices/api/dev-pages/telemetry?kind=hunger&after=x')).status).toBe(400);
+    expect((await api('/api/devices/api/dev-pages/telemetry?kind=hunger&limit=5000')).status).toBe(400);
+  });
+});
+
+describe('release publish --allow-downgrade (issue 16 item 4)', () => {
+  it('keeps the flag on the rollout and puts it on every job it notifies', async () => {
+    const created = await api('/api/rollouts', {
+      body: { release: sha, fleet: 'api', stages: [100], allowDowngrade: true },
+      auth: token,
+    });
+    expect(created.status).toBe(201);
+    expect(created.json.rollout).toMatchObject({ allowDowngrade: true });
+    const op = cloud.operator;
+    const peek = await mqtt.connectAsync(cloud.brokerUrl, {
+      ...op,
+      clientId: 'peek-notify',
+      reconnectPeriod: 0,
+    });
+    const notifies: { rolloutId: string; allowDowngrade?: boolean }[] = [];
+    peek.on('message', (_t, p) => notifies.push(JSON.parse(p.toString('utf8'))));
+    await peek.subscribeAsync('lk/v1/api/+/jobs/notify', { qos: 1 });
+    await waitFor(
+      'the retained notifies',
+      () => notifies.filter((n) => n.rolloutId === created.json.rollout.id).length >= 2,
+    );
+    expect(
+      notifies.filter((n) => n.rolloutId === created.json.rollout.id).every((n) => n.allowDowngrade === true),
+    ).toBe(true);
+    await peek.endAsync();
+    const plain = await api('/api/rollouts', {
+      body: { release: sha, fleet: 'api', stages: [100] },
+      auth: token,
+    });
+    expect(plain.json.rollout).toMatchObject({ allowDowngrade: false });
   });
 });

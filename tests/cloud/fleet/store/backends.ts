@@ -1,21 +1,18 @@
 /**
  * The two store backends the shared suites run against: SQLite files in a temporary directory
  * and PostgreSQL in a throwaway cluster (one per test file, a fresh database per `open`).
- * PostgreSQL skips with a named reason where its binaries are absent.
+ * PostgreSQL skips with a named reason where its binaries are absent (TOOLS.postgres(), which
+ * fails instead under LIQUIDKAN_REQUIRE_ALL_TOOLS=1).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeviceRegistry } from '../../../../cloud/fleet/devices.js';
-import {
-  havePostgres,
-  postgresSkipReason,
-  type RunningCluster,
-  startCluster,
-} from '../../../../cloud/fleet/store/postgres/cluster.js';
+import { type RunningCluster, startCluster } from '../../../../cloud/fleet/store/postgres/cluster.js';
 import { openPostgresStore } from '../../../../cloud/fleet/store/postgres/index.js';
 import type { DeviceRegistryApi, TelemetryStoreApi } from '../../../../cloud/fleet/store/types.js';
 import { TelemetryStore } from '../../../../cloud/fleet/telemetry/store.js';
+import { TOOLS } from '../../../helpers/system-tools.js';
 
 export interface OpenedStores {
   readonly registry: DeviceRegistryApi;
@@ -62,7 +59,7 @@ export function postgresBackend(): Backend {
   let n = 0;
   return {
     name: 'postgres',
-    skip: postgresSkipReason,
+    skip: TOOLS.postgres(),
     async open(options = {}) {
       cluster ??= startCluster({ fast: true });
       const url = await (await cluster).createDatabase(`store_${process.pid}_${n++}`);
@@ -76,4 +73,3 @@ export function postgresBackend(): Backend {
 }
 
 export const BACKENDS: (() => Backend)[] = [sqliteBackend, postgresBackend];
-export { havePostgres };

@@ -7,15 +7,12 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FleetEvent, FleetEvents } from '../../../../cloud/fleet/events.js';
-import {
-  postgresSkipReason,
-  type RunningCluster,
-  startCluster,
-} from '../../../../cloud/fleet/store/postgres/cluster.js';
+import { type RunningCluster, startCluster } from '../../../../cloud/fleet/store/postgres/cluster.js';
 import { bridgeEvents, fitPayload } from '../../../../cloud/fleet/store/postgres/events.js';
 import { openPostgresStore, type PostgresStore } from '../../../../cloud/fleet/store/postgres/index.js';
 import { competeForLeadership } from '../../../../cloud/fleet/store/postgres/leader.js';
 import { WorkQueue } from '../../../../cloud/fleet/store/postgres/queue.js';
+import { TOOLS } from '../../../helpers/system-tools.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -27,7 +24,7 @@ async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void
   }
 }
 
-describe.skipIf(postgresSkipReason !== null)('coordination through PostgreSQL', () => {
+describe.skipIf(TOOLS.postgres())('coordination through PostgreSQL', () => {
   let cluster: RunningCluster;
   let store: PostgresStore;
   beforeAll(async () => {

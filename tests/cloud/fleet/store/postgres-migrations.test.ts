@@ -6,11 +6,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../../cloud/fleet/broker/mosquitto-process.js';
-import {
-  postgresSkipReason,
-  type RunningCluster,
-  startCluster,
-} from '../../../../cloud/fleet/store/postgres/cluster.js';
+import { type RunningCluster, startCluster } from '../../../../cloud/fleet/store/postgres/cluster.js';
 import { openPool } from '../../../../cloud/fleet/store/postgres/connect.js';
 import {
   migrate,
@@ -19,8 +15,9 @@ import {
   schemaVersion,
 } from '../../../../cloud/fleet/store/postgres/index.js';
 import { InputError } from '../../../../shared/errors.js';
+import { TOOLS } from '../../../helpers/system-tools.js';
 
-describe.skipIf(postgresSkipReason !== null)('PostgreSQL store: migrations and bad input', () => {
+describe.skipIf(TOOLS.postgres())('PostgreSQL store: migrations and bad input', () => {
   let cluster: RunningCluster;
   let n = 0;
   const fresh = () => cluster.createDatabase(`mig_${n++}`);

@@ -32,28 +32,69 @@ for (const make of BACKENDS) {
         expect(await s.telemetry.count('perf')).toBe(5);
         expect(await s.telemetry.count('perf', dev)).toBe(4);
         expect(await s.telemetry.count('drift', dev)).toBe(1);
+        // every kind has its table, the voice models' detections too
+        const spotted = { t: 5, word: 'yes', audioS: 12.5, confidence: 0.9 };
+        expect(await s.telemetry.insertBatch('detection', key, [spotted])).toBe('stored');
+        expect((await s.telemetry.records('detection', dev)).map((r) => r.record)).toEqual([spotted]);
       } finally {
         await s.close();
       }
     });
 
-    it.skipIf(backend.name === 'sqlite')(
-      'keys batches by install: a reset device reusing (stream, seq) is stored (SQLite gains the install key with issue 16)',
-      async () => {
-        const s = await backend.open();
-        try {
-          const key = { ...dev, stream: 'boot-1', seq: 0 };
-          expect(await s.telemetry.insertBatch('perf', { ...key, install: 'a' }, [perf(1)])).toBe('stored');
-          expect(await s.telemetry.insertBatch('perf', { ...key, install: 'b' }, [perf(1)])).toBe('stored');
-          expect(await s.telemetry.insertBatch('perf', { ...key, install: 'b' }, [perf(1)])).toBe(
-            'duplicate',
-          );
-          expect(await s.telemetry.count('perf')).toBe(2);
-        } finally {
-          await s.close();
+    it('keys batches by install (in the stream name); a reused (stream, seq) with other records is a counted conflict, stored apart', async () => {
+      const s = await backend.open();
+      try {
+        // a reset device with a new install id: its streams are new, so its seq 0 is stored
+        expect(await s.telemetry.insertBatch('perf', { ...dev, stream: 'a-b1', seq: 0 }, [perf(1)])).toBe(
+          'stored',
+        );
+        expect(await s.telemetry.insertBatch('perf', { ...dev, stream: 'b-b1', seq: 0 }, [perf(1)])).toBe(
+          'stored',
+        );
+        expect(await s.telemetry.conflicts()).toBe(0);
+        // an older device reusing a stored (stream, seq) with other records: kept, not a duplicate
+        const key = { ...dev, stream: 'b-b1', seq: 0 };
+        expect(await s.telemetry.insertBatch('perf', key, [perf(2)])).toBe('conflict');
+        expect(await s.telemetry.conflicts()).toBe(1);
+        expect(await s.telemetry.conflicts(dev)).toBe(1);
+        expect(await s.telemetry.conflicts({ ...dev, device: 'pi-2' })).toBe(0);
+        // its resend is a duplicate of what was stored apart; the original's resend one too
+        expect(await s.telemetry.insertBatch('perf', key, [perf(2)])).toBe('duplicate');
+        expect(await s.telemetry.insertBatch('perf', key, [perf(1)])).toBe('duplicate');
+        expect(await s.telemetry.conflicts()).toBe(1);
+        const all = await s.telemetry.records('perf', dev);
+        expect(all.map((r) => r.record['t'])).toEqual([1, 1, 2]);
+        expect(all[2]!.stream).toMatch(/^b-b1~[0-9a-f]{12}$/);
+      } finally {
+        await s.close();
+      }
+    });
+
+    it('pages after a cursor in (received, stream, seq, idx) order', async () => {
+      let clock = 1_000;
+      const s = await backend.open({ now: () => clock });
+      try {
+        for (let seq = 0; seq < 3; seq++) {
+          clock = 1_000 + seq;
+          await s.telemetry.insertBatch('perf', { ...dev, stream: 's', seq }, [perf(seq), perf(seq + 10)]);
         }
-      },
-    );
+        const first = await s.telemetry.query('perf', dev, { sinceMs: 0, limit: 4 });
+        expect(first.map((r) => [r.seq, r.idx])).toEqual([
+          [0, 0],
+          [0, 1],
+          [1, 0],
+          [1, 1],
+        ]);
+        const last = first.at(-1)!;
+        const next = await s.telemetry.query('perf', dev, { after: last, limit: 4 });
+        expect(next.map((r) => [r.seq, r.idx])).toEqual([
+          [2, 0],
+          [2, 1],
+        ]);
+      } finally {
+        await s.close();
+      }
+    });
 
     it('reads records as sent, oldest first; query gives the latest or those after a time', async () => {
       let clock = 1_000;

@@ -1,0 +1,155 @@
+/**
+ * A long synthetic listening stream for keyword-spotting metrics (issue 18): spoken words one
+ * after another with pauses between them, some of them keywords and the rest other speech, over
+ * a background that changes level every `segmentS` seconds (digital silence, then quiet to loud
+ * noise). Each word's time is known, so detections can be scored as a keyword spotter is: miss
+ * rate over the keywords, false accepts per hour over everything else (voice-metrics.ts).
+ *
+ * The words other than keywords default to words the training set's 'other' class never holds
+ * (FILLER_WORDS), and the speakers to every training and test-only voice, so the stream is
+ * audio the model has not heard. Seeded: a seed reproduces the stream sample for sample.
+ */
+import { Rng } from '../../shared/numeric/rng.js';
+import { VOICE_DEFAULTS, WordBank } from './voice.js';
+import { type NoiseColour, power } from './voice-augment.js';
+import { activeRange } from './voice-mix.js';
+
+/** Non-keyword speech for streams: none of these is in OTHER_WORDS (checked in the tests). */
+export const FILLER_WORDS: readonly string[] = Object.freeze([
+  'table',
+  'water',
+  'morning',
+  'people',
+  'little',
+  'number',
+  'open',
+  'paper',
+  'music',
+  'window',
+  'garden',
+  'yellow',
+  'basket',
+  'moment',
+  'river',
+  'chicken',
+]);
+
+export interface KeywordStreamOptions {
+  readonly seed: number;
+  /** @defaultValue 600 */
+  readonly durationS: number;
+  readonly keywords: readonly string[];
+  /** @defaultValue FILLER_WORDS */
+  readonly fillerWords: readonly string[];
+  /** Share of words that are keywords. @defaultValue 0.4 */
+  readonly keywordShare: number;
+  /** Speakers as espeak-ng voice names (voice or voice+variant). @defaultValue every training and test-only speaker */
+  readonly speakers: readonly string[];
+  /** Pause between words, seconds. @defaultValue [0.6, 1.6] */
+  readonly gapS: readonly [number, number];
+  /** Peak level of each word, dBFS. @defaultValue [-26, -6] */
+  readonly speechDbfs: readonly [number, number];
+  /** Background noise levels (RMS, dBFS) cycled per segment; -Infinity is digital silence. @defaultValue [-Infinity, -70, -55, -45] */
+  readonly backgroundDbfs: readonly number[];
+  /** @defaultValue 30 */
+  readonly segmentS: number;
+  /** @defaultValue 16000 */
+  readonly sampleRate: number;
+  readonly cacheDir?: string;
+}
+
+export interface StreamEvent {
+  readonly word: string;
+  readonly keyword: boolean;
+  /** Seconds from the start of the stream. */
+  readonly start: number;
+  readonly end: number;
+  readonly speaker: string;
+}
+
+export interface KeywordStream {
+  readonly samples: Float32Array;
+  readonly sampleRate: number;
+  readonly durationS: number;
+  readonly events: readonly StreamEvent[];
+  /** The background of each segment. */
+  readonly segments: readonly { readonly start: number; readonly levelDbfs: number }[];
+}
+
+/** Every training and test-only speaker of the voice task's defaults. */
+export function allSpeakers(): string[] {
+  const d = VOICE_DEFAULTS;
+  const out: string[] = [];
+  for (const v of [...d.voices, ...d.unseenVoices]) {
+    for (const x of [...d.variants, ...d.unseenVariants]) out.push(x ? `${v}+${x}` : v);
+  }
+  return out;
+}
+
+export function keywordStream(
+  options: Partial<KeywordStreamOptions> & Pick<KeywordStreamOptions, 'seed' | 'keywords'>,
+): KeywordStream {
+  const o: KeywordStreamOptions = {
+    durationS: 600,
+    fillerWords: FILLER_WORDS,
+    keywordShare: 0.4,
+    speakers: allSpeakers(),
+    gapS: [0.6, 1.6],
+    speechDbfs: [-26, -6],
+    backgroundDbfs: [-Infinity, -70, -55, -45],
+    segmentS: 30,
+    sampleRate: 16000,
+    ...options,
+  };
+  const rate = o.sampleRate;
+  const n = Math.round(o.durationS * rate);
+  const samples = new Float32Array(n);
+  const rng = new Rng(o.seed);
+  const bank = new WordBank(rate, o.cacheDir);
+  const events: StreamEvent[] = [];
+  let at = Math.round(rng.uniform(o.gapS[0], o.gapS[1]) * rate);
+  for (let i = 0; ; i++) {
+    const r = rng.fork(`word/${i}`);
+    const keyword = r.next() < o.keywordShare;
+    const word = keyword
+      ? o.keywords[r.int(o.keywords.length)]!
+      : o.fillerWords[r.int(o.fillerWords.length)]!;
+    const speaker = o.speakers[r.int(o.speakers.length)]!;
+    const audio = bank.get({
+      word,
+      voice: speaker,
+      speedWpm: Math.round(r.uniform(130, 210)),
+      pitch: Math.round(r.uniform(25, 75)),
+    });
+    const [a, b] = activeRange(audio);
+    if (at + (b - a) >= n) break;
+    let peak = 0;
+    for (let k = a; k < b; k++) peak = Math.max(peak, Math.abs(audio[k]!));
+    const gain = peak > 0 ? 10 ** (r.uniform(o.speechDbfs[0], o.speechDbfs[1]) / 20) / peak : 0;
+    for (let k = a; k < b; k++) samples[at + k - a] = audio[k]! * gain;
+    events.push({ word, keyword, start: at / rate, end: (at + b - a) / rate, speaker });
+    at += b - a + Math.round(r.uniform(o.gapS[0], o.gapS[1]) * rate);
+  }
+  const segments: { start: number; levelDbfs: number }[] = [];
+  const seg = Math.round(o.segmentS * rate);
+  for (let s = 0, k = 0; s < n; s += seg, k++) {
+    const levelDbfs = o.backgroundDbfs[k % o.backgroundDbfs.length]!;
+    segments.push({ start: s / rate, levelDbfs });
+    if (!Number.isFinite(levelDbfs)) continue;
+    addBackground(samples.subarray(s, Math.min(n, s + seg)), levelDbfs, k % 2 ? 'brown' : 'white', rng);
+  }
+  return { samples, sampleRate: rate, durationS: n / rate, events, segments };
+}
+
+/** Noise at an RMS level in dBFS added to x in place (brown noise normalised to that RMS). */
+function addBackground(x: Float32Array, levelDbfs: number, colour: NoiseColour, rng: Rng): void {
+  const noise = new Float32Array(x.length);
+  let y = 0;
+  for (let i = 0; i < noise.length; i++) {
+    const w = rng.normal();
+    y = colour === 'white' ? w : 0.995 * y + w;
+    noise[i] = y;
+  }
+  const scale = 10 ** (levelDbfs / 20) / Math.sqrt(power(noise) || 1);
+  for (let i = 0; i < x.length; i++) x[i] = x[i]! + scale * noise[i]!;
+}
