@@ -229,7 +229,7 @@ async function runShared(ctx: CommandContext, store: string, httpPort: number): 
     `liquidkan cloud: instance ${cloud.instance}, store ${redact(store)}, broker ${cloud.brokerUrl}, HTTP ${cloud.httpUrl}`,
   );
   err(
-    `liquidkan cloud: ingesting on ${cloud.ingests.length} shared-subscription connections; Ctrl-C to stop`,
+    `liquidkan cloud: ingesting on ${cloud.ingests.length} shared-subscription connections; operator token in ${cloud.tokenFile}, read-only viewer token in ${cloud.viewerTokenFile}; Ctrl-C to stop`,
   );
   if (ctx.json) {
     ctx.stdout(
@@ -238,6 +238,7 @@ async function runShared(ctx: CommandContext, store: string, httpPort: number): 
         brokerUrl: cloud.brokerUrl,
         httpUrl: cloud.httpUrl,
         tokenFile: cloud.tokenFile,
+        viewerTokenFile: cloud.viewerTokenFile,
       }),
     );
   }
