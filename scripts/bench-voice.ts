@@ -40,7 +40,7 @@ import { loadProfile } from '../shared/profiles.js';
 const KEYWORDS = ['yes', 'no', 'up', 'down'];
 const PER_CLASS = Number(process.env['LK_BENCH_VOICE_PER_CLASS'] ?? 200);
 const STREAM_S = Number(process.env['LK_BENCH_VOICE_STREAM_S'] ?? 600);
-const HIDDEN = Number(process.env['LK_BENCH_VOICE_HIDDEN'] ?? 16);
+const HIDDEN = Number(process.env['LK_BENCH_VOICE_HIDDEN'] ?? 32);
 const EPOCHS = Number(process.env['LK_BENCH_VOICE_EPOCHS'] ?? 30);
 const HOP_MS = 100;
 const SEED = 0;
