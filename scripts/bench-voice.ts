@@ -11,6 +11,9 @@
  *   - on a 10-minute stream of keywords between other words over backgrounds from digital
  *     silence to loud noise: miss rate and false accepts per hour at the device's default
  *     threshold, the trade-off over thresholds, and the best miss rate at ≤ 2 false accepts/h.
+ *
+ * Environment: LK_BENCH_VOICE_DIR (keep and reuse the trained model), LK_BENCH_VOICE_PER_CLASS
+ * (200), LK_BENCH_VOICE_HIDDEN (32), LK_BENCH_VOICE_EPOCHS (30), LK_BENCH_VOICE_STREAM_S (600).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,7 +43,7 @@ import { loadProfile } from '../shared/profiles.js';
 const KEYWORDS = ['yes', 'no', 'up', 'down'];
 const PER_CLASS = Number(process.env['LK_BENCH_VOICE_PER_CLASS'] ?? 200);
 const STREAM_S = Number(process.env['LK_BENCH_VOICE_STREAM_S'] ?? 600);
-const HIDDEN = Number(process.env['LK_BENCH_VOICE_HIDDEN'] ?? 16);
+const HIDDEN = Number(process.env['LK_BENCH_VOICE_HIDDEN'] ?? 32);
 const EPOCHS = Number(process.env['LK_BENCH_VOICE_EPOCHS'] ?? 30);
 const HOP_MS = 100;
 const SEED = 0;

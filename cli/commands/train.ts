@@ -59,7 +59,7 @@ export const trainCommand: Command = {
       default: '200',
     },
     library: { type: 'string', value: 'classic|DIR', description: 'activation library', required: true },
-    hidden: { type: 'string', value: 'N', description: 'units per layer', default: '16' },
+    hidden: { type: 'string', value: 'N', description: 'units per layer (default: 16; voice: 32)' },
     epochs: { type: 'string', value: 'E', description: 'training epochs', default: '40' },
     seed: { type: 'string', value: 'S', description: 'random seed', default: '1' },
     out: { type: 'string', value: 'DIR', description: 'model directory to write', required: true },
@@ -72,7 +72,11 @@ export const trainCommand: Command = {
     const onEpoch = (e: EpochRecord) => bar.update(e.progress, `${e.run} val ${e.valLoss.toFixed(4)}`);
     const common = {
       library: loadLibrary(stringFlag(ctx.flags, 'library')),
-      hidden: intFlag(ctx.flags, 'hidden', 1),
+      hidden: optionalString(ctx.flags, 'hidden')
+        ? intFlag(ctx.flags, 'hidden', 1)
+        : task === 'voice'
+          ? 32
+          : 16,
       seed: intFlag(ctx.flags, 'seed', 0),
       train: { epochs },
     };

@@ -130,7 +130,12 @@ export interface DeviceReport {
   /** Sensor devices: MSE by phase; voice: null. */
   readonly mse: PhaseMse | null;
   /** Voice: clips classified and how often each label came out. */
-  readonly clips?: { count: number; labels: Record<string, number>; words_played: number };
+  readonly clips?: {
+    count: number;
+    labels: Record<string, number>;
+    words_played: number;
+    detections: number;
+  };
   readonly exit: { code: number | null; signal: string | null } | null;
 }
 
@@ -664,6 +669,7 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
     if (ch.id === VOICE_ID) {
       const labels: Record<string, number> = {};
       for (const l of ch.steps) {
+        if (l['event'] === 'detection') continue; // counted apart from the clip lines
         const label = typeof l['label'] === 'string' ? l['label'] : '?';
         labels[label] = (labels[label] ?? 0) + 1;
       }
@@ -677,7 +683,12 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
         first_drift_step: null,
         selections: [],
         mse: null,
-        clips: { count: ch.steps.length, labels, words_played: voiceWords },
+        clips: {
+          count: ch.steps.filter((l) => l['event'] !== 'detection').length,
+          labels,
+          words_played: voiceWords,
+          detections: ch.steps.filter((l) => l['event'] === 'detection').length,
+        },
         exit: ch.exit ? { code: ch.exit.code, signal: ch.exit.signal } : null,
       };
     }

@@ -67,7 +67,7 @@ export function summaryLines(s: FleetDemoSummary): string[] {
         .map(([k, v]) => `${k} ${v}`)
         .join(', ');
       out.push(
-        `      ${d.clips.count} clips classified (${labels}) while ${d.clips.words_played} s of words and noise were queued`,
+        `      ${d.clips.count} clips classified (${labels}), ${d.clips.detections} keywords detected, while ${d.clips.words_played} s of words and noise were queued`,
       );
     }
     for (const x of d.selections) {

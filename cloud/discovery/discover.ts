@@ -181,6 +181,9 @@ class ShrinkJudge {
 /** Hidden nodes tried per round of consolidation, weakest first. */
 const CONSOLIDATE_TRIES = 2;
 
+/** Offsets to the run's seed of the fresh narrower networks tried (pykan's "try a few seeds"). */
+const FRESH_SEEDS = [0, 1000, 2000];
+
 interface ShrinkContext {
   readonly train: TaskSample;
   readonly steps: number;
@@ -219,13 +222,18 @@ function consolidate(kan: Kan, c: ShrinkContext): Kan {
     const layer = order[0]!.layer;
     for (let w = 1; !next && kan.width.length === 3 && w < kan.width[layer]!; w++) {
       const width = kan.width.map((n, l) => (l === layer ? w : n));
-      const fresh = Kan.create(width, { G: c.grid, seed: c.seed });
-      trainKan(fresh, c.train, {
-        regularisation: { lambda: c.lambda },
-        schedule: { steps: c.steps },
-        seed: c.seed,
-      });
-      if (c.judge.accepts(fresh)) next = fresh;
+      for (const seed of FRESH_SEEDS.map((s) => c.seed + s)) {
+        const fresh = Kan.create(width, { G: c.grid, seed });
+        trainKan(fresh, c.train, {
+          regularisation: { lambda: c.lambda },
+          schedule: { steps: c.steps },
+          seed,
+        });
+        if (c.judge.accepts(fresh)) {
+          next = fresh;
+          break;
+        }
+      }
     }
     if (!next) return kan;
     kan = next;

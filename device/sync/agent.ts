@@ -120,8 +120,15 @@ export class DeviceAgent {
       },
       onWindow: (w) => {
         user?.onWindow?.(w);
+        const started = this.runner.current?.started;
         const r = perfTelemetry(w, {
-          engine: this.runner.current?.started.info.name ?? 'none',
+          engine: started?.info.name ?? 'none',
+          ...(started
+            ? {
+                budgetUs: started.loaded.profile.stepLatencyBudgetUs,
+                engineFallbacks: started.info.fallbacks,
+              }
+            : {}),
           outboxDropped: this.started?.outbox.dropped ?? 0,
           modelVersion: runningVersions(this).modelVersion,
         });

@@ -61,7 +61,14 @@ export function detectionTelemetry(
 
 export function perfTelemetry(
   w: PerfWindow,
-  extra: { engine: string; outboxDropped: number; modelVersion: string | null },
+  extra: {
+    engine: string;
+    outboxDropped: number;
+    modelVersion: string | null;
+    /** The profile's step latency budget, µs. */
+    budgetUs?: number;
+    engineFallbacks?: readonly { engine: string; reason: string }[];
+  },
   now = Date.now(),
 ): PerfRecord | null {
   if (!Number.isFinite(w.p50Us) || !Number.isFinite(w.p99Us)) return null;
@@ -71,6 +78,15 @@ export function perfTelemetry(
     p99Us: Math.max(0, w.p99Us),
     steps: w.steps,
     engine: extra.engine,
+    ...(extra.budgetUs ? { budgetUs: extra.budgetUs, overBudget: w.p50Us > extra.budgetUs } : {}),
+    ...(extra.engineFallbacks?.length
+      ? {
+          engineFallbacks: extra.engineFallbacks.map((f) => ({
+            engine: f.engine,
+            reason: f.reason.slice(0, 300),
+          })),
+        }
+      : {}),
     ...(w.mse !== null && Number.isFinite(w.mse) ? { mse: w.mse } : {}),
     ...(w.tauMean !== null && w.tauMean > 0 && Number.isFinite(w.tauMean) ? { tauMean: w.tauMean } : {}),
     windowMs: Math.round(w.durationMs),

@@ -61,6 +61,14 @@ export const PerfRecordSchema = z
     p99Us: z.number().nonnegative(),
     steps: z.number().int().nonnegative().optional(),
     engine: z.string().optional(),
+    /**
+     * The profile's stepLatencyBudgetUs, and whether the window's p50 was over it: a miss is
+     * reported (here, in the summary, on the dashboard), never a reason to stop.
+     */
+    budgetUs: z.number().positive().optional(),
+    overBudget: z.boolean().optional(),
+    /** Engines of the profile's order not used, and why (e.g. a native addon that crashed on load). */
+    engineFallbacks: z.array(z.object({ engine: z.string(), reason: z.string() })).optional(),
     /** Mean squared error over the window, when labels arrive. */
     mse: z.number().nonnegative().optional(),
     /** Mean τ over neurons at the end of the window. */

@@ -75,7 +75,8 @@ describe('liquidkan device with fleet sync', () => {
         '--target',
         'y0,y1',
         '--rate',
-        '100',
+        // 6 s of input: the install, its health check and the restart all happen inside the run
+        '50',
         ...sync,
         ...COMMON,
       ],
@@ -91,7 +92,8 @@ describe('liquidkan device with fleet sync', () => {
     expect(fleet.server.births.get('cli-1')).toMatchObject({
       boot: 1,
       profile: 'pi4',
-      runtime: { engine: 'native' },
+      // auto: the faster of the compiled engine and onnxruntime-node at startup
+      runtime: { engine: expect.stringMatching(/^(js|native)$/) },
     });
     expect(
       fleet.server.telemetry.filter((t) => t.device === 'cli-1' && t.kind === 'tel/perf').length,
@@ -103,7 +105,7 @@ describe('liquidkan device with fleet sync', () => {
       work,
     );
     expect(again.code).toBe(0);
-    expect(again.stderr).toMatch(/running bundle .*data1\/model\/slots\/[ab] on native/);
+    expect(again.stderr).toMatch(/running bundle .*data1\/model\/slots\/[ab] on (js|native)/);
     expect(lastJson(again)['steps']).toBe(300);
     await waitFor('boot 2', () => fleet.server.births.get('cli-1')?.['boot'] === 2);
   });

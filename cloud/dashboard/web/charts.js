@@ -131,6 +131,8 @@ const tauSeries = () => [{ label: 'τ mean', stroke: COLORS[2] }];
 const latencySeries = () => [
   { label: 'p50', stroke: COLORS[0] },
   { label: 'p99', stroke: COLORS[4] },
+  // the profile's stepLatencyBudgetUs: a p50 above it is a reported miss, the device keeps running
+  { label: 'budget', stroke: '#888', dash: [4, 4] },
 ];
 
 /** The charts of the selected device. */
@@ -179,6 +181,7 @@ export class DeviceCharts {
         if (typeof p.tauMean === 'number') this.tau.put(p.x, 0, p.tauMean);
         if (typeof p.p50Us === 'number') this.latency.put(p.x, 0, p.p50Us);
         if (typeof p.p99Us === 'number') this.latency.put(p.x, 1, p.p99Us);
+        if (typeof p.budgetUs === 'number') this.latency.put(p.x, 2, p.budgetUs);
       } else if (kind === 'drift') {
         if (typeof p.statistic === 'number') this.drift.put(p.x, 0, p.statistic);
         if (typeof p.threshold === 'number') this.drift.put(p.x, 1, p.threshold);

@@ -64,6 +64,21 @@ describe('telemetry records', () => {
     ).toBeNull();
   });
 
+  it('carries the latency budget, a miss against it and the engine fallbacks', () => {
+    const extra = {
+      engine: 'js',
+      outboxDropped: 0,
+      modelVersion: null,
+      budgetUs: 150,
+      engineFallbacks: [{ engine: 'native', reason: 'the probe process was killed by SIGABRT' }],
+    };
+    const window = { steps: 10, mse: null, tauMean: null, durationMs: 1000 };
+    const over = perfTelemetry({ ...window, p50Us: 154.6, p99Us: 282 }, extra, 2)!;
+    expect(over).toMatchObject({ budgetUs: 150, overBudget: true, engineFallbacks: extra.engineFallbacks });
+    expect(PerfRecordSchema.safeParse(viaJson(over)).success).toBe(true);
+    expect(perfTelemetry({ ...window, p50Us: 20, p99Us: 40 }, extra, 2)).toMatchObject({ overBudget: false });
+  });
+
   it('reports one hunger record per layer, with the mixture gap when known', () => {
     const model = tinyModel({ liquidLayers: 2 });
     perturbLogits(model, 3);
