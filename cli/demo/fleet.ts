@@ -37,8 +37,8 @@ import { createRelease } from '../../shared/release/create.js';
 import { generateKeys, readPrivateKey, writeKeyPair } from '../../shared/release/keys.js';
 import { writeReleaseFile } from '../../shared/release/release-file.js';
 import { type DeviceChild, spawnDevice, stopDevices } from './children.js';
-import { csvTargets, sensorCsv, trainSensorModel } from './sensor.js';
-import { keywordWav, playInto, trainVoiceModel } from './voice.js';
+import { csvTargets, sensorCsv, sensorTraining, trainSensorModel } from './sensor.js';
+import { keywordWav, playInto, trainVoiceModel, voiceTraining } from './voice.js';
 
 export const FLEET = 'demo';
 /** The voice device has a model of its own, so it is a fleet of its own. */
@@ -287,7 +287,10 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
     const bundleDir = join(work, 'model-pi4-int8');
     await step('export', () => {
       saveModelDir(join(work, 'model'), sensor.model, 'liquidkan demo');
-      writeBundle(bundleDir, exportModel(sensor.model, { profile, quant: 'int8' }));
+      writeBundle(
+        bundleDir,
+        exportModel(sensor.model, { profile, quant: 'int8', training: sensorTraining(sensor) }),
+      );
     });
     say(
       `    runs '${sensor.entry}'; its trained mixture is ${(sensor.hunger.gap * 100).toFixed(0)}% better than that entry ` +
@@ -306,7 +309,7 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
         const v = trainVoiceModel(o.seed);
         const bundle = join(work, 'voice-pi4-int8');
         saveModelDir(join(work, 'voice-model'), v.model, 'liquidkan demo');
-        writeBundle(bundle, exportModel(v.model, { profile, quant: 'int8' }));
+        writeBundle(bundle, exportModel(v.model, { profile, quant: 'int8', training: voiceTraining(v) }));
         const r = createRelease({ kind: 'model', dir: bundle, key: readPrivateKey(keys.privateFile) });
         const file = join(work, 'voice.lkr');
         writeReleaseFile(file, r);
@@ -371,8 +374,6 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
         files.input,
         '--target',
         'y',
-        '--horizon',
-        '0',
         '--rate',
         String(o.rateHz),
         '--select',
@@ -427,8 +428,6 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
           '-',
           '--format',
           'wav',
-          '--classes',
-          v.classes.join(','),
           '--clip-lines',
           '--threads',
           '1',
