@@ -126,6 +126,8 @@ export interface DeviceReport {
   readonly shift_step: number;
   readonly drift_events: number;
   readonly first_drift_step: number | null;
+  /** The residual drift detector's scale (the bundle manifest's test MSE); null when it was off. */
+  readonly residual_test_mse: number | null;
   readonly selections: { step: number; installed: boolean; entries: string[] }[];
   /** Sensor devices: MSE by phase; voice: null. */
   readonly mse: PhaseMse | null;
@@ -674,6 +676,7 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
         shift_step: 0,
         drift_events: ((s?.['drift_events'] as unknown[] | undefined) ?? []).length,
         first_drift_step: null,
+        residual_test_mse: null,
         selections: [],
         mse: null,
         clips: { count: ch.steps.length, labels, words_played: voiceWords },
@@ -700,6 +703,7 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
       shift_step: info.shift,
       drift_events: drift.length,
       first_drift_step: after[0]?.step ?? null,
+      residual_test_mse: typeof s?.['residual_test_mse'] === 'number' ? s['residual_test_mse'] : null,
       selections,
       mse: {
         before_shift: mseOver(ch.steps, info.targets, warm, info.shift),
