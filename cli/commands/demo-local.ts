@@ -16,7 +16,12 @@ import { FAMILIES } from '../../cloud/discovery/families.js';
 import { oscillatorStream } from '../../cloud/tasks/physics.js';
 import { trainForecast } from '../../cloud/train/forecast.js';
 import { forecastHeldOut } from '../../cloud/train/held-out.js';
-import { TRAINING_FILE, trainingRecordJson } from '../../cloud/train/training-record.js';
+import {
+  type ForecastRecord,
+  manifestTraining,
+  TRAINING_FILE,
+  trainingRecordJson,
+} from '../../cloud/train/training-record.js';
 import { runDevice } from '../../device/runtime/run.js';
 import { exportModel, writeBundle } from '../../shared/export/export.js';
 import { classicLibrary, saveLibrary } from '../../shared/library/library.js';
@@ -82,19 +87,18 @@ export async function runLocalDemo(ctx: CommandContext): Promise<void> {
     train: { epochs: 15 },
   });
   const modelDir = join(work, 'model');
-  saveModelDir(modelDir, trained.model, 'liquidkan demo', {
-    [TRAINING_FILE]: trainingRecordJson({
-      task: 'forecast',
-      data: trainCsv,
-      target: 'x',
-      inputs,
-      window: 24,
-      horizon: 1,
-      seed,
-      testMse: trained.testMse,
-      persistenceMse: trained.persistenceMse,
-    }),
-  });
+  const record: ForecastRecord = {
+    task: 'forecast',
+    data: trainCsv,
+    target: 'x',
+    inputs,
+    window: 24,
+    horizon: 1,
+    seed,
+    testMse: trained.testMse,
+    persistenceMse: trained.persistenceMse,
+  };
+  saveModelDir(modelDir, trained.model, 'liquidkan demo', { [TRAINING_FILE]: trainingRecordJson(record) });
   say(
     `    test MSE ${trained.testMse.toExponential(2)} (persistence ${trained.persistenceMse.toExponential(2)}); layers: ${trained.selection.map((s) => s.name).join(', ')}`,
   );
@@ -105,6 +109,8 @@ export async function runLocalDemo(ctx: CommandContext): Promise<void> {
     profile,
     quant: 'int8',
     ...forecastHeldOut(trained.data),
+    // the bundle names its columns, horizon and test error: the device needs nothing else
+    training: manifestTraining(record),
   });
   const bundleDir = join(work, 'pi4-int8');
   writeBundle(bundleDir, bundle);
@@ -122,7 +128,6 @@ export async function runLocalDemo(ctx: CommandContext): Promise<void> {
       profile,
       input: fullCsv,
       target: ['x'],
-      horizon: 1,
       adaptTau,
       emit: null,
       log: () => {},
@@ -130,8 +135,9 @@ export async function runLocalDemo(ctx: CommandContext): Promise<void> {
     });
   const frozen = await run(false);
   const adapted = await run(true);
-  const drift = adapted.drift_events.map((e) => `${e.detector}@${e.step}`).join(', ') || 'none';
-  say(`    drift events: ${drift}`);
+  const events = (s: typeof frozen) =>
+    s.drift_events.map((e) => `${e.detector}@${e.step}`).join(', ') || 'none';
+  say(`    drift events, adapted τ: ${events(adapted)}; frozen τ: ${events(frozen)}`);
   say(
     `    MSE over the second half (the shift at ${SHIFT} is in it): frozen τ ${frozen.mse_second_half?.toExponential(2)}, adapted τ ${adapted.mse_second_half?.toExponential(2)}`,
   );

@@ -48,7 +48,7 @@ export const exportCommand: Command = {
     const dir = stringFlag(ctx.flags, 'model');
     const model = loadModelDir(dir);
     // a trained model's test windows, when its data is still where training found it
-    const { readTrainingRecord } = await import('../../cloud/train/training-record.js');
+    const { manifestTraining, readTrainingRecord } = await import('../../cloud/train/training-record.js');
     const { exportModel, writeBundle } = await import('../../shared/export/export.js');
     const record = readTrainingRecord(dir);
     const bundle = exportModel(model, {
@@ -56,6 +56,8 @@ export const exportCommand: Command = {
       quant,
       createdBy: 'liquidkan export',
       ...(await heldOutOf(record)),
+      // the device reads columns, target, horizon and the drift scale from the bundle alone
+      ...(record ? { training: manifestTraining(record) } : {}),
     });
     const out = stringFlag(ctx.flags, 'out');
     writeBundle(out, bundle);
@@ -72,6 +74,14 @@ export const exportCommand: Command = {
       ctx.info(
         `  ${t.metric === 'test_mse' ? 'test MSE' : t.metric} ${t.value.toPrecision(5)} (fp32 ${t.fp32.toPrecision(5)}, ${(100 * t.relativeIncrease).toFixed(2)}%)`,
       );
+    }
+    const tr = m.training;
+    if (tr?.inputs) {
+      ctx.info(
+        `  reads ${tr.inputs.join(', ')} → ${tr.target ?? '-'} at horizon ${tr.horizon ?? '-'} (from training.json, in the manifest)`,
+      );
+    } else if (!tr) {
+      ctx.info(`  no training.json beside ${dir}: the bundle names no input columns and has no drift scale`);
     }
     const kept = Object.entries(m.weightPrecision ?? {}).filter(([, p]) => p === 'fp16' && quant === 'int8');
     if (kept.length) {

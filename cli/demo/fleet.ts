@@ -37,8 +37,8 @@ import { createRelease } from '../../shared/release/create.js';
 import { generateKeys, readPrivateKey, writeKeyPair } from '../../shared/release/keys.js';
 import { writeReleaseFile } from '../../shared/release/release-file.js';
 import { type DeviceChild, spawnDevice, stopDevices } from './children.js';
-import { csvTargets, sensorCsv, trainSensorModel } from './sensor.js';
-import { keywordWav, playInto, trainVoiceModel } from './voice.js';
+import { csvTargets, sensorCsv, sensorTraining, trainSensorModel } from './sensor.js';
+import { keywordWav, playInto, trainVoiceModel, voiceTraining } from './voice.js';
 
 export const FLEET = 'demo';
 /** The voice device has a model of its own, so it is a fleet of its own. */
@@ -126,6 +126,8 @@ export interface DeviceReport {
   readonly shift_step: number;
   readonly drift_events: number;
   readonly first_drift_step: number | null;
+  /** The residual drift detector's scale (the bundle manifest's test MSE); null when it was off. */
+  readonly residual_test_mse: number | null;
   readonly selections: { step: number; installed: boolean; entries: string[] }[];
   /** Sensor devices: MSE by phase; voice: null. */
   readonly mse: PhaseMse | null;
@@ -292,7 +294,10 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
     const bundleDir = join(work, 'model-pi4-int8');
     await step('export', () => {
       saveModelDir(join(work, 'model'), sensor.model, 'liquidkan demo');
-      writeBundle(bundleDir, exportModel(sensor.model, { profile, quant: 'int8' }));
+      writeBundle(
+        bundleDir,
+        exportModel(sensor.model, { profile, quant: 'int8', training: sensorTraining(sensor) }),
+      );
     });
     say(
       `    runs '${sensor.entry}'; its trained mixture is ${(sensor.hunger.gap * 100).toFixed(0)}% better than that entry ` +
@@ -311,7 +316,7 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
         const v = trainVoiceModel(o.seed);
         const bundle = join(work, 'voice-pi4-int8');
         saveModelDir(join(work, 'voice-model'), v.model, 'liquidkan demo');
-        writeBundle(bundle, exportModel(v.model, { profile, quant: 'int8' }));
+        writeBundle(bundle, exportModel(v.model, { profile, quant: 'int8', training: voiceTraining(v) }));
         const r = createRelease({ kind: 'model', dir: bundle, key: readPrivateKey(keys.privateFile) });
         const file = join(work, 'voice.lkr');
         writeReleaseFile(file, r);
@@ -376,8 +381,6 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
         files.input,
         '--target',
         'y',
-        '--horizon',
-        '0',
         '--rate',
         String(o.rateHz),
         '--select',
@@ -432,8 +435,6 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
           '-',
           '--format',
           'wav',
-          '--classes',
-          v.classes.join(','),
           '--clip-lines',
           '--threads',
           '1',
@@ -681,6 +682,7 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
         shift_step: 0,
         drift_events: ((s?.['drift_events'] as unknown[] | undefined) ?? []).length,
         first_drift_step: null,
+        residual_test_mse: null,
         selections: [],
         mse: null,
         clips: {
@@ -712,6 +714,7 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
       shift_step: info.shift,
       drift_events: drift.length,
       first_drift_step: after[0]?.step ?? null,
+      residual_test_mse: typeof s?.['residual_test_mse'] === 'number' ? s['residual_test_mse'] : null,
       selections,
       mse: {
         before_shift: mseOver(ch.steps, info.targets, warm, info.shift),

@@ -20,6 +20,7 @@ import { initModel } from '../../shared/model/init.js';
 import { cloneModel, type HybridModel, layerCandidates } from '../../shared/model/model.js';
 import { ReferenceRunner } from '../../shared/model/reference.js';
 import { Rng } from '../../shared/numeric/rng.js';
+import type { ManifestTraining } from '../../shared/types/manifest.js';
 
 export const sensorResponse = (x: number): number => besselJ0(3 * x);
 
@@ -96,6 +97,25 @@ export function trainSensorModel(library: ActivationLibrary, seed: number): Sens
       narrow: evaluateMse(model, uniformSet(seed + 2, 400, NARROW)),
       wide: evaluateMse(model, uniformSet(seed + 2, 400, WIDE)),
       mixtureWide: evaluateMse(soft, uniformSet(seed + 2, 400, WIDE)),
+    },
+  };
+}
+
+/**
+ * What the sensor bundle's manifest says of it: column x in, y out on the same row, and the test
+ * MSE on the range it was trained on (the wide one), the device's residual drift scale.
+ */
+export function sensorTraining(sensor: SensorModel): ManifestTraining {
+  return {
+    task: 'regress',
+    inputs: ['x'],
+    target: 'y',
+    horizon: 0,
+    testError: {
+      metric: 'test_mse',
+      value: sensor.mse.wide,
+      units: 'target_squared',
+      evaluation: 'streaming',
     },
   };
 }

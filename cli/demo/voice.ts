@@ -12,6 +12,7 @@ import { encodeWav } from '../../shared/io/wav.js';
 import { classicLibrary } from '../../shared/library/library.js';
 import type { HybridModel } from '../../shared/model/model.js';
 import { Rng } from '../../shared/numeric/rng.js';
+import type { ManifestTraining } from '../../shared/types/manifest.js';
 
 export const VOICE_RATE = 16_000;
 const WORDS = ['yes', 'no', 'yes', 'noise', 'no', 'no', 'yes', 'noise'] as const;
@@ -33,6 +34,20 @@ export function trainVoiceModel(seed: number): VoiceModel {
     train: { epochs: 15 },
   });
   return { model: r.model, classes: r.classes, testAccuracy: r.testAccuracy };
+}
+
+/** What the voice bundle's manifest says of it: its class names and held-out error rate. */
+export function voiceTraining(v: VoiceModel): ManifestTraining {
+  return {
+    task: 'classify',
+    classes: [...v.classes],
+    testError: {
+      metric: 'test_error_rate',
+      value: 1 - v.testAccuracy,
+      units: 'fraction',
+      evaluation: 'clips',
+    },
+  };
 }
 
 /** `seconds` of audio: a keyword or noise in each second, at 20 dB SNR; the words in order. */

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { readNumericCsv, selectColumns } from '../../shared/io/csv.js';
 import { readJsonWithSchema } from '../../shared/io/json-file.js';
+import type { ManifestTraining } from '../../shared/types/manifest.js';
 import { type ForecastStreamData, forecastData } from './windows.js';
 
 export const TRAINING_FILE = 'training.json';
@@ -57,6 +58,33 @@ export function trainingRecordJson(r: TrainingRecord): string {
 export function readTrainingRecord(modelDir: string): TrainingRecord | null {
   const file = join(modelDir, TRAINING_FILE);
   return existsSync(file) ? readJsonWithSchema(TrainingRecordSchema, file) : null;
+}
+
+/**
+ * What an exported bundle's manifest says about the model's training (manifest.training), so the
+ * device reads the right columns at the right horizon and scales its residual drift detector by
+ * the streaming test error without the training directory.
+ */
+export function manifestTraining(r: TrainingRecord): ManifestTraining {
+  if (r.task === 'classify') {
+    return {
+      task: 'classify',
+      classes: r.classes,
+      testError: {
+        metric: 'test_error_rate',
+        value: 1 - r.testAccuracy,
+        units: 'fraction',
+        evaluation: 'clips',
+      },
+    };
+  }
+  return {
+    task: 'forecast',
+    inputs: r.inputs,
+    target: r.target,
+    horizon: r.horizon,
+    testError: { metric: 'test_mse', value: r.testMse, units: 'target_squared', evaluation: 'streaming' },
+  };
 }
 
 export function rebuildForecastData(r: ForecastRecord): ForecastStreamData {

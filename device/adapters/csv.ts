@@ -1,7 +1,8 @@
 /**
  * CSV replay: rows of a numeric CSV file (or stdin) become samples, optionally paced at a fixed
  * rate. Columns are matched to the model's inputs by name when their names are known (the
- * training record's input columns), else the non-target columns are taken in order. A row with a
+ * bundle manifest's or training record's input columns), and a headed CSV lacking one of them is
+ * refused, naming it; without names (or a header) the non-target columns are taken in order. A row with a
  * missing, NaN or non-numeric input cell is skipped and counted; a row with the wrong number of
  * cells counts as malformed. Unlike shared/io/csv.ts (strict, for training data), nothing here
  * throws on a bad row: a sensor that glitches must not stop the device.
@@ -15,6 +16,8 @@ export interface CsvAdapterOptions {
   readonly outputs: number;
   /** Input column names in model order, when the model's training record has them. */
   readonly inputNames?: readonly string[] | null;
+  /** Where the names came from, for the error a missing column gets. @defaultValue 'the model' */
+  readonly inputNamesFrom?: string | null;
   /** Label columns (names, or 0-based indices without a header), one per model output. */
   readonly target?: readonly string[] | null;
   /** Replay rate in rows per second; null or 0 = as fast as possible. */
@@ -51,7 +54,14 @@ function mapColumns(columns: string[], hasHeader: boolean, o: CsvAdapterOptions,
   }
   const names = o.inputNames;
   let x: number[];
-  if (hasHeader && names && names.length === o.inputs && names.every((n) => columns.includes(n))) {
+  if (hasHeader && names && names.length === o.inputs) {
+    // the model was trained on these columns: any other column in their place is a wrong input
+    const missing = names.filter((n) => !columns.includes(n));
+    if (missing.length) {
+      throw new InputError(
+        `${src}: no input column ${missing.map((n) => `'${n}'`).join(', ')}; the model reads ${names.join(', ')} (named by ${o.inputNamesFrom ?? 'the model'}); columns: ${columns.join(', ')}`,
+      );
+    }
     x = names.map((n) => columns.indexOf(n));
   } else {
     // the non-target columns in order; a forecaster of its own input also reads the target column

@@ -14,7 +14,7 @@ import type { HybridModel } from '../../shared/model/model.js';
 import { loadModelDir, MODEL_FILE } from '../../shared/model/store.js';
 import { type ExportManifest, ExportManifestSchema, MANIFEST_FILE } from '../../shared/types/manifest.js';
 import type { FirmwareProfile, Quantization } from '../../shared/types/profile.js';
-import { type ModelMeta, readModelMeta } from './meta.js';
+import { type ModelMeta, metaFromManifest, readModelMeta } from './meta.js';
 
 export interface LoadOptions {
   readonly profile: FirmwareProfile;
@@ -101,7 +101,8 @@ function loadBundleDir(dir: string, profile: FirmwareProfile): LoadedModel {
     stepBytes,
     profile,
     quant: manifest.quant,
-    meta: readModelMeta(dir),
+    // a training.json beside it only for bundles exported before manifests said it themselves
+    meta: metaFromManifest(manifest) ?? readModelMeta(dir),
   };
 }
 

@@ -281,6 +281,7 @@ export async function runLoop(adapter: InputAdapter, o: LoopOptions): Promise<De
       reverts,
     },
     drift_events: drift.events.map(driftRecord),
+    residual_test_mse: drift.residual?.options.testMse ?? null,
     latency_us: { p50: p50!, p99: p99!, calibration: o.calibration },
     skipped_samples: {
       total: counters.nonFinite + counters.malformed,

@@ -1,11 +1,14 @@
 /**
- * What the device may know about a model beyond its weights, read leniently from the
- * training.json beside it (a trained model directory has one, an exported bundle usually not):
- * the input column names, the forecast target and horizon, and class names for classifiers.
- * Unknown or broken records give an empty meta, never an error: the device can run without.
+ * What the device may know about a model beyond its weights: the input column names, the
+ * forecast target and horizon, class names for classifiers and the streaming test error. An
+ * exported bundle states them in its manifest (manifest.training, checked and signed with the
+ * rest); a trained model directory, or a bundle exported before manifests carried them, has a
+ * training.json beside it, read leniently: unknown or broken records give an empty meta, never
+ * an error, since the device can run without.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ExportManifest } from '../../shared/types/manifest.js';
 
 export interface ModelMeta {
   /** Input column names in model order. */
@@ -20,6 +23,8 @@ export interface ModelMeta {
   readonly classes: readonly string[] | null;
   /** A forecaster's streaming test MSE in the target's units (what `train` reported). */
   readonly testMse: number | null;
+  /** Where it was read from, for messages ('manifest.json training', 'training.json'). */
+  readonly source: string | null;
 }
 
 export const EMPTY_META: ModelMeta = Object.freeze({
@@ -29,7 +34,24 @@ export const EMPTY_META: ModelMeta = Object.freeze({
   task: null,
   classes: null,
   testMse: null,
+  source: null,
 });
+
+/** The bundle's own statement of its training, or null for a manifest without one. */
+export function metaFromManifest(manifest: ExportManifest): ModelMeta | null {
+  const t = manifest.training;
+  if (!t) return null;
+  const mse = t.testError?.metric === 'test_mse' && t.testError.value > 0 ? t.testError.value : null;
+  return {
+    inputNames: t.inputs ?? null,
+    target: t.target ?? null,
+    horizon: t.horizon ?? null,
+    task: t.task,
+    classes: t.classes ?? null,
+    testMse: mse,
+    source: 'manifest.json training',
+  };
+}
 
 const strings = (v: unknown): string[] | null =>
   Array.isArray(v) && v.every((s) => typeof s === 'string') ? (v as string[]) : null;
@@ -55,5 +77,6 @@ export function readModelMeta(dir: string): ModelMeta {
       typeof r['testMse'] === 'number' && r['testMse'] > 0 && Number.isFinite(r['testMse'])
         ? r['testMse']
         : null,
+    source: 'training.json',
   };
 }

@@ -181,6 +181,7 @@ export async function openInput(o: DeviceRunOptions, loaded: LoadedModel): Promi
       ? csvAdapter(source, {
           ...common,
           inputNames: loaded.meta.inputNames,
+          inputNamesFrom: loaded.meta.source,
           target,
           rateHz: o.rateHz ?? 0,
           expectedRows: null,
@@ -191,8 +192,8 @@ export async function openInput(o: DeviceRunOptions, loaded: LoadedModel): Promi
 }
 
 /**
- * Samples between a prediction and its label: --horizon, else the training record's horizon
- * when --target is its target, else 0.
+ * Samples between a prediction and its label: --horizon, else the model's own horizon (the
+ * bundle manifest's, or the training record's) when --target is its target, else 0.
  */
 export function horizonFor(loaded: LoadedModel, o: Pick<DeviceRunOptions, 'horizon' | 'target'>): number {
   const target = o.target?.length ? o.target : null;
@@ -206,7 +207,8 @@ export function horizonFor(loaded: LoadedModel, o: Pick<DeviceRunOptions, 'horiz
 /**
  * The model's streaming test MSE when the run scores what it was trained for (--target is its
  * target at its horizon): the export manifest's figure at the exported precision, else the
- * training record's. The drift monitor normalises the residual by it.
+ * fp32 figure the manifest's training section (or the training record) states. The drift
+ * monitor normalises the residual by it.
  */
 export function testMseFor(
   loaded: LoadedModel,

@@ -18,6 +18,12 @@ export interface DeviceSummary {
     readonly reverts: number;
   };
   readonly drift_events: { step: number; detector: string; statistic: number; threshold: number }[];
+  /**
+   * The residual detector's scale: the model's streaming test MSE in the target's units (from the
+   * bundle's manifest or the training record), or null when it is off (no labels for what the
+   * model was trained on, or no figure).
+   */
+  readonly residual_test_mse?: number | null;
   readonly latency_us: LatencyFigures & { readonly calibration: LatencyFigures | null };
   /**
    * The profile's step latency budget next to the calibration and the run's figures. A miss is

@@ -5,7 +5,7 @@
  * Budgets are enforced here: a bundle the board cannot hold is refused, not written.
  */
 import { createHash } from 'node:crypto';
-import { ProfileError } from '../errors.js';
+import { ManifestError, ProfileError } from '../errors.js';
 import { writeDirAtomic } from '../io/atomic.js';
 import { parameterCount, stateWidth } from '../model/layout.js';
 import { type HybridModel, layerCandidates, param } from '../model/model.js';
@@ -14,7 +14,12 @@ import { selectorWeightsInto } from '../model/selector.js';
 import { modelToFiles, WEIGHTS_FILE } from '../model/store.js';
 import { Rng } from '../numeric/rng.js';
 import { ONNX_IR_VERSION, ONNX_OPSET } from '../onnx/model-builder.js';
-import { EXPORT_FORMAT, type ExportManifest, MANIFEST_FILE } from '../types/manifest.js';
+import {
+  EXPORT_FORMAT,
+  type ExportManifest,
+  MANIFEST_FILE,
+  type ManifestTraining,
+} from '../types/manifest.js';
 import type { FirmwareProfile, Quantization } from '../types/profile.js';
 import { buildSequenceGraph, buildStepGraph, defaultTau } from './graph.js';
 import { fp16Exceptions, type PrecisionBudget } from './mixed-precision.js';
@@ -36,6 +41,8 @@ export interface ExportOptions {
   readonly testError?: { readonly metric: string; readonly evaluate: (model: HybridModel) => number };
   /** int8: keep the matrices at fp16 that int8 would cost this much validation loss (mixed-precision.ts). */
   readonly precisionBudget?: PrecisionBudget;
+  /** What the model was trained for (column names, target, horizon, test error): makes the bundle self-describing. */
+  readonly training?: ManifestTraining;
 }
 
 export interface ExportBundle {
@@ -75,7 +82,21 @@ function probeInputs(model: HybridModel, steps: number): Float64Array {
   return x;
 }
 
+function checkTraining(model: HybridModel, t: ManifestTraining | undefined): void {
+  if (t?.inputs && t.inputs.length !== model.inputs) {
+    throw new ManifestError(
+      `training.inputs names ${t.inputs.length} column(s) (${t.inputs.join(', ')}), the model takes ${model.inputs} input(s)`,
+    );
+  }
+  if (t?.classes && t.classes.length !== model.outputs) {
+    throw new ManifestError(
+      `training.classes names ${t.classes.length} class(es), the model has ${model.outputs} output(s)`,
+    );
+  }
+}
+
 export function exportModel(model: HybridModel, opts: ExportOptions): ExportBundle {
+  checkTraining(model, opts.training);
   const fp16 =
     opts.quant === 'int8' && opts.precisionBudget
       ? fp16Exceptions(model, opts.precisionBudget)
@@ -141,6 +162,7 @@ export function exportModel(model: HybridModel, opts: ExportOptions): ExportBund
       boundVsFp32: bound,
       ...(opts.testError ? { test: testErrors(model, qw.model, opts.testError) } : {}),
     },
+    ...(opts.training ? { training: opts.training } : {}),
   };
   return {
     manifest,

@@ -20,6 +20,44 @@ const FileSchema = z
   })
   .strict();
 
+/** How a test error is measured: MSE in the target's units squared, or a fraction of clips. */
+export const TEST_ERROR_UNITS = ['target_squared', 'fraction'] as const;
+
+/**
+ * What the model was trained for, so a bundle runs on its own (without the training directory's
+ * training.json): which CSV columns feed which input, what it predicts how far ahead, and its
+ * held-out streaming test error, the drift monitor's residual scale. Covered by the release
+ * signature like every bundle file, and by the manifest's own checks on the device.
+ */
+export const ManifestTrainingSchema = z
+  .object({
+    task: z.enum(['forecast', 'regress', 'classify']),
+    /** Input column names in model order (as many as model.inputs). */
+    inputs: z.array(z.string().min(1)).min(1).optional(),
+    /** The label column a prediction is scored against. */
+    target: z.string().min(1).optional(),
+    /** Samples between a prediction and its label (0: the same row). */
+    horizon: z.number().int().nonnegative().optional(),
+    /** Class names of a classifier, in output order. */
+    classes: z.array(z.string()).min(2).optional(),
+    /**
+     * The error training reported on the held-out part at fp32: a forecaster's streaming MSE (one
+     * sample at a time, state carried), a classifier's error rate over held-out clips.
+     */
+    testError: z
+      .object({
+        metric: z.enum(['test_mse', 'test_error_rate']),
+        value: z.number().nonnegative(),
+        units: z.enum(TEST_ERROR_UNITS),
+        evaluation: z.enum(['streaming', 'clips']),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type ManifestTraining = z.output<typeof ManifestTrainingSchema>;
+
 export const ExportManifestSchema = z
   .object({
     format: z.literal(EXPORT_FORMAT),
@@ -79,6 +117,7 @@ export const ExportManifestSchema = z
           .optional(),
       })
       .strict(),
+    training: ManifestTrainingSchema.optional(),
   })
   .strict();
 

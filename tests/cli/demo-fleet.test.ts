@@ -91,12 +91,19 @@ describe('liquidkan demo (fleet)', () => {
       state: 'completed',
     });
     expect(voice.clips.count).toBeGreaterThan(20);
+    // class names come from the bundle's manifest (the device is given no --classes)
+    // ('?' counts the detection lines, which carry no label)
+    const labels = Object.keys(voice.clips.labels);
+    expect(labels.filter((l) => !['yes', 'no', 'other', '?'].includes(l))).toEqual([]);
+    expect(labels.filter((l) => l !== '?').length).toBeGreaterThan(0);
     expect(voice.exit).toEqual({ code: 0, signal: null });
     for (const d of sensors) {
       expect(d.online).toBe(true);
       expect(d.model_version).toBe(s.model.release);
       expect(d.steps).toBeGreaterThan(d.shift_step);
       expect(d.drift_events).toBeGreaterThan(0);
+      // the bundle names its columns, horizon and test MSE: the residual detector is on
+      expect(d.residual_test_mse).toBeGreaterThan(0);
       expect(d.first_drift_step).toBeGreaterThanOrEqual(d.shift_step);
       expect(d.mse.after_shift).toBeGreaterThan(d.mse.before_shift);
       expect(d.exit).toEqual({ code: 0, signal: null });

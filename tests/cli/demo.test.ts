@@ -44,6 +44,15 @@ describe('liquidkan demo --local', () => {
     expect(j.device.adapted.tau.adapted).toBe(true);
     expect(j.device.frozen.tau.adapted).toBe(false);
     expect(j.device.adapted.drift_events.some((e: { step: number }) => e.step >= 2000)).toBe(true);
+    // the device ran the bundle alone (no training.json in it): its manifest names the columns and
+    // horizon, and scales the residual detector by the int8 test MSE, which sees the shift at once
+    expect(existsSync(join(out, 'pi4-int8/training.json'))).toBe(false);
+    for (const run of [j.device.frozen, j.device.adapted]) {
+      expect(run.residual_test_mse).toBe(j.export.test.value);
+      const residual = run.drift_events.filter((e: { detector: string }) => e.detector === 'residual');
+      expect(residual[0]?.step).toBeGreaterThanOrEqual(2000);
+      expect(residual[0]?.step).toBeLessThan(2050);
+    }
     for (const f of [
       'library/library.json',
       'model/model.json',

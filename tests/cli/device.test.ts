@@ -27,6 +27,7 @@ const SUMMARY_KEYS = [
   'memory',
   'mse_first_half',
   'mse_second_half',
+  'residual_test_mse',
   'selections',
   'skipped_samples',
   'steps',

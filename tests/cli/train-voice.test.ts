@@ -4,7 +4,7 @@
  * classifying a spoken word in a WAV file (word centred in a second of microphone-like noise),
  * and hearing a minute of digital silence without a single detection.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mixWord } from '../../cloud/tasks/voice-mix.js';
@@ -57,6 +57,13 @@ describe('liquidkan train --task voice', () => {
     const test = JSON.parse(e.stdout).manifest.accuracy.test;
     expect(test.metric).toBe('test_error_rate');
     expect(test.fp32).toBeCloseTo(summary.test_error_rate, 12);
+    // the bundle names its classes itself: the device below runs it with no training.json
+    expect(JSON.parse(e.stdout).manifest.training).toMatchObject({
+      task: 'classify',
+      classes: ['yes', 'no', 'other'],
+      testError: { metric: 'test_error_rate', units: 'fraction', evaluation: 'clips' },
+    });
+    expect(existsSync(join(bundle, 'training.json'))).toBe(false);
 
     const audio = speechAudio({ word: 'yes', voice: 'en-us', speedWpm: 160, pitch: 50 });
     const clip = mixWord(
@@ -70,7 +77,7 @@ describe('liquidkan train --task voice', () => {
       [
         'device',
         '--model',
-        model,
+        bundle,
         '--profile',
         'pi4',
         '--input',
