@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { HeldOut } from '../../cloud/train/held-out.js';
 import type { TrainingRecord } from '../../cloud/train/training-record.js';
 import { loadModelDir } from '../../shared/model/store.js';
@@ -59,6 +60,12 @@ export const exportCommand: Command = {
     });
     const out = stringFlag(ctx.flags, 'out');
     writeBundle(out, bundle);
+    if (record?.task === 'classify') {
+      // a keyword spotter's record travels with its bundle: the device reads its class names
+      // and the dashboard preview knows to feed it audio clip features
+      const { TRAINING_FILE, trainingRecordJson } = await import('../../cloud/train/training-record.js');
+      writeFileSync(join(out, TRAINING_FILE), trainingRecordJson(record));
+    }
     const m = bundle.manifest;
     if (ctx.json) {
       ctx.stdout(JSON.stringify({ out, manifest: m }));

@@ -57,6 +57,8 @@ describe('liquidkan train --task voice', () => {
     const test = JSON.parse(e.stdout).manifest.accuracy.test;
     expect(test.metric).toBe('test_error_rate');
     expect(test.fp32).toBeCloseTo(summary.test_error_rate, 12);
+    // the record goes with the bundle: the device's class names, the preview's voice marker
+    expect(JSON.parse(readFileSync(join(bundle, 'training.json'), 'utf8'))).toEqual(record);
 
     const audio = speechAudio({ word: 'yes', voice: 'en-us', speedWpm: 160, pitch: 50 });
     const clip = mixWord(

@@ -126,7 +126,14 @@ export class PreviewView {
  * @param {Audio} audio
  */
 export async function browserFeatures(audio) {
-  const { clipFeatures, VOICE_CLIP } = await import('liquidkan-audio');
+  /** @type {typeof import('liquidkan-audio')} */
+  let shared;
+  try {
+    shared = await import('liquidkan-audio');
+  } catch {
+    throw new Error("the audio features' browser bundle is missing on the server (run npm run build)");
+  }
+  const { clipFeatures, VOICE_CLIP } = shared;
   if (audio.sampleRate !== VOICE_CLIP.features.sampleRate)
     throw new Error(
       `clip at ${audio.sampleRate} Hz, the features expect ${VOICE_CLIP.features.sampleRate} Hz`,
