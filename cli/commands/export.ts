@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { HeldOut } from '../../cloud/train/held-out.js';
 import type { TrainingRecord } from '../../cloud/train/training-record.js';
 import { loadModelDir } from '../../shared/model/store.js';

@@ -18,7 +18,15 @@ export const ASSET_PREFIX = Object.freeze({
   app: '/assets/app/',
   vendor: '/assets/vendor/',
   ort: '/assets/ort/',
+  audio: '/assets/audio/',
 });
+
+/**
+ * The shared clip features (shared/audio/clip.ts) bundled for the browser by `npm run build`
+ * (scripts/web-bundle.mjs): the preview computes a voice model's features with the same code
+ * as training and the device. Absent before a build; the preview then says so.
+ */
+export const AUDIO_BUNDLE = 'audio-clip.js';
 
 /** onnxruntime-web files the browser loads: the ESM wasm build without WebGPU/WebGL. */
 export const ORT_FILES = Object.freeze([
@@ -55,6 +63,7 @@ export function listAssets(): ReadonlyMap<string, Asset> {
   for (const name of existsSync(web) ? readdirSync(web) : []) {
     if (/^[a-z0-9-]+\.(js|css)$/.test(name)) add(ASSET_PREFIX.app + name, join(web, name), 'no-cache');
   }
+  add(ASSET_PREFIX.audio + AUDIO_BUNDLE, join(packageRoot(), 'dist', 'web', AUDIO_BUNDLE), 'no-cache');
   const require = createRequire(join(packageRoot(), 'package.json'));
   const vendorCache = 'public, max-age=86400';
   try {

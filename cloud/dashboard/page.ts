@@ -4,12 +4,13 @@
  * browser fetches them all at once instead of discovering imports one level at a time (the
  * fleet must be usable within a second). onnxruntime-web is reached through an import map, so
  * the preview loads it only when run and the browser code imports it by its package name (which
- * also lets tsc check that code against the package's own types).
+ * also lets tsc check that code against the package's own types); likewise the shared audio
+ * features' browser bundle, as 'liquidkan-audio'.
  */
 import { createHash } from 'node:crypto';
-import { ASSET_PREFIX } from './assets.js';
+import { ASSET_PREFIX, AUDIO_BUNDLE } from './assets.js';
 
-const IMPORT_MAP = `{"imports":{"onnxruntime-web":"${ASSET_PREFIX.ort}ort.wasm.min.mjs"}}`;
+const IMPORT_MAP = `{"imports":{"onnxruntime-web":"${ASSET_PREFIX.ort}ort.wasm.min.mjs","liquidkan-audio":"${ASSET_PREFIX.audio}${AUDIO_BUNDLE}"}}`;
 
 /**
  * The page's Content-Security-Policy: scripts, styles and data from this origin only (the

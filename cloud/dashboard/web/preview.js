@@ -1,12 +1,16 @@
 // The in-browser preview: the current model's step graph run by onnxruntime-web (the wasm
 // build, single-threaded, so it needs neither workers nor SharedArrayBuffer) on the server's
 // sample window, fed as the device feeds it (input, dt, and the state carried from state_out),
-// next to the outputs onnxruntime-node computed on the server, with the largest |Δ|.
+// next to the outputs onnxruntime-node computed on the server, with the largest |Δ|. For a voice
+// model the window is one audio clip: the page computes its features from the raw samples with
+// the shared clip code (shared/audio/clip.ts, bundled as 'liquidkan-audio') and feeds those, so
+// the preview checks the features as well as the graph.
 import { esc, getJson, num } from './dom.js';
 
 /**
+ * @typedef {{ sampleRate: number, pcm: number[], features: number[] }} Audio
  * @typedef {{ steps: number, inputs: number, outputs: number, stateWidth: number, dt: number,
- *   x: number[], expected: number[], engine: string }} Sample
+ *   x: number[], expected: number[], engine: string, audio?: Audio }} Sample
  * @typedef {{ available: false, reason: string } | { available: true, modelUrl: string,
  *   manifest: Record<string, any>, sample: Sample }} PreviewData
  */
@@ -47,7 +51,11 @@ export class PreviewView {
       .join(', ');
     info.innerHTML =
       `profile <b>${esc(m.profile)}</b> · ${esc(m.quant)} · ${s.inputs} inputs → ${s.outputs} outputs · state ${s.stateWidth}` +
-      ` · library v${esc(m.library?.version)} · ${esc(sel)}<br>sample window: ${s.steps} steps, Δt ${num(s.dt)};` +
+      ` · library v${esc(m.library?.version)} · ${esc(sel)}<br>sample window: ${s.steps} steps, Δt ${num(s.dt)}` +
+      (s.audio
+        ? ` (voice: features of a ${s.audio.pcm.length}-sample clip at ${s.audio.sampleRate} Hz, computed in the browser)`
+        : '') +
+      ';' +
       ` reference: ${s.engine === 'native' ? 'onnxruntime-node' : `${esc(s.engine)} engine`} on the server`;
     run.disabled = false;
   }
@@ -60,7 +68,15 @@ export class PreviewView {
     status.textContent = 'loading onnxruntime-web…';
     try {
       const t0 = performance.now();
-      const got = await runInBrowser(this.data.modelUrl, this.data.sample, this.data.manifest);
+      let sample = this.data.sample;
+      let featureNote = '';
+      if (sample.audio) {
+        const { features, maxDelta } = await browserFeatures(sample.audio);
+        status.dataset.featureMaxDelta = String(maxDelta);
+        featureNote = `; clip features (browser vs server): max |Δ| = ${maxDelta.toExponential(2)} over ${features.length} values`;
+        sample = { ...sample, x: Array.from(Float32Array.from(features)) };
+      }
+      const got = await runInBrowser(this.data.modelUrl, sample, this.data.manifest);
       const ms = performance.now() - t0;
       const exp = this.data.sample.expected;
       let maxDelta = 0;
@@ -72,7 +88,7 @@ export class PreviewView {
       status.className = maxDelta <= 1e-4 ? 'message ok' : 'message error';
       status.textContent =
         `onnxruntime-web (wasm) vs onnxruntime-node: max |Δ| = ${maxDelta.toExponential(2)} over ${exp.length} values` +
-        ` (${Math.round(ms)} ms in the browser)`;
+        `${featureNote} (${Math.round(ms)} ms in the browser)`;
     } catch (err) {
       status.className = 'message error';
       status.dataset.maxDelta = '';
@@ -102,6 +118,34 @@ export class PreviewView {
     const body = this.els.table.tBodies[0];
     if (body) body.innerHTML = rows.join('');
   }
+}
+
+/**
+ * The clip's features computed here from its raw samples with the shared clip code, and their
+ * largest |Δ| from the server's (both float64: only the two JavaScript engines' Math differs).
+ * @param {Audio} audio
+ */
+export async function browserFeatures(audio) {
+  /** @type {typeof import('liquidkan-audio')} */
+  let shared;
+  try {
+    shared = await import('liquidkan-audio');
+  } catch {
+    throw new Error("the audio features' browser bundle is missing on the server (run npm run build)");
+  }
+  const { clipFeatures, VOICE_CLIP } = shared;
+  if (audio.sampleRate !== VOICE_CLIP.features.sampleRate)
+    throw new Error(
+      `clip at ${audio.sampleRate} Hz, the features expect ${VOICE_CLIP.features.sampleRate} Hz`,
+    );
+  const features = clipFeatures(
+    Float64Array.from(audio.pcm, (v) => v / 32768),
+    VOICE_CLIP,
+  );
+  let maxDelta = features.length === audio.features.length ? 0 : Number.POSITIVE_INFINITY;
+  for (let i = 0; i < features.length; i++)
+    maxDelta = Math.max(maxDelta, Math.abs((features[i] ?? NaN) - (audio.features[i] ?? NaN)));
+  return { features, maxDelta };
 }
 
 /**
