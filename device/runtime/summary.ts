@@ -29,6 +29,13 @@ export interface DeviceSummary {
   readonly engine: EngineInfo & { readonly quant: string; readonly profile: string };
   /** Clips classified (voice models only). */
   readonly clips?: number;
+  /** With fleet sync: telemetry batches dropped to keep the outbox in its bounds, garbled
+   * stretches skipped when it was opened, and batches still unsent. */
+  readonly sync?: {
+    readonly outbox_dropped: number;
+    readonly outbox_torn: number;
+    readonly outbox_unsent: number;
+  };
 }
 
 export function driftRecord(e: DriftEvent): DeviceSummary['drift_events'][number] {
