@@ -192,7 +192,11 @@ export const deviceCommand: Command = {
         (s.mse_first_half !== null
           ? `, MSE ${s.mse_first_half.toPrecision(4)} → ${s.mse_second_half?.toPrecision(4)}`
           : '') +
-        `, skipped ${s.skipped_samples.total}, clamped ${s.clamped_values}, drift events ${s.drift_events.length}\n`,
+        `, skipped ${s.skipped_samples.total}, clamped ${s.clamped_values}, drift events ${s.drift_events.length}` +
+        (s.sync
+          ? `, telemetry batches dropped ${s.sync.outbox_dropped} (outbox full), unsent ${s.sync.outbox_unsent}`
+          : '') +
+        '\n',
     );
     const b = s.latency_budget;
     if (b?.run?.status === 'over' || b?.status === 'over') {

@@ -85,7 +85,8 @@ const CLOUD_FLAGS: Readonly<Record<string, FlagSpec>> = {
   token: {
     type: 'string',
     value: 'FILE',
-    description: 'operator token file (default: $LIQUIDKAN_TOKEN; the cloud writes DATA/operator.token)',
+    description:
+      'token file: the operator token (DATA/operator.token) to publish or cancel, it or the viewer token (DATA/viewer.token) to read (default: $LIQUIDKAN_TOKEN)',
   },
   json: JSON_FLAG,
 };

@@ -8,7 +8,8 @@ import type { TelemetryKind } from '../fleet/telemetry/kinds/index.js';
 
 /** Chart fields per kind (shared/types/telemetry.ts documents each). */
 export const CHART_FIELDS: Readonly<Record<TelemetryKind, readonly string[]>> = Object.freeze({
-  perf: ['mse', 'tauMean', 'p50Us', 'p99Us', 'budgetUs'],
+  // outboxDropped: telemetry batches the device dropped (outbox full), shown with its facts
+  perf: ['mse', 'tauMean', 'p50Us', 'p99Us', 'budgetUs', 'outboxDropped'],
   drift: ['statistic', 'threshold', 'step'],
   hunger: ['layer', 'entropy', 'gap'],
   detection: ['confidence', 'audioS'],

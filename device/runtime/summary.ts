@@ -48,6 +48,13 @@ export interface DeviceSummary {
   readonly clips?: number;
   /** Keywords spotted (voice models with class names), in all and per word. */
   readonly detections?: { readonly total: number; readonly by_word: Readonly<Record<string, number>> };
+  /** With fleet sync: telemetry batches dropped to keep the outbox in its bounds, garbled
+   * stretches skipped when it was opened, and batches still unsent. */
+  readonly sync?: {
+    readonly outbox_dropped: number;
+    readonly outbox_torn: number;
+    readonly outbox_unsent: number;
+  };
 }
 
 export function driftRecord(e: DriftEvent): DeviceSummary['drift_events'][number] {

@@ -264,9 +264,13 @@ export class DeviceAgent {
   }
 
   /** Run the model until the input ends or stopRun(). */
-  run(): Promise<DeviceSummary> {
-    this.need();
-    return this.runner.run();
+  async run(): Promise<DeviceSummary> {
+    const { outbox } = this.need();
+    const summary = await this.runner.run();
+    return {
+      ...summary,
+      sync: { outbox_dropped: outbox.dropped, outbox_torn: outbox.torn, outbox_unsent: outbox.size.batches },
+    };
   }
 
   /** End the model run (run() then resolves with its summary). */

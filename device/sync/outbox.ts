@@ -93,26 +93,47 @@ function frame(body: unknown): Buffer {
   return out;
 }
 
-/** Records of one segment file up to the first torn one; `end` is the byte after the last good one. */
-function readSegment(bytes: Buffer): { bodies: unknown[]; end: number; torn: boolean } {
+/** The record starting at `off`, or null when none whole and valid starts there. */
+function recordAt(bytes: Buffer, off: number): { body: unknown; next: number } | null {
+  if (off + HEADER_BYTES > bytes.length) return null;
+  const len = bytes.readUInt32LE(off);
+  if (len > MAX_RECORD_BYTES || off + HEADER_BYTES + len > bytes.length) return null;
+  // every body is a JSON object: a cheap test before the CRC when hunting for the next record
+  if (len === 0 || bytes[off + HEADER_BYTES] !== 0x7b) return null;
+  const body = bytes.subarray(off + HEADER_BYTES, off + HEADER_BYTES + len);
+  if (crc32(body) !== bytes.readUInt32LE(off + 4)) return null;
+  try {
+    return { body: JSON.parse(body.toString('utf8')), next: off + HEADER_BYTES + len };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The records of one segment file. A garbled stretch (a torn write, a flipped byte) is skipped
+ * up to the next offset where a whole record with a valid CRC starts, so one bad byte costs its
+ * own record, not every later one. `torn` counts the stretches skipped; `end` is the byte after
+ * the last good record (a torn tail after it is cut off the segment being appended to).
+ */
+function readSegment(bytes: Buffer): { bodies: unknown[]; end: number; torn: number } {
   const bodies: unknown[] = [];
   let off = 0;
+  let end = 0;
+  let torn = 0;
   while (off < bytes.length) {
-    if (off + HEADER_BYTES > bytes.length) return { bodies, end: off, torn: true };
-    const len = bytes.readUInt32LE(off);
-    const crc = bytes.readUInt32LE(off + 4);
-    if (len > MAX_RECORD_BYTES || off + HEADER_BYTES + len > bytes.length)
-      return { bodies, end: off, torn: true };
-    const body = bytes.subarray(off + HEADER_BYTES, off + HEADER_BYTES + len);
-    if (crc32(body) !== crc) return { bodies, end: off, torn: true };
-    try {
-      bodies.push(JSON.parse(body.toString('utf8')));
-    } catch {
-      return { bodies, end: off, torn: true };
+    const rec = recordAt(bytes, off);
+    if (rec) {
+      bodies.push(rec.body);
+      off = end = rec.next;
+      continue;
     }
-    off += HEADER_BYTES + len;
+    torn++;
+    let next = off + 1;
+    while (next + HEADER_BYTES <= bytes.length && !recordAt(bytes, next)) next++;
+    if (next + HEADER_BYTES > bytes.length) break;
+    off = next;
   }
-  return { bodies, end: off, torn: false };
+  return { bodies, end, torn };
 }
 
 function isKind(v: unknown): v is TelemetryKind {
@@ -139,7 +160,7 @@ export class Outbox {
   private nextSeq = 0;
   /** Batches dropped to keep within the bounds since open(). */
   dropped = 0;
-  /** Torn records found (and skipped) when opening. */
+  /** Torn or garbled stretches found (and skipped) when opening. */
   readonly torn: number;
 
   constructor(options: OutboxOptions) {
@@ -178,10 +199,12 @@ export class Outbox {
       const path = join(this.dir, segmentName(n));
       const bytes = readFileSync(path);
       const r = readSegment(bytes);
-      if (r.torn) {
-        torn++;
-        this.log(`outbox: ${path}: record at byte ${r.end} is torn (a crash mid-write); skipped`);
-        if (i === segments.length - 1) {
+      if (r.torn > 0) {
+        torn += r.torn;
+        this.log(
+          `outbox: ${path}: ${r.torn} torn or garbled stretch(es) skipped (a crash mid-write, or corruption); the records after them were kept`,
+        );
+        if (i === segments.length - 1 && r.end < bytes.length) {
           const fd = openSync(path, 'r+');
           try {
             ftruncateSync(fd, r.end);
@@ -317,6 +340,9 @@ export class Outbox {
       this.append({ d: [oldest.batch.stream, oldest.batch.seq] });
       this.forget(oldest.key);
       this.dropped++;
+      if (this.dropped % 100 === 1) {
+        this.log(`outbox full: dropped the oldest unsent batch (${this.dropped} dropped so far)`);
+      }
     }
     this.nextSeq++;
     const segment = this.append({ b: { kind, ...batch } });

@@ -32,6 +32,15 @@ const LibraryFileSchema = z
     version: z.number().int().nonnegative(),
     hash: z.string().regex(/^[0-9a-f]{64}$/),
     parent: z.object({ version: z.number().int().nonnegative(), hash: z.string() }).strict().optional(),
+    /**
+     * sha256 over the canonical JSON of {version, parent, hash}: with `hash` (the entries) it
+     * covers the whole file, so an edited version or parent is refused too. Files written before
+     * it existed have none and load as before.
+     */
+    fileHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     entries: z.array(z.unknown()).min(1),
   })
   .strict();
@@ -63,12 +72,19 @@ export function classicLibrary(): ActivationLibrary {
   return makeLibrary(classicEntries(), 1);
 }
 
+/** The hash over what `hash` leaves out: the version and the parent (see LibraryFileSchema). */
+export function libraryFileHash(lib: Pick<ActivationLibrary, 'version' | 'hash' | 'parent'>): string {
+  const covered = { version: lib.version, hash: lib.hash, ...(lib.parent ? { parent: lib.parent } : {}) };
+  return createHash('sha256').update(canonicalJson(covered)).digest('hex');
+}
+
 export function libraryToJson(lib: ActivationLibrary): string {
   const file = {
     format: LIBRARY_FORMAT,
     version: lib.version,
     hash: lib.hash,
     ...(lib.parent ? { parent: lib.parent } : {}),
+    fileHash: libraryFileHash(lib),
     entries: lib.entries,
   };
   return `${JSON.stringify(file, null, 2)}\n`;
@@ -97,7 +113,15 @@ export function parseLibrary(json: unknown, file: string): ActivationLibrary {
       `does not match the entries' content hash ${lib.hash} (corrupt or edited file)`,
     );
   }
-  return raw.parent ? { ...lib, parent: raw.parent } : lib;
+  const out = raw.parent ? { ...lib, parent: raw.parent } : lib;
+  if (raw.fileHash !== undefined && raw.fileHash !== libraryFileHash(out)) {
+    throw new SchemaError(
+      file,
+      'fileHash',
+      `does not match the version, parent and hash (${libraryFileHash(out)}): an edited or corrupt file`,
+    );
+  }
+  return out;
 }
 
 /** `classic` for the built-in library, else a directory holding library.json (or the file itself). */

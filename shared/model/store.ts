@@ -2,13 +2,16 @@
  * The model directory: model.json (architecture, selectors, weight index), weights.bin
  * (float64 little-endian tensors in layout order, sha256 recorded) and library.json (the
  * candidate activations). Written atomically as a whole directory; loading checks the schema,
- * the checksum, every tensor's shape and that the selectors' candidates are in the library.
+ * model.json's sha256 over its whole description (format 2), the library's hashes and
+ * version, the weights' checksum, every tensor's shape and that the selectors' candidates are
+ * in the library.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelError, SchemaError } from '../errors.js';
 import { writeDirAtomic } from '../io/atomic.js';
+import { canonicalJson } from '../io/canonical-json.js';
 import { readJsonWithSchema } from '../io/json-file.js';
 import { LIBRARY_FILE, libraryToJson, loadLibrary } from '../library/library.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelJson, ModelJsonSchema } from '../types/model.js';
@@ -33,6 +36,12 @@ function encodeWeights(model: HybridModel): { bytes: Uint8Array; tensors: ModelJ
   return { bytes: buf, tensors: layout.map((t) => ({ name: t.name, shape: [...t.shape] })) };
 }
 
+/** sha256 over the canonical JSON of a model description without its own `sha256` field. */
+export function modelDescriptionHash(json: ModelJson): string {
+  const { sha256: _, ...described } = json;
+  return createHash('sha256').update(canonicalJson(described)).digest('hex');
+}
+
 export function modelToFiles(
   model: HybridModel,
   createdBy = 'liquidkan',
@@ -53,8 +62,9 @@ export function modelToFiles(
     weights: { file: WEIGHTS_FILE, sha256: createHash('sha256').update(bytes).digest('hex'), tensors },
     createdBy,
   };
+  const sealed: ModelJson = { ...json, sha256: modelDescriptionHash(json) };
   return {
-    [MODEL_FILE]: `${JSON.stringify(json, null, 2)}\n`,
+    [MODEL_FILE]: `${JSON.stringify(sealed, null, 2)}\n`,
     [WEIGHTS_FILE]: bytes,
     [LIBRARY_FILE]: libraryToJson(model.library),
   };
@@ -74,7 +84,21 @@ export function loadModelDir(dir: string): HybridModel {
   const file = join(dir, MODEL_FILE);
   if (!existsSync(file)) throw new ModelError(`${dir}: not a model directory (no ${MODEL_FILE})`);
   const json = readJsonWithSchema(ModelJsonSchema, file);
+  if (json.sha256 !== undefined && json.sha256 !== modelDescriptionHash(json)) {
+    throw new SchemaError(
+      file,
+      'sha256',
+      `does not match the model description (${modelDescriptionHash(json)}): an edited or corrupt model.json`,
+    );
+  }
   const library = loadLibrary(join(dir, LIBRARY_FILE));
+  if (library.version !== json.library.version) {
+    throw new SchemaError(
+      file,
+      'library.version',
+      `is ${json.library.version} but ${join(dir, LIBRARY_FILE)} is version ${library.version}`,
+    );
+  }
   if (library.hash !== json.library.hash) {
     throw new SchemaError(
       file,

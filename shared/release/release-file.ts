@@ -6,10 +6,12 @@
  *
  * Reading checks only the framing; openRelease also verifies signature and payload.
  */
+
 import { readFileSync } from 'node:fs';
 import { InputError, ManifestError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { canonicalJson } from '../io/canonical-json.js';
+import { parseBoundedJson } from '../io/json-depth.js';
 import type { ReleaseManifest } from '../types/release.js';
 import { verifyPayload } from './chunks.js';
 import type { Release } from './create.js';
@@ -45,7 +47,7 @@ export function decodeReleaseFile(
   }
   let envelope: unknown;
   try {
-    envelope = JSON.parse(buf.toString('utf8', 8, 8 + envLen));
+    envelope = parseBoundedJson(buf.toString('utf8', 8, 8 + envLen));
   } catch (err) {
     throw new ManifestError(`${file}: envelope is not valid JSON (${(err as Error).message})`, {
       cause: err,

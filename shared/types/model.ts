@@ -6,7 +6,8 @@
 import { z } from 'zod';
 
 export const MODEL_FORMAT = 'liquidkan-model';
-export const MODEL_FORMAT_VERSION = 1;
+/** 2: model.json carries `sha256` over its whole description; version 1 files (without) still load. */
+export const MODEL_FORMAT_VERSION = 2;
 
 export const SelectorSchema = z
   .object({
@@ -62,7 +63,7 @@ export const TensorRecordSchema = z
 export const ModelJsonSchema = z
   .object({
     format: z.literal(MODEL_FORMAT),
-    formatVersion: z.literal(MODEL_FORMAT_VERSION),
+    formatVersion: z.union([z.literal(1), z.literal(MODEL_FORMAT_VERSION)]),
     inputs: z.number().int().positive(),
     outputs: z.number().int().positive(),
     /** Dense layers first, then liquid layers, then the linear readout. */
@@ -85,8 +86,21 @@ export const ModelJsonSchema = z
       })
       .strict(),
     createdBy: z.string().optional(),
+    /**
+     * sha256 over the canonical JSON of this description without this field (every layer, τ
+     * bound, selector choice, dtDefault, scaling, the library's version and hash and the weights'
+     * sha256), so an edited model.json is refused (shared/model/store.ts). Required from format 2.
+     */
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
   })
   .strict()
+  .refine((m) => m.formatVersion === 1 || m.sha256 !== undefined, {
+    message: 'format 2 needs the sha256 of the description',
+    path: ['sha256'],
+  })
   .refine(
     (m) =>
       !m.scaling ||

@@ -17,6 +17,7 @@
  * restarts of either side.
  */
 import { z } from 'zod';
+import { parseBoundedJson } from '../io/json-depth.js';
 import { ID_PATTERN, PARAM_PATTERN } from './topics.js';
 
 /** Largest control message (JSON) either side accepts, in bytes. */
@@ -181,7 +182,8 @@ export type CommandMessage = z.output<typeof CommandSchema>;
 export const DeviceIdSchema = z.string().regex(ID_PATTERN);
 
 /**
- * Parse a control payload: size bound, then JSON, then schema. Returns the value or a one-line
+ * Parse a control payload: size bound, then JSON (nesting bounded, shared/io/json-depth.ts),
+ * then schema. Returns the value or a one-line
  * reason, never throws (network input is untrusted; callers log and drop).
  */
 export function parseControl<S extends z.ZodType>(
@@ -193,7 +195,9 @@ export function parseControl<S extends z.ZodType>(
   }
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+    json = parseBoundedJson(
+      Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'),
+    );
   } catch (e) {
     return { ok: false, reason: `not JSON: ${e instanceof Error ? e.message : String(e)}` };
   }

@@ -103,7 +103,18 @@ describe('liquidkan release publish / status / cancel / abort', () => {
       state: 'running',
     });
 
-    const status = await ok(['release', 'status', '--cloud', cloud.httpUrl, '--fleet', 'pub', '--json']);
+    // reads need a login: the read-only viewer token is enough (issue 16 item 3)
+    const viewer = ['--token', cloud.viewerTokenFile];
+    const status = await ok([
+      'release',
+      'status',
+      '--cloud',
+      cloud.httpUrl,
+      '--fleet',
+      'pub',
+      '--json',
+      ...viewer,
+    ]);
     expect(
       status.devices.map((d: { id: string; jobs: { state: string; version: string }[] }) => [
         d.id,
@@ -115,7 +126,7 @@ describe('liquidkan release publish / status / cancel / abort', () => {
     ]);
     expect(status.rollouts.map((r: { id: string }) => r.id)).toEqual([pub.rollout.id]);
 
-    const human = await runCli(['release', 'status', '--cloud', cloud.httpUrl], work);
+    const human = await runCli(['release', 'status', '--cloud', cloud.httpUrl, ...viewer], work);
     expect(human.code).toBe(0);
     expect(human.stdout).toContain(
       `rollout ${pub.rollout.id}: library ${pub.release.version} → pub, running, stage 1/2`,

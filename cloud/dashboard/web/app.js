@@ -100,6 +100,19 @@ let queued = null;
 /** @type {Record<string, number>} */
 let historyEnd = {};
 
+/** Telemetry batches the selected device dropped (its latest perf record says), or null. */
+/** @type {number | null} */
+let dropped = null;
+
+/** @param {Kind} kind @param {any[]} points */
+function noteDropped(kind, points) {
+  if (kind !== 'perf') return;
+  const last = points.findLast((p) => typeof p.outboxDropped === 'number');
+  if (!last || last.outboxDropped === dropped) return;
+  dropped = last.outboxDropped;
+  if (selected) showFacts(selected);
+}
+
 /** @param {string} key */
 function showFacts(key) {
   const d = fleet.devices.get(key);
@@ -107,7 +120,10 @@ function showFacts(key) {
   $('device-facts').innerHTML = d
     ? `<span class="state ${esc(d.state)}">${esc(d.state)}</span> · last seen ${ago(d.lastSeenMs, Date.now())}` +
       ` · profile ${esc(d.profile ?? '–')} · library ${esc(d.libraryVersion ?? '–')} · model ${esc(d.modelVersion ?? '–')}` +
-      ` · ${esc(d.runtime ?? '')}${d.boot != null ? ` · boot ${d.boot}` : ''}`
+      ` · ${esc(d.runtime ?? '')}${d.boot != null ? ` · boot ${d.boot}` : ''}` +
+      (dropped !== null
+        ? ` · <span class="${dropped > 0 ? 'warn' : ''}" data-dropped="${dropped}">telemetry dropped ${dropped}</span>`
+        : '')
     : '';
 }
 
@@ -117,6 +133,7 @@ async function select(key) {
   selected = key;
   delete document.body.dataset.watching;
   fleet.select(key);
+  dropped = null;
   showFacts(key);
   charts.reset();
   detections.reset();
@@ -148,6 +165,7 @@ async function select(key) {
       );
     const points = records.map((r) => ({ ...r.record, x: chartTime(r.tMs, r.receivedMs) }));
     charts.add(kind, points);
+    noteDropped(kind, points);
     historyEnd[kind] = points.reduce((m, p) => Math.max(m, p.x), 0);
   });
   const pending = queued ?? [];
@@ -160,6 +178,7 @@ async function select(key) {
 /** @param {Kind} kind @param {any[]} points */
 function addLive(kind, points) {
   const after = historyEnd[kind] ?? 0;
+  noteDropped(kind, points);
   charts.add(
     kind,
     points.filter((p) => p.x > after),

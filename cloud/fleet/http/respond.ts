@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { LiquidkanError } from '../../../shared/errors.js';
+import { parseBoundedJson } from '../../../shared/io/json-depth.js';
 import { firstIssue } from '../../../shared/io/json-file.js';
 import { ReleaseServiceError } from '../releases/errors.js';
 
@@ -79,7 +80,7 @@ export async function readJson<S extends z.ZodType>(
   const body = await readBody(req, limitBytes);
   let json: unknown;
   try {
-    json = JSON.parse(body.length ? body.toString('utf8') : '{}');
+    json = parseBoundedJson(body.length ? body.toString('utf8') : '{}');
   } catch (err) {
     throw new HttpError(400, `request body is not JSON (${(err as Error).message})`);
   }

@@ -74,6 +74,7 @@ function history(app: TestCloud, id: string, endMs: number, seconds: number): vo
       steps: 100,
       mse: 0.02 + 0.005 * wave + shift * 0.04 * Math.exp(-(s - seconds * 0.6) / 60),
       tauMean: 1.2 - shift * 0.3 * (1 - Math.exp(-(s - seconds * 0.6) / 40)),
+      outboxDropped: 0,
     });
     drift.push({
       t,
@@ -252,7 +253,9 @@ describe.skipIf(TOOLS.chromium())('dashboard fleet view in Chromium', () => {
       const mse = 0.021 + 0.001 * k;
       sent.push(mse);
       const t = Date.now();
-      await dev4.telemetry('tel/perf', [{ t, p50Us: 188, p99Us: 430, mse, tauMean: 0.9 }]);
+      await dev4.telemetry('tel/perf', [
+        { t, p50Us: 188, p99Us: 430, mse, tauMean: 0.9, outboxDropped: 5 * k },
+      ]);
       await dev4.telemetry('tel/hunger', [
         { t, layer: 0, entropy: 0.66 },
         { t, layer: 1, entropy: 0.76 },
@@ -264,6 +267,10 @@ describe.skipIf(TOOLS.chromium())('dashboard fleet view in Chromium', () => {
     expect(await points('chart-latency')).toBe(603);
     // both layers of one batch share a row: three rows more, not six
     expect(await points('chart-hunger')).toBe(603);
+    // issue 16 item 8: the batches the device dropped (its outbox was full) show with its facts
+    await expect
+      .poll(() => dataOf(page, '#device-facts [data-dropped]', 'dropped'), { timeout: 5000 })
+      .toBe('10');
     expect(errors).toEqual([]);
   });
 

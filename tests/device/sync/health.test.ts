@@ -86,8 +86,11 @@ describe('health checks', () => {
       reason: /library 1: \d+ entries finite on \[-1, 1\]/,
     });
     const file = join(dir, LIBRARY_FILE);
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/"version": 1/, '"version": 7'));
-    expect(asObject(libraryHealthCheck()(dir, rel) as HealthResult).ok).toBe(true);
+    const original = readFileSync(file, 'utf8');
+    // the version is covered too (issue 16 item 11): an edited one is refused
+    writeFileSync(file, original.replace(/"version": 1/, '"version": 7'));
+    expect(() => libraryHealthCheck()(dir, rel)).toThrow(/fileHash/);
+    writeFileSync(file, original);
     writeFileSync(
       file,
       readFileSync(file, 'utf8').replace(/"hash": "[0-9a-f]+"/, `"hash": "${'0'.repeat(64)}"`),

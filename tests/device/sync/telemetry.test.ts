@@ -51,21 +51,27 @@ function startAgent(id: string, creds: ReturnType<SyncFleet['provision']>, inter
   return { agent, feed, done: agent.run() };
 }
 
-/** Per stream: the seqs in arrival order, first arrivals only, and how many came twice. */
+/**
+ * Per stream: the seqs in arrival order, first arrivals only, and how many came twice. Streams
+ * are `{install}-b{boot}` (device/sync/state.ts); keyed here by `b{boot}`, with the installs seen.
+ */
 function arrivals(device: string) {
   const byStream = new Map<string, number[]>();
+  const installs = new Set<string>();
   let duplicates = 0;
   const order: string[] = [];
   for (const t of fleet.server.telemetry.filter((x) => x.device === device && x.kind === 'tel/perf')) {
-    const seen = byStream.get(t.stream) ?? [];
+    const [, install = '', boot = t.stream] = /^([0-9a-f]{16})-(b\d+)$/.exec(t.stream) ?? [];
+    installs.add(install);
+    const seen = byStream.get(boot) ?? [];
     if (seen.includes(t.seq)) duplicates++;
     else {
       seen.push(t.seq);
-      order.push(t.stream);
+      order.push(boot);
     }
-    byStream.set(t.stream, seen);
+    byStream.set(boot, seen);
   }
-  return { byStream, duplicates, order };
+  return { byStream, duplicates, order, installs };
 }
 
 const contiguous = (seqs: number[]) => seqs.every((s, i) => s === i);
@@ -133,6 +139,8 @@ describe('telemetry outbox', () => {
     expect(contiguous(a.byStream.get('b2')!)).toBe(true);
     // every b1 batch arrived before the first b2 one
     expect(a.order.indexOf('b2')).toBe(a.order.lastIndexOf('b1') + 1);
+    // one install: a restart keeps its id (a reset data directory would not)
+    expect(a.installs.size).toBe(1);
     expect(a.duplicates).toBe(0);
     const key = { fleet: FLEET, device: 't-kill' };
     const total = a.byStream.get('b1')!.length + a.byStream.get('b2')!.length;

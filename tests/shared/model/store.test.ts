@@ -15,6 +15,7 @@ import type { HybridModel } from '../../../shared/model/model.js';
 import {
   loadModelDir,
   MODEL_FILE,
+  modelDescriptionHash,
   modelToFiles,
   saveModelDir,
   WEIGHTS_FILE,
@@ -57,10 +58,15 @@ function expectSameModel(a: HybridModel, b: HybridModel): void {
   }
 }
 
-function rewriteModelJson(dir: string, edit: (json: ModelJson) => void): void {
+/**
+ * Edit model.json and record the description's sha256 again (unless `reseal` is false), so
+ * only the later checks can object.
+ */
+function rewriteModelJson(dir: string, edit: (json: ModelJson) => void, reseal = true): void {
   const file = join(dir, MODEL_FILE);
   const json = JSON.parse(readFileSync(file, 'utf8')) as ModelJson;
   edit(json);
+  if (reseal) json.sha256 = modelDescriptionHash(json);
   writeFileSync(file, JSON.stringify(json));
 }
 
@@ -122,6 +128,79 @@ describe('model directory round trip', () => {
     expect(() => saveModelDir(dir, model)).toThrow(ModelError);
     expect(() => saveModelDir(dir, model)).toThrow(/tensor 'L0\.W'\[2\] is not finite/);
     expect(readdirSync(root).filter((f) => f.includes('nan-model'))).toEqual([]);
+  });
+});
+
+// issue 16 item 11: chosen, tauMax and dtDefault were edited and the model loaded (and
+// predicted 2.73 instead of 0.39); library.json's version and parent were outside its hash
+describe('loading refuses an edited model description', () => {
+  it.each([
+    [
+      'a selector choice',
+      (j: ModelJson) => {
+        j.layers[0]!.selector.chosen =
+          (j.layers[0]!.selector.chosen + 1) % j.layers[0]!.selector.candidates.length;
+      },
+    ],
+    [
+      'a τ bound',
+      (j: ModelJson) => {
+        const liquid = j.layers.find((l) => l.kind === 'liquid') as { tauMax: number } | undefined;
+        liquid!.tauMax *= 10;
+      },
+    ],
+    [
+      'dtDefault',
+      (j: ModelJson) => {
+        j.dtDefault *= 3;
+      },
+    ],
+    [
+      'the library version it names',
+      (j: ModelJson) => {
+        j.library.version += 1;
+      },
+    ],
+  ])('%s', (_what, change) => {
+    const dir = saved(tinyModel({ activation: 'tanh' }));
+    rewriteModelJson(dir, change, false);
+    expect(() => loadModelDir(dir)).toThrow(`${join(dir, MODEL_FILE)}: field 'sha256'`);
+  });
+
+  it("library.json's version or parent", () => {
+    const dir = saved(tinyModel({ activation: 'tanh' }));
+    const file = join(dir, LIBRARY_FILE);
+    const original = readFileSync(file, 'utf8');
+    for (const change of [
+      (j: Record<string, unknown>) => {
+        j['version'] = 7;
+      },
+      (j: Record<string, unknown>) => {
+        j['parent'] = { version: 0, hash: 'a'.repeat(64) };
+      },
+    ]) {
+      const j = JSON.parse(original) as Record<string, unknown>;
+      change(j);
+      writeFileSync(file, JSON.stringify(j));
+      expect(() => loadModelDir(dir)).toThrow(`${file}: field 'fileHash'`);
+    }
+  });
+
+  it('still loads a model directory written before the hashes (format 1, no fileHash)', () => {
+    const model = tinyModel({ activation: 'tanh' });
+    const dir = saved(model);
+    rewriteModelJson(
+      dir,
+      (j) => {
+        j.formatVersion = 1;
+        delete j.sha256;
+      },
+      false,
+    );
+    const lib = JSON.parse(readFileSync(join(dir, LIBRARY_FILE), 'utf8')) as Record<string, unknown>;
+    delete lib['fileHash'];
+    writeFileSync(join(dir, LIBRARY_FILE), JSON.stringify(lib));
+    expectSameModel(loadModelDir(dir), model);
   });
 });
 

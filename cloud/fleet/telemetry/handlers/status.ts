@@ -2,6 +2,7 @@
  * `status` (DESIGN row `status`: online / offline; the last will says `lost`). The payload may
  * be the bare word, a JSON string, or a JSON object with a `state` (or `status`) field.
  */
+import { parseBoundedJson } from '../../../../shared/io/json-depth.js';
 import { STATUS_VALUES, type StatusValue } from '../../../../shared/types/topics.js';
 import { dropped, outcomeOf, type TopicHandler } from './types.js';
 
@@ -9,7 +10,7 @@ export function parseStatus(payload: Buffer): StatusValue | null {
   const text = payload.toString('utf8').trim();
   let value: unknown = text;
   try {
-    value = JSON.parse(text);
+    value = parseBoundedJson(text);
   } catch {
     // the bare word
   }

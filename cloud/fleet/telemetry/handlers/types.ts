@@ -4,6 +4,7 @@
  * input; it returns 'dropped' with a reason, which the subscriber logs.
  */
 import type { z } from 'zod';
+import { parseBoundedJson } from '../../../../shared/io/json-depth.js';
 import type { ParsedTopic } from '../../../../shared/types/topics.js';
 import type { Awaitable, DeviceRegistryApi, TelemetryStoreApi } from '../../store/types.js';
 
@@ -39,10 +40,10 @@ export function dropped(reason: string): Outcome {
   return { result: 'dropped', reason };
 }
 
-/** Parses a UTF-8 JSON payload; a reason instead when it is not JSON. */
+/** Parses a UTF-8 JSON payload, nesting bounded; a reason instead when it is not JSON or too deep. */
 export function parseJson(payload: Buffer): { ok: true; value: unknown } | { ok: false; reason: string } {
   try {
-    return { ok: true, value: JSON.parse(payload.toString('utf8')) };
+    return { ok: true, value: parseBoundedJson(payload.toString('utf8')) };
   } catch (err) {
     return { ok: false, reason: `payload is not JSON (${(err as Error).message})` };
   }

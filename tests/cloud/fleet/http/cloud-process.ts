@@ -11,6 +11,8 @@ export interface CloudProcess {
   readonly brokerUrl: string;
   readonly httpUrl: string;
   readonly tokenFile: string;
+  /** The read-only viewer token (reads need it or the operator's). */
+  readonly viewerTokenFile: string;
   /** Everything written to stderr so far. */
   stderr(): string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -44,7 +46,12 @@ export function startCloudProcess(dataDir: string, extra: readonly string[] = []
       const line = out.split('\n')[0];
       if (!out.includes('\n') || !line) return;
       clearTimeout(timer);
-      const info = JSON.parse(line) as { brokerUrl: string; httpUrl: string; tokenFile: string };
+      const info = JSON.parse(line) as {
+        brokerUrl: string;
+        httpUrl: string;
+        tokenFile: string;
+        viewerTokenFile: string;
+      };
       resolve({
         child,
         ...info,
