@@ -1,5 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { HeldOut } from '../../cloud/train/held-out.js';
 import type { TrainingRecord } from '../../cloud/train/training-record.js';
 import { loadModelDir } from '../../shared/model/store.js';
