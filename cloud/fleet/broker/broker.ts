@@ -23,6 +23,7 @@ import { FrameScanner, guardSocket, type OutboundLimit } from './frame-limit.js'
 import { aedesHooks } from './hooks.js';
 import { LoginGuard, type LoginGuardOptions } from './login-guard.js';
 import { loadOrCreateOperator } from './operator.js';
+import { restoreOperatorSessions } from './operator-sessions.js';
 
 export interface FleetBrokerOptions {
   /** Directory holding devices.db (the registry) and operator.json. */
@@ -98,12 +99,14 @@ export async function startFleetBroker(options: FleetBrokerOptions): Promise<Fle
     { scanner: FrameScanner; outbound: OutboundLimit; address: string; settle: () => void }
   >();
   const guard = new LoginGuard(options.loginGuard);
+  const operators = new WeakSet<object>();
   const hooks = aedesHooks(policy, log, {
     guard,
     addressOf: (client) => limits.get(client.conn)?.address ?? '',
     onAuthenticated: (client, principal) => {
       const l = limits.get(client.conn);
       l?.settle();
+      if (principal.kind === 'operator') operators.add(client);
       if (l && principal.kind === 'operator') {
         l.scanner.limit = o.operatorMaxPacketBytes;
         l.outbound.maxQueuedBytes = o.operatorMaxQueuedBytes;
@@ -115,6 +118,18 @@ export async function startFleetBroker(options: FleetBrokerOptions): Promise<Fle
   aedes.on('connectionError', (client, err) =>
     log(`connection '${client.id ?? ''}' dropped: ${err.message}`),
   );
+  // the cloud's subscriptions outlive a restart, so what devices send before it is back waits
+  // for it (operator-sessions.ts)
+  const kept = await restoreOperatorSessions(o.dataDir, aedes, log);
+  aedes.on('clientReady', (client) => {
+    if (operators.has(client) && client.clean) kept.cleared(client.id);
+  });
+  aedes.on('subscribe', (subs, client) => {
+    if (client && operators.has(client) && !client.clean) kept.subscribed(client.id, subs);
+  });
+  aedes.on('unsubscribe', (topics, client) => {
+    if (client && operators.has(client) && !client.clean) kept.unsubscribed(client.id, topics);
+  });
 
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
