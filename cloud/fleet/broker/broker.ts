@@ -10,7 +10,9 @@
  * - persistent sessions (clean = false) kept by aedes's default in-memory persistence: the
  *   subscriptions, queued QoS 1 messages, retained messages and wills of a session survive a
  *   client's reconnect, but not a broker restart (devices republish `birth` and `status` on
- *   every connect, so retained state comes back as they reconnect).
+ *   every connect, so retained state comes back as they reconnect), except the operator's
+ *   persistent subscriptions, kept in the data dir (operator-sessions.ts) so that telemetry
+ *   sent before the cloud reconnects is queued for it.
  */
 
 import type { AddressInfo } from 'node:net';
