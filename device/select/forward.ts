@@ -40,7 +40,15 @@ interface LayerBuffers {
 
 const ONE = Float64Array.of(1);
 
-export class FastForward {
+/** What the search scores candidates with: FastForward (float64) or CompiledForward (float32). */
+export interface CandidateForward {
+  /** Last-layer outputs [R, units] with layer `from` set to `choice` (a view, reused). */
+  evaluate(from: number, choice: LayerChoice): Float64Array;
+  /** Adopt new current choices; cached layers from `from` on are recomputed when next needed. */
+  setCurrent(choices: readonly LayerChoice[], from: number): void;
+}
+
+export class FastForward implements CandidateForward {
   readonly model: HybridModel;
   private readonly set: SequenceSet;
   private readonly input: Float64Array;

@@ -5,8 +5,10 @@
  *
  *   features [T, N, width]   targets [T, N, outputs]   W [outputs, width]   b [outputs]
  *
- * The Gram matrix and right-hand sides are accumulated straight from the feature rows into
- * buffers allocated once, so scoring a candidate allocates only the small factor.
+ * The fitting rows' features are copied column by column (with a column of ones for the bias)
+ * into a buffer allocated once, and the Gram matrix and right-hand sides are dot products of
+ * those columns, two by two (each load feeds two products); scoring a candidate allocates only
+ * the small factor.
  */
 import { cholesky, choleskySolveInPlace } from '../../shared/numeric/linalg.js';
 import { ROLE_FIT, ROLE_HELD_OUT, type SequenceSet } from './buffer.js';
@@ -32,6 +34,10 @@ export class ReadoutScorer {
   private readonly ridge: number;
   private readonly G: Float64Array;
   private readonly R: Float64Array;
+  /** The fitting rows, in order; their features by column [width + 1, m] (last: ones); their targets by output [outputs, m]. */
+  private readonly fitRows: Int32Array;
+  private readonly columns: Float64Array;
+  private readonly targetColumns: Float64Array;
 
   /** ridge: relative to the mean diagonal of the Gram matrix. */
   constructor(set: SequenceSet, targets: Float64Array, width: number, ridge: number) {
@@ -44,6 +50,16 @@ export class ReadoutScorer {
     this.G = new Float64Array(n * n);
     this.R = new Float64Array(n * this.outputs);
     this.targetVariance = this.heldOutVariance();
+    const rows: number[] = [];
+    for (let r = 0; r < set.role.length; r++) if (set.role[r] === ROLE_FIT) rows.push(r);
+    this.fitRows = Int32Array.from(rows);
+    const m = rows.length;
+    this.columns = new Float64Array(n * m);
+    this.columns.fill(1, width * m);
+    this.targetColumns = new Float64Array(this.outputs * m);
+    rows.forEach((r, q) => {
+      for (let c = 0; c < this.outputs; c++) this.targetColumns[c * m + q] = targets[r * this.outputs + c]!;
+    });
   }
 
   private heldOutVariance(): number {
@@ -68,53 +84,61 @@ export class ReadoutScorer {
 
   /** Ridge fit of the readout on the fitting rows; null when the features are not finite. */
   fit(features: Float64Array): Readout | null {
-    const { role } = this.set;
     const w = this.width;
     const n = w + 1;
     const out = this.outputs;
     const G = this.G;
     const R = this.R;
-    G.fill(0);
-    R.fill(0);
-    const wb = w * n; // the bias row of G
-    // Rows two at a time: one pass over G's lower triangle adds both rows' outer products, which
-    // halves the loads and stores of G (the bulk of scoring a candidate).
-    let pending = -1;
-    for (let r = 0; r <= role.length; r++) {
-      if (r < role.length && role[r] !== ROLE_FIT) continue;
-      if (r < role.length) {
-        const fo = r * w;
-        for (let i = 0; i < w; i++) if (!Number.isFinite(features[fo + i]!)) return null;
-        const zo = r * out;
-        for (let i = 0; i < w; i++) {
-          const fi = features[fo + i]!;
-          G[wb + i] += fi;
-          for (let c = 0; c < out; c++) R[i * out + c] += fi * this.z[zo + c]!;
-        }
-        G[wb + w] += 1;
-        for (let c = 0; c < out; c++) R[w * out + c] += this.z[zo + c]!;
-        if (pending < 0) {
-          pending = r;
-          continue;
-        }
-      } else if (pending < 0) break;
-      const ao = pending * w;
-      if (r < role.length) {
-        const bo = r * w;
-        for (let i = 0; i < w; i++) {
-          const ai = features[ao + i]!;
-          const bi = features[bo + i]!;
-          const go = i * n;
-          for (let j = 0; j <= i; j++) G[go + j] += ai * features[ao + j]! + bi * features[bo + j]!;
-        }
-      } else {
-        for (let i = 0; i < w; i++) {
-          const ai = features[ao + i]!;
-          const go = i * n;
-          for (let j = 0; j <= i; j++) G[go + j] += ai * features[ao + j]!;
-        }
+    const F = this.columns;
+    const rows = this.fitRows;
+    const m = rows.length;
+    for (let q = 0; q < m; q++) {
+      const fo = rows[q]! * w;
+      for (let i = 0; i < w; i++) {
+        const v = features[fo + i]!;
+        if (!Number.isFinite(v)) return null;
+        F[i * m + q] = v;
       }
-      pending = -1;
+    }
+    // the lower triangle of G = FᵀF, a 2×2 block of columns at a time (the odd last column pairs
+    // with itself; entries above the diagonal are overwritten by the symmetric fill below)
+    for (let i = 0; i < n; i += 2) {
+      const i2 = i + 1 < n ? i + 1 : i;
+      const a = i * m;
+      const b = i2 * m;
+      for (let j = 0; j <= i; j += 2) {
+        const j2 = j + 1 < n ? j + 1 : j;
+        const c = j * m;
+        const d = j2 * m;
+        let s00 = 0;
+        let s01 = 0;
+        let s10 = 0;
+        let s11 = 0;
+        for (let q = 0; q < m; q++) {
+          const u = F[a + q]!;
+          const v = F[b + q]!;
+          const x = F[c + q]!;
+          const y = F[d + q]!;
+          s00 += u * x;
+          s01 += u * y;
+          s10 += v * x;
+          s11 += v * y;
+        }
+        G[i * n + j] = s00;
+        G[i * n + j2] = s01;
+        G[i2 * n + j] = s10;
+        G[i2 * n + j2] = s11;
+      }
+    }
+    const Z = this.targetColumns;
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < out; c++) {
+        let s = 0;
+        const a = i * m;
+        const z = c * m;
+        for (let q = 0; q < m; q++) s += F[a + q]! * Z[z + q]!;
+        R[i * out + c] = s;
+      }
     }
     let trace = 0;
     for (let i = 0; i < n; i++) trace += G[i * n + i]!;

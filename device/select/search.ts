@@ -5,14 +5,22 @@
  * on held-out rows; keep the best. Further sweeps while something improved and time is left,
  * then a small grid on the winners' input scale. The clock is checked before every candidate.
  *
- * Candidates run on FastForward, which caches each layer's drive for the current choices, so a
- * candidate for layer i recomputes layers i..L-1 alone.
+ * Candidates run on CompiledForward (the compiled engine's float32 kernels; FastForward, float64,
+ * on request), which caches each layer's drive for the current choices, so a candidate for
+ * layer i recomputes layers i..L-1 alone.
  */
 import { type HybridModel, layerCandidates, param } from '../../shared/model/model.js';
 import type { SequenceSet } from './buffer.js';
-import { FastForward } from './forward.js';
+import { CompiledForward } from './compiled-forward.js';
+import { type CandidateForward, FastForward } from './forward.js';
 import type { ReadoutScorer, Scored } from './score.js';
 import type { LayerChoice } from './submodel.js';
+
+/**
+ * What candidates are scored with: the compiled engine's float32 kernels, or the float64 loops
+ * that follow the reference runner's arithmetic (kept to check and to measure against).
+ */
+export type SelectionKernels = 'compiled' | 'float64';
 
 export type HardChoice = { readonly k: number; readonly affine: Float64Array };
 
@@ -44,7 +52,7 @@ export class SelectionSearch {
   readonly set: SequenceSet;
   readonly scaledInputs: Float64Array;
   readonly initialState: Float64Array | null;
-  private readonly forward: FastForward;
+  private readonly forward: CandidateForward;
   private readonly outOfTime: () => boolean;
 
   constructor(
@@ -55,6 +63,7 @@ export class SelectionSearch {
     start: HardChoice[],
     outOfTime: () => boolean,
     initialState: Float64Array | null = null,
+    kernels: SelectionKernels = 'compiled',
   ) {
     this.model = model;
     this.scorer = scorer;
@@ -62,7 +71,8 @@ export class SelectionSearch {
     this.scaledInputs = scaledInputs;
     this.initialState = initialState;
     this.outOfTime = outOfTime;
-    this.forward = new FastForward(model, set, scaledInputs, start, initialState);
+    const Forward = kernels === 'compiled' ? CompiledForward : FastForward;
+    this.forward = new Forward(model, set, scaledInputs, start, initialState);
     this.choices = start;
     this.records = model.layers.map(() => ({
       lossBefore: Infinity,

@@ -2,8 +2,10 @@
  * On-device hard selection fine-tuning: pick, per layer, the library entry that fits this
  * device's recent data best, refit the readout (ridge, closed form), and install the result only
  * when it beats both the untouched model and the current choices with their readout refitted the
- * same way, on held-out rows (the most recent part of the buffer). Everything is scored by the
- * float64 reference runner over the buffer cut into a few long streams, within a time budget.
+ * same way, on held-out rows (the most recent part of the buffer), over the buffer cut into a few
+ * long streams, within a time budget. Candidates are scored on the compiled engine's float32
+ * kernels (compiled-forward.ts); the model as given, its refit and the winner are judged by the
+ * float64 reference runner, which alone decides what is installed.
  *
  * The caller rebuilds the ONNX step graph from the returned model (see rebuildSession).
  */
@@ -16,7 +18,7 @@ import {
   type LayerHungerSignal,
 } from './hunger.js';
 import { type Readout, ReadoutScorer } from './score.js';
-import { type HardChoice, SelectionSearch } from './search.js';
+import { type HardChoice, type SelectionKernels, SelectionSearch } from './search.js';
 import {
   carriedStates,
   type LayerChoice,
@@ -41,6 +43,8 @@ export interface SelectOptions extends SplitOptions, HungerOptions {
   readonly warmup: number;
   /** Clock in ms. @defaultValue performance.now */
   readonly now: () => number;
+  /** What candidates are scored with (the winner is always judged by the reference). @defaultValue 'compiled' */
+  readonly kernels: SelectionKernels;
 }
 
 export const SELECT_DEFAULTS: Readonly<SelectOptions> = Object.freeze({
@@ -52,6 +56,7 @@ export const SELECT_DEFAULTS: Readonly<SelectOptions> = Object.freeze({
   ridge: 1e-6,
   minGain: 0.01,
   now: () => performance.now(),
+  kernels: 'compiled',
 });
 
 export interface LayerSelection {
@@ -181,7 +186,7 @@ export function selectOnDevice(
   const history = buffer.history();
   const init = carriedStates(model, own, { x: scaledInputs(model, history.x), dt: history.dt }, set.begins);
   const scorer = new ReadoutScorer(set, readoutTargets(model, set, xs), width, o.ridge);
-  const search = new SelectionSearch(model, set, scorer, xs, startChoices(model), outOfTime, init);
+  const search = new SelectionSearch(model, set, scorer, xs, startChoices(model), outOfTime, init, o.kernels);
   // the arbiter is the reference runner: last-layer features of the whole model for given choices
   const features = new Float64Array(set.steps * set.streams * width);
   const reference = (choices: readonly LayerChoice[]) => {

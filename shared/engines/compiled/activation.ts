@@ -43,10 +43,10 @@ function coreSource(entry: ActivationEntry, z: string): { lines: string[]; value
   if (entry.form === 'chebyshev') {
     // Clenshaw, as chebyshev.ts: b_k = 2z·b_{k+1} + c_k − b_{k+2}; ψ = z·b_1 + c_0 − b_2
     const c = (entry.params as ChebyshevParams).coeffs;
-    const lines = [`const z2 = 2 * ${z};`, 'let b1 = 0;', 'let b2 = 0;', 'let bk = 0;'];
+    const lines = [`const _z2 = 2 * ${z};`, 'let _b1 = 0;', 'let _b2 = 0;', 'let _bk = 0;'];
     for (let k = c.length - 1; k >= 1; k--)
-      lines.push(`bk = z2 * b1 + ${literal(c[k]!)} - b2;`, 'b2 = b1;', 'b1 = bk;');
-    return { lines, value: `${z} * b1 + ${literal(c[0]!)} - b2` };
+      lines.push(`_bk = _z2 * _b1 + ${literal(c[k]!)} - _b2;`, '_b2 = _b1;', '_b1 = _bk;');
+    return { lines, value: `${z} * _b1 + ${literal(c[0]!)} - _b2` };
   }
   // rational, as rational.ts: Horner for P in z and for Q in w = z²
   const r = entry.params as RationalParams;
@@ -54,49 +54,71 @@ function coreSource(entry: ActivationEntry, z: string): { lines: string[]; value
   for (let j = r.p.length - 2; j >= 0; j--) num = `(${num} * ${z} + ${literal(r.p[j]!)})`;
   if (r.q.length === 0) return { lines: [], value: num };
   let den = literal(r.q[r.q.length - 1]!);
-  for (let k = r.q.length - 2; k >= 0; k--) den = `(${den} * w + ${literal(r.q[k]!)})`;
-  return { lines: [`const w = ${z} * ${z};`], value: `${num} / (${den} * w + 1)` };
+  for (let k = r.q.length - 2; k >= 0; k--) den = `(${den} * _w + ${literal(r.q[k]!)})`;
+  return { lines: [`const _w = ${z} * ${z};`], value: `${num} / (${den} * _w + 1)` };
 }
 
 /**
- * The generated loop for `entry`, doing the arithmetic of compileActivation (compile.ts) in the
- * same order, so results are identical: classic and symbolic entries with tail 'extend' fold the
- * two affines into C·f(A·x + B) + D; other tails clip, then add the linear tail's slopes.
+ * Source of c·ψ(a·x + b) + d for one element named `x`, with the layer affine in variables named
+ * a, b, c, d: `hoisted` lines (run once, before a loop), `lines` (per element) and the `value`
+ * expression; `f` is the primitive the source calls by that name (identity when none). The
+ * arithmetic is compileActivation's (compile.ts), in the same order, so results are identical:
+ * classic and symbolic entries with tail 'extend' fold the two affines into C·f(A·x + B) + D;
+ * other tails clip, then add the linear tail's slopes. Local names start with `_`.
  */
-export function compileAffineKernel(entry: ActivationEntry): AffineKernel {
+export function activationSource(
+  entry: ActivationEntry,
+  x: string,
+): { hoisted: string[]; lines: string[]; value: string; f: (u: number) => number } {
   const prim = entryPrimitive(entry);
-  const lines: string[] = ['const n = x.length;'];
+  const f = prim ? prim.f : (u: number) => u;
   if (prim && entry.tail === 'extend') {
     const p = entry.params as AffinePrimitiveParams;
-    lines.push(
-      `const A = ${literal(p.alpha)} * a;`,
-      `const B = ${literal(p.alpha)} * b + ${literal(p.beta)};`,
-      `const C = c * ${literal(p.gamma)};`,
-      `const D = c * ${literal(p.delta)} + d;`,
-      'for (let i = 0; i < n; i++) out[i] = C * f(A * x[i] + B) + D;',
-    );
-  } else {
-    const { sLo, sHi, vLo, vHi } = compileActivation(entry).boundary;
-    void vLo;
-    void vHi;
-    const clipped = entry.tail === 'extend' ? 'z' : 'Math.min(Math.max(z, -1), 1)';
-    const core = coreSource(entry, 'zc');
-    let v = 'v';
-    if (entry.tail === 'linear')
-      v = `v + ${literal(sHi)} * Math.max(z - 1, 0) - ${literal(sLo)} * Math.max(-1 - z, 0)`;
-    lines.push(
-      'for (let i = 0; i < n; i++) {',
-      'const z = a * x[i] + b;',
-      `const zc = ${clipped};`,
-      ...core.lines,
-      `const v = ${core.value};`,
-      `out[i] = c * (${v}) + d;`,
-      '}',
-    );
+    return {
+      hoisted: [
+        `const _A = ${literal(p.alpha)} * a;`,
+        `const _B = ${literal(p.alpha)} * b + ${literal(p.beta)};`,
+        `const _C = c * ${literal(p.gamma)};`,
+        `const _D = c * ${literal(p.delta)} + d;`,
+      ],
+      lines: [],
+      value: `_C * f(_A * ${x} + _B) + _D`,
+      f,
+    };
   }
+  const { sLo, sHi } = compileActivation(entry).boundary;
+  const clipped = entry.tail === 'extend' ? '_z' : 'Math.min(Math.max(_z, -1), 1)';
+  const core = coreSource(entry, '_zc');
+  let v = '_v';
+  if (entry.tail === 'linear')
+    v = `_v + ${literal(sHi)} * Math.max(_z - 1, 0) - ${literal(sLo)} * Math.max(-1 - _z, 0)`;
+  return {
+    hoisted: [],
+    lines: [
+      `const _z = a * ${x} + b;`,
+      `const _zc = ${clipped};`,
+      ...core.lines,
+      `const _v = ${core.value};`,
+    ],
+    value: `c * (${v}) + d`,
+    f,
+  };
+}
+
+/** The generated loop for `entry` (activationSource over every element). */
+export function compileAffineKernel(entry: ActivationEntry): AffineKernel {
+  const src = activationSource(entry, 'x[i]');
+  const lines = [
+    'const n = x.length;',
+    ...src.hoisted,
+    'for (let i = 0; i < n; i++) {',
+    ...src.lines,
+    `out[i] = ${src.value};`,
+    '}',
+  ];
   const source = `"use strict";\nreturn function affineKernel(x, out, a, b, c, d) {\n${lines.join('\n')}\n};`;
   const factory = new Function('f', source) as (f: (u: number) => number) => AffineKernel;
-  return factory(prim ? prim.f : (u: number) => u);
+  return factory(src.f);
 }
 
 /**

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { driveInputs, selectionLibrary } from '../../../scripts/bench-select.js';
 import { compileActivation } from '../../../shared/activations/index.js';
 import { compileActivationFast } from '../../../shared/engines/compiled/activation.js';
+import { compileActivationKernel } from '../../../shared/engines/compiled/sequence.js';
 import { classicLibrary } from '../../../shared/library/library.js';
 
 describe('compileActivationFast', () => {
@@ -42,6 +43,13 @@ describe('compileActivationFast', () => {
       slow.evalInto(z, a);
       fast.evalInto(z, b);
       expect(Array.from(b)).toEqual(Array.from(a));
+      // the selection's float32 kernel: the same value, rounded to float32 as it is stored
+      const f32 = compileActivationKernel(entry);
+      const want = new Float64Array(x.length);
+      const got = new Float64Array(x.length);
+      slow.applyAffineInto(x, { a: 0.7, b: 0.1, c: 1.2, d: -0.1 }, want);
+      f32(x, got, 0.7, 0.1, 1.2, -0.1);
+      expect(Array.from(got)).toEqual(Array.from(want, Math.fround));
     });
   }
 });
