@@ -13,11 +13,14 @@
  * where S_h is the sensitivity of the layer's input h (zero for dense layers fed by the input,
  * S'_{l−1} for a liquid layer fed by one, diag(φ′)·W·S for a dense layer fed by a liquid one).
  * The readout then gives ∂y/∂θ = diag(outputStd)·W_r·S_last [outputs, P] (the residual skip
- * and the input scaling do not depend on τ). The forward pass itself is ReferenceRunner's, so the
- * predictions are the reference's bit for bit. Buffers are allocated once; step() allocates
- * nothing in this file. Cost per step: O(Σ_l H_l·(H_l + in_l)·P).
+ * and the input scaling do not depend on τ). The forward pass runs on the compiled engine's
+ * float32 kernels (CompiledModelStep), so τ learns from the arithmetic the device serves; with
+ * kernels 'float64' it is ReferenceRunner's, bit for bit. φ and φ′ for the sensitivities come
+ * from the float64 activations at those pre-activations. Buffers are allocated once; step()
+ * allocates nothing in this file. Cost per step: O(Σ_l H_l·(H_l + in_l)·P).
  */
 import { compileActivation } from '../../shared/activations/index.js';
+import { CompiledModelStep } from '../../shared/engines/compiled/model-step.js';
 import { ModelError } from '../../shared/errors.js';
 import { stateWidth } from '../../shared/model/layout.js';
 import { type HybridModel, layerCandidates, param } from '../../shared/model/model.js';
@@ -40,8 +43,21 @@ interface SensLayer {
   readonly S: Float64Array;
 }
 
+/** The forward pass the sensitivities follow: ReferenceRunner (float64) or CompiledModelStep (float32). */
+export interface TauForward {
+  readonly state: Float64Array;
+  readonly tau: Float64Array;
+  setTau(values: ArrayLike<number>): void;
+  reset(): void;
+  step(input: Float64Array, dt: number, out: Float64Array): void;
+  layerPreActivation(i: number): Float64Array;
+}
+
+/** What τ adaptation's forward pass runs on. */
+export type TauKernels = 'compiled' | 'float64';
+
 export class TauSensitivity {
-  readonly runner: ReferenceRunner;
+  readonly runner: TauForward;
   /** Liquid neurons P (the length of θ). */
   readonly size: number;
   readonly outputs: number;
@@ -61,10 +77,10 @@ export class TauSensitivity {
   private readonly dphi: Float64Array;
   private readonly next: Float64Array;
 
-  constructor(model: HybridModel) {
+  constructor(model: HybridModel, kernels: TauKernels = 'compiled') {
     const P = stateWidth(model);
     if (P === 0) throw new ModelError('τ adaptation: the model has no liquid layer');
-    this.runner = new ReferenceRunner(model, 1);
+    this.runner = kernels === 'compiled' ? new CompiledModelStep(model) : new ReferenceRunner(model, 1);
     this.size = P;
     this.outputs = model.outputs;
     this.tau = this.runner.tau;

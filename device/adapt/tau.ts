@@ -1,6 +1,6 @@
 /**
- * Online adaptation of the liquid time constants on the device. Each observe() runs one float64
- * step of the model with the current τ (ReferenceRunner, via TauSensitivity), returns that
+ * Online adaptation of the liquid time constants on the device. Each observe() runs one step of
+ * the model with the current τ (on the compiled engine's float32 kernels, via TauSensitivity), returns that
  * prediction (made before the target is seen), then takes one step on θ = log τ [P]:
  *
  *     ε = (y − target)/outputStd                         standardised error [outputs]
@@ -17,7 +17,7 @@
  */
 import { InputError } from '../../shared/errors.js';
 import type { HybridModel } from '../../shared/model/model.js';
-import { TauSensitivity } from './sensitivity.js';
+import { type TauKernels, TauSensitivity } from './sensitivity.js';
 
 export interface TauAdaptOptions {
   /** Step size on log τ, in RMS-normalised gradient units. @defaultValue 0.003 */
@@ -34,6 +34,8 @@ export interface TauAdaptOptions {
   readonly revertRatio: number;
   /** Steps before the first update. @defaultValue 50 */
   readonly warmupSteps: number;
+  /** The forward pass: the compiled engine's float32 kernels, or the float64 reference. @defaultValue 'compiled' */
+  readonly kernels: TauKernels;
 }
 
 export const TAU_ADAPT_DEFAULTS: Readonly<TauAdaptOptions> = Object.freeze({
@@ -44,6 +46,7 @@ export const TAU_ADAPT_DEFAULTS: Readonly<TauAdaptOptions> = Object.freeze({
   guardSteps: 100,
   revertRatio: 0.5,
   warmupSteps: 50,
+  kernels: 'compiled',
 });
 
 /** What observe() returns: views into the adapter's buffers, valid until the next call. */
@@ -83,7 +86,7 @@ export class TauAdapter {
         `τ adaptation options: need lr ≥ 0, maxLogStep ≥ 0, 0 < emaRate ≤ 1, guardSteps ≥ 1 (got ${JSON.stringify(o)})`,
       );
     }
-    this.sensitivity = new TauSensitivity(model);
+    this.sensitivity = new TauSensitivity(model, o.kernels);
     const s = this.sensitivity;
     const P = s.size;
     this.initialTau = s.tau.slice();

@@ -29,8 +29,9 @@ export type ActivationKernel = (
 ) => void;
 /**
  * A liquid layer over every row: drive [R, H] (its input's part, U·h + b), dt [R], init [N, H]
- * (each stream's starting state; null: zero) → out [R, H], the state after each row; φ is `act`
- * with the layer affine (a, b, c, d), called once per step over the N streams' [N, H].
+ * (each stream's starting state; null: zero) → out [R, H], the state after each row (out may be
+ * init); φ is `act` with the layer affine (a, b, c, d), called once per step over the N streams'
+ * [N, H]; pre [R, H], when given, gets the pre-activations W·x + drive.
  */
 export type LiquidKernel = (
   drive: Float64Array,
@@ -42,6 +43,7 @@ export type LiquidKernel = (
   b: number,
   c: number,
   d: number,
+  pre?: Float64Array | null,
 ) => void;
 
 const f32 = (v: Float64Array) => v.map(Math.fround);
@@ -128,7 +130,7 @@ export function compileActivationKernel(entry: ActivationEntry): ActivationKerne
 }
 
 export interface LiquidShape {
-  /** Recurrent weights [H, H] and time constants [H]. */
+  /** Recurrent weights [H, H] and time constants [H] (read at every call: τ may change). */
   readonly W: Float64Array;
   readonly tau: Float64Array;
   /** Streams stepping together. */
@@ -152,7 +154,7 @@ export function compileLiquid(shape: LiquidShape): LiquidKernel {
     `const E = new Float64Array(${N * H});`,
     `const G = new Float64Array(${N * H});`,
     `const DT = new Float64Array(${N}).fill(NaN);`,
-    'return function liquid(drive, dt, init, out, act, a, b, c, d) {',
+    'return function liquid(drive, dt, init, out, act, a, b, c, d, pre) {',
     'if (init) x.set(init); else x.fill(0);',
     'DT.fill(NaN);',
     `const steps = dt.length / ${N};`,
@@ -172,11 +174,12 @@ export function compileLiquid(shape: LiquidShape): LiquidKernel {
       H,
       (p, i, sum) => `PRE[${p} * ${H} + ${i}] = Math.fround(drive[o + ${p} * ${H} + ${i}] + ${sum});`,
     ),
+    'if (pre) pre.set(PRE, o);',
     'act(PRE, PHI, a, b, c, d);',
     `for (let m = 0; m < ${N * H}; m++) { const v = Math.fround(E[m] * x[m] + G[m] * PHI[m]); x[m] = v; out[o + m] = v; }`,
     '}',
     '};',
   ].join('\n');
   const factory = new Function('W', 'TAU', source) as (w: Float64Array, tau: Float64Array) => LiquidKernel;
-  return factory(f32(shape.W), Float64Array.from(shape.tau));
+  return factory(f32(shape.W), shape.tau);
 }
