@@ -3,7 +3,10 @@
  * the cheapest to score), try every library entry with the other layers fixed, each from the
  * affine the model stores for it and from the entry's natural affine, refit the readout and score
  * on held-out rows; keep the best. Further sweeps while something improved and time is left,
- * then a small grid on the winners' input scale. The clock is checked before every candidate.
+ * then a small grid on the winners' input scale. The clock is checked before every candidate. A
+ * layer is not visited again while no other layer has changed since its last visit: that visit
+ * would score the same features again (the second sweep after a change in the last layer alone
+ * costs nothing).
  *
  * Candidates run on CompiledForward (the compiled engine's float32 kernels; FastForward, float64,
  * on request), which caches each layer's drive for the current choices, so a candidate for
@@ -54,6 +57,12 @@ export class SelectionSearch {
   readonly initialState: Float64Array | null;
   private readonly forward: CandidateForward;
   private readonly outOfTime: () => boolean;
+  /** Event clock: when each layer's choice last changed, and when each layer was last visited (0: never). */
+  private clock = 0;
+  private readonly changedAt: number[];
+  private readonly visitedAt: number[];
+  /** Visits skipped because nothing they depend on changed since the layer's last visit. */
+  skippedVisits = 0;
 
   constructor(
     model: HybridModel,
@@ -81,6 +90,8 @@ export class SelectionSearch {
       worstLoss: Infinity,
       visited: false,
     }));
+    this.changedAt = model.layers.map(() => 0);
+    this.visitedAt = model.layers.map(() => 0);
     this.best = this.scoreLayer(0, start[0]!);
   }
 
@@ -95,6 +106,19 @@ export class SelectionSearch {
     this.choices[i] = choice;
     this.best = scored;
     this.forward.setCurrent(this.choices, i);
+    this.changedAt[i] = ++this.clock;
+  }
+
+  /**
+   * Whether visiting layer i again would score exactly what its last visit scored: no other
+   * layer's choice changed since, so every candidate's features are the same and the current
+   * choice is already the best of them (the scoring is deterministic).
+   */
+  private unchangedSinceVisit(i: number): boolean {
+    if (this.visitedAt[i] === 0) return false;
+    for (let j = 0; j < this.changedAt.length; j++)
+      if (j !== i && this.changedAt[j]! > this.visitedAt[i]!) return false;
+    return true;
   }
 
   private better(loss: number): boolean {
@@ -113,6 +137,10 @@ export class SelectionSearch {
   /** One coordinate step on layer i; false when the budget ran out. */
   private visit(i: number): boolean {
     const rec = this.records[i]!;
+    if (this.unchangedSinceVisit(i)) {
+      this.skippedVisits++;
+      return true;
+    }
     if (!rec.visited) rec.lossBefore = this.best.loss;
     const K = this.model.layers[i]!.selector.candidates.length;
     let lo = Infinity;
@@ -137,6 +165,7 @@ export class SelectionSearch {
     }
     if (winner) this.adopt(i, winner.choice, winner.scored);
     Object.assign(rec, { visited: true, lossAfter: this.best.loss, bestLoss: lo, worstLoss: hi });
+    this.visitedAt[i] = ++this.clock;
     return true;
   }
 

@@ -49,6 +49,23 @@ export type LiquidKernel = (
 const f32 = (v: Float64Array) => v.map(Math.fround);
 
 /**
+ * Factories by source text. A kernel is a closure made by its factory; closures of one factory
+ * share V8's feedback and optimised code, so the next selection (the same layer sizes, the same
+ * entries) starts on kernels that are already optimised instead of interpreting its first
+ * candidates. The sources depend on sizes and entries only, so the cache stays small.
+ */
+const factories = new Map<string, (...closed: unknown[]) => unknown>();
+function factory<F>(params: readonly string[], source: string): (...closed: never[]) => F {
+  const key = `${params.join(',')}\n${source}`;
+  let made = factories.get(key);
+  if (!made) {
+    made = new Function(...params, source) as (...closed: unknown[]) => unknown;
+    factories.set(key, made);
+  }
+  return made as (...closed: never[]) => F;
+}
+
+/**
  * Source of a block product: for rows (p, p+1) of X (offsets xa, xb) and weight rows (i, i+1) of
  * M (offsets ma, mb), K terms each, the four sums s00 (p, i), s01 (p, i+1), s10, s11; two rows
  * and two weight rows at a time share every load (the compiled engine's Gemm, blocked).
@@ -108,8 +125,8 @@ export function compileDrive(W: Float64Array, b: Float64Array, inWidth: number, 
     ),
     '};',
   ].join('\n');
-  const factory = new Function('W', 'B', source) as (w: Float64Array, b: Float64Array) => DriveKernel;
-  return factory(f32(W), f32(b));
+  const make = factory<DriveKernel>(['W', 'B'], source) as (w: Float64Array, b: Float64Array) => DriveKernel;
+  return make(f32(W), f32(b));
 }
 
 /** The activation of `entry` as a generated loop (compileAffineKernel's, rounded to float32). */
@@ -117,6 +134,8 @@ export function compileActivationKernel(entry: ActivationEntry): ActivationKerne
   const src = activationSource(entry, 'u[i]');
   const source = [
     '"use strict";',
+    // the primitive f is not in the text: name it, so entries calling different ones never share a factory
+    `// ${entry.form === 'classic' || entry.form === 'symbolic' ? JSON.stringify(entry.params) : entry.form}`,
     'return function activation(u, out, a, b, c, d) {',
     ...src.hoisted,
     'const n = u.length;',
@@ -126,7 +145,8 @@ export function compileActivationKernel(entry: ActivationEntry): ActivationKerne
     '}',
     '};',
   ].join('\n');
-  return (new Function('f', source) as (f: (u: number) => number) => ActivationKernel)(src.f);
+  const make = factory<ActivationKernel>(['f'], source) as (f: (u: number) => number) => ActivationKernel;
+  return make(src.f);
 }
 
 export interface LiquidShape {
@@ -180,6 +200,9 @@ export function compileLiquid(shape: LiquidShape): LiquidKernel {
     '}',
     '};',
   ].join('\n');
-  const factory = new Function('W', 'TAU', source) as (w: Float64Array, tau: Float64Array) => LiquidKernel;
-  return factory(f32(shape.W), shape.tau);
+  const make = factory<LiquidKernel>(['W', 'TAU'], source) as (
+    w: Float64Array,
+    tau: Float64Array,
+  ) => LiquidKernel;
+  return make(f32(shape.W), shape.tau);
 }
