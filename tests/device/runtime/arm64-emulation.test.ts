@@ -11,6 +11,9 @@
  * - without binfmt_misc the host cannot exec an arm64 binary, so the device's native probe child
  *   (shared/engines/native-probe.ts spawns process.execPath) would fail to start; a preload sets
  *   process.execPath to a host script that starts the arm64 Node under qemu, as binfmt_misc would.
+ *
+ * About 18 s of CPU (two emulated device runs, started together); 40 s of wall time with the
+ * load average at 10 on 2 cores, 95 s at 20-35. The timeouts leave room for a loaded machine.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -96,7 +99,7 @@ async function device(node: string, board: string, engine: string, env: NodeJS.P
       ...['--model', bundle, '--profile', 'pi4', '--input', csv, '--target', 'value', '--horizon', '1'],
       ...['--engine', engine, '--threads', '1', '--no-adapt-tau', '--no-latency-check', '--json'],
     ],
-    { cwd: join(board, '..'), env: { ...process.env, ...env }, timeout: 150_000 },
+    { cwd: join(board, '..'), env: { ...process.env, ...env }, timeout: 200_000 },
   );
   const lines = stdout.trim().split('\n');
   const summary = JSON.parse(lines.pop()!);
@@ -133,5 +136,5 @@ describe.skipIf(missing)('the arm64 bundle under qemu-aarch64-static', () => {
     }
     // the model does something: the predictions are not all equal
     expect(new Set(armNative.steps.map((y) => y[0]!.toFixed(6))).size).toBeGreaterThan(10);
-  }, 240_000);
+  }, 300_000);
 });
