@@ -6,10 +6,10 @@
  *     out[i] = c·ψ(a·x[i] + b) + d       (ψ with its tail policy)
  *
  * in float64, in exactly the arithmetic order of compileActivation (compile.ts), so selection
- * scores are unchanged to the last bit. On-device selection scores thousands of rows per
- * candidate through it instead of through the form modules' generic scalar functions
- * (device/select/forward.ts); the slope, which τ adaptation and training need, stays with
- * compileActivation.
+ * scores are unchanged to the last bit. activationSource() is the one source of that loop body:
+ * the float64 selection path (device/select/forward.ts) runs it through compileActivationFast,
+ * the float32 kernels of selection and τ adaptation (sequence.ts) inline it; the slope, which τ
+ * adaptation and training need, stays with compileActivation.
  */
 import { type CompiledActivation, compileActivation, entryPrimitive } from '../../activations/compile.js';
 import type { ActivationEntry } from '../../activations/entry.js';
