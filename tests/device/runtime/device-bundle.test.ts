@@ -89,6 +89,9 @@ describe('npm run build:device', () => {
     const board = buildBoard('lite', ['--lite']);
     expect(existsSync(join(board, 'node_modules'))).toBe(false);
     expect(size(board)).toBeLessThan(3_000_000);
+    // every byte of JavaScript is parsed on a board's start-up: the schemas are on zod/mini
+    // (shared/zod.ts); one import of classic zod on the device's path adds 400 KB and 6 MiB of RSS
+    expect(size(join(board, 'liquidkan-device.js')) + size(join(board, 'chunks'))).toBeLessThan(1024 * 1024);
     const code = readFileSync(join(board, 'liquidkan-device.js'), 'utf8');
     // no trainer on the board (export measures held-out error through cloud/train/held-out.ts)
     for (const trainerOnly of ['raceLibrary', 'successive halving', 'searchSelectors'])
