@@ -9,14 +9,19 @@
 // build.json (what was built), the firmware profiles and, unless --lite:
 //   onnxruntime-node with the linux binaries of --arch only (default: this machine's),
 //   onnxruntime-web with only the files its Node build loads (ort.node.min.mjs and the plain SIMD
-//   wasm build, about 14 MB of the package's 143 MB), and onnxruntime-common.
+//   wasm build), the 14 MB .wasm shipped brotli-compressed (2.3 MB; the wasm engine decompresses it
+//   in memory at load, shared/engines/wasm.ts, so nothing is written on the board), and
+//   onnxruntime-common.
 // A --lite bundle ships only the compiled engine: no onnxruntime at all, and no architecture.
+
+import { createHash } from 'node:crypto';
 import {
   cpSync,
   existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -24,6 +29,7 @@ import {
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { brotliCompressSync, constants } from 'node:zlib';
 import { build } from 'esbuild';
 
 const ARCHES = ['arm64', 'x64'];
@@ -117,14 +123,44 @@ if (!lite) {
   const webOut = join(modules, 'onnxruntime-web');
   mkdirSync(join(webOut, 'dist'), { recursive: true });
   cpSync(join(web, 'package.json'), join(webOut, 'package.json'));
-  for (const f of ['ort.node.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'])
+  for (const f of ['ort.node.min.mjs', 'ort-wasm-simd-threaded.mjs'])
     cpSync(join(web, 'dist', f), join(webOut, 'dist', f));
+  writeFileSync(
+    join(webOut, 'dist', 'ort-wasm-simd-threaded.wasm.br'),
+    compressedWasm(join(web, 'dist', 'ort-wasm-simd-threaded.wasm')),
+  );
   // onnxruntime-common: the CommonJS and ESM builds, without source maps or typings
   const common = join(nm, 'onnxruntime-common');
   cpSync(common, join(modules, 'onnxruntime-common'), {
     recursive: true,
     filter: (src) => !/\.(map|d\.ts)$/.test(src) && !src.slice(common.length).startsWith('/lib'),
   });
+}
+
+/**
+ * The wasm file brotli-compressed at the highest quality (14.2 MB → 2.3 MB). That takes a minute
+ * or more, so the result is cached under node_modules/.cache by the wasm's hash: one compression
+ * per installed onnxruntime-web.
+ */
+function compressedWasm(file) {
+  const bytes = readFileSync(file);
+  const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  const cacheDir = join(nm, '.cache', 'liquidkan-device');
+  const cached = join(cacheDir, `${hash}.wasm.br`);
+  if (existsSync(cached)) return readFileSync(cached);
+  const br = brotliCompressSync(bytes, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+      [constants.BROTLI_PARAM_LGWIN]: constants.BROTLI_MAX_WINDOW_BITS,
+      [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+    },
+  });
+  mkdirSync(cacheDir, { recursive: true });
+  // written under a temporary name first: builds running side by side never read half a file
+  const partial = `${cached}.${process.pid}`;
+  writeFileSync(partial, br);
+  renameSync(partial, cached);
+  return br;
 }
 
 function size(p) {

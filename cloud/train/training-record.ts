@@ -5,41 +5,38 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
 import { readNumericCsv, selectColumns } from '../../shared/io/csv.js';
 import { readJsonWithSchema } from '../../shared/io/json-file.js';
 import type { ManifestTraining } from '../../shared/types/manifest.js';
+import * as z from '../../shared/zod.js';
 import { type ForecastStreamData, forecastData } from './windows.js';
 
 export const TRAINING_FILE = 'training.json';
 
-export const ForecastRecordSchema = z
-  .object({
-    task: z.literal('forecast'),
-    data: z.string(),
-    target: z.string(),
-    inputs: z.array(z.string()).min(1),
-    window: z.number().int().positive(),
-    horizon: z.number().int().positive(),
-    seed: z.number().int(),
-    testMse: z.number(),
-    persistenceMse: z.number(),
-  })
-  .strict();
+// zod/mini like shared/: the device bundle reads training.json too (export, predict)
+export const ForecastRecordSchema = z.strictObject({
+  task: z.literal('forecast'),
+  data: z.string(),
+  target: z.string(),
+  inputs: z.array(z.string()).check(z.minLength(1)),
+  window: z.int().check(z.positive()),
+  horizon: z.int().check(z.positive()),
+  seed: z.int(),
+  testMse: z.number(),
+  persistenceMse: z.number(),
+});
 
 /** A keyword spotter trained on the espeak-ng voice task (cloud/train/voice-train.ts). */
-export const ClassifyRecordSchema = z
-  .object({
-    task: z.literal('classify'),
-    data: z.literal('voice'),
-    /** Class names in output order (keywords, then 'other'); the device reports these. */
-    classes: z.array(z.string()).min(2),
-    keywords: z.array(z.string()).min(1),
-    perClass: z.number().int().positive(),
-    seed: z.number().int(),
-    testAccuracy: z.number().min(0).max(1),
-  })
-  .strict();
+export const ClassifyRecordSchema = z.strictObject({
+  task: z.literal('classify'),
+  data: z.literal('voice'),
+  /** Class names in output order (keywords, then 'other'); the device reports these. */
+  classes: z.array(z.string()).check(z.minLength(2)),
+  keywords: z.array(z.string()).check(z.minLength(1)),
+  perClass: z.int().check(z.positive()),
+  seed: z.int(),
+  testAccuracy: z.number().check(z.gte(0), z.lte(1)),
+});
 
 export const TrainingRecordSchema = z.discriminatedUnion('task', [
   ForecastRecordSchema,

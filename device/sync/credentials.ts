@@ -3,20 +3,19 @@
  * DeviceCredentials): {broker?, fleet, id, username, password}. The username doubles as the MQTT
  * client id, which the broker's policy requires (cloud/fleet/broker/auth.ts).
  */
-import { z } from 'zod';
+
 import { InputError } from '../../shared/errors.js';
 import { readJsonWithSchema } from '../../shared/io/json-file.js';
 import { ID_PATTERN } from '../../shared/types/topics.js';
+import * as z from '../../shared/zod.js';
 
-export const SyncCredentialsSchema = z
-  .object({
-    broker: z.string().min(1).optional(),
-    fleet: z.string().regex(ID_PATTERN),
-    id: z.string().regex(ID_PATTERN),
-    username: z.string().min(1).max(256),
-    password: z.string().min(1).max(1024),
-  })
-  .strict();
+export const SyncCredentialsSchema = z.strictObject({
+  broker: z.optional(z.string().check(z.minLength(1))),
+  fleet: z.string().check(z.regex(ID_PATTERN)),
+  id: z.string().check(z.regex(ID_PATTERN)),
+  username: z.string().check(z.minLength(1), z.maxLength(256)),
+  password: z.string().check(z.minLength(1), z.maxLength(1024)),
+});
 export type SyncCredentials = z.output<typeof SyncCredentialsSchema>;
 
 export function readCredentials(file: string): SyncCredentials {

@@ -12,37 +12,37 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { InputError } from '../../shared/errors.js';
 import { writeDirAtomic, writeFileAtomic } from '../../shared/io/atomic.js';
 import { verifyPayload } from '../../shared/release/chunks.js';
 import { unpackRelease } from '../../shared/release/container.js';
 import { RELEASE_KINDS, type ReleaseManifest, releaseAllowsProfile } from '../../shared/types/release.js';
+import * as z from '../../shared/zod.js';
 
 export const SLOT_NAMES = ['a', 'b'] as const;
 export type SlotName = (typeof SLOT_NAMES)[number];
 export const SLOT_META_FILE = '.slot.json';
 const POINTER_FORMAT = 'liquidkan-slots';
 
-const SlotReleaseSchema = z
-  .object({ kind: z.enum(RELEASE_KINDS), version: z.string(), sha256: z.string() })
-  .strict();
+const SlotReleaseSchema = z.strictObject({
+  kind: z.enum(RELEASE_KINDS),
+  version: z.string(),
+  sha256: z.string(),
+});
 export type SlotRelease = z.output<typeof SlotReleaseSchema>;
 
-const SlotRefSchema = z.object({ slot: z.enum(SLOT_NAMES), release: SlotReleaseSchema }).strict();
+const SlotRefSchema = z.strictObject({ slot: z.enum(SLOT_NAMES), release: SlotReleaseSchema });
 export type SlotRef = z.output<typeof SlotRefSchema>;
 
-const PointerSchema = z
-  .object({
-    format: z.literal(POINTER_FORMAT),
-    formatVersion: z.literal(1),
-    active: SlotRefSchema.nullable(),
-    /** Activated but not yet confirmed by a health check. */
-    trial: z.boolean(),
-    /** The slot to go back to. */
-    previous: SlotRefSchema.nullable(),
-  })
-  .strict();
+const PointerSchema = z.strictObject({
+  format: z.literal(POINTER_FORMAT),
+  formatVersion: z.literal(1),
+  active: z.nullable(SlotRefSchema),
+  /** Activated but not yet confirmed by a health check. */
+  trial: z.boolean(),
+  /** The slot to go back to. */
+  previous: z.nullable(SlotRefSchema),
+});
 export type SlotPointer = z.output<typeof PointerSchema>;
 
 export type InstallStatus = 'installed' | 'rolled-back' | 'refused';

@@ -16,70 +16,62 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { writeFileAtomic } from '../../shared/io/atomic.js';
 import { compareReleaseAge, type ReleaseAge } from '../../shared/release/order.js';
 import { RELEASE_KINDS, type ReleaseKind } from '../../shared/types/release.js';
 import { type JobUpdate, JobUpdateSchema } from '../../shared/types/sync.js';
+import * as z from '../../shared/zod.js';
 
 const STATE_FORMAT = 'liquidkan-device-state';
 
-const LastJobSchema = z.object({ update: JobUpdateSchema, acked: z.boolean() }).strict();
+const LastJobSchema = z.strictObject({ update: JobUpdateSchema, acked: z.boolean() });
 export type LastJob = z.output<typeof LastJobSchema>;
 
-const SettingsSchema = z
-  .object({
-    adaptTau: z.boolean().optional(),
-    telemetryIntervalMs: z.number().int().positive().optional(),
-  })
-  .strict();
+const SettingsSchema = z.strictObject({
+  adaptTau: z.optional(z.boolean()),
+  telemetryIntervalMs: z.optional(z.int().check(z.positive())),
+});
 export type DeviceSettings = z.output<typeof SettingsSchema>;
 
-const AgeSchema = z
-  .object({ version: z.string().max(64), createdAt: z.string().max(64).optional() })
-  .strict();
+const AgeSchema = z.strictObject({
+  version: z.string().check(z.maxLength(64)),
+  createdAt: z.optional(z.string().check(z.maxLength(64))),
+});
 
-const StateSchema = z
-  .object({
-    format: z.literal(STATE_FORMAT),
-    formatVersion: z.literal(1),
-    /** Absent in files written before installs had ids; made (and saved) on first read. */
-    install: z
-      .string()
-      .regex(/^[0-9a-f]{16}$/)
-      .optional(),
-    boot: z.number().int().nonnegative(),
-    lastJob: LastJobSchema.nullable(),
-    settings: SettingsSchema,
-    /**
-     * The newest release of each kind this device has run (rollback protection): kept here, not
-     * in the slots, so neither a restart nor a slot switch (rollback) lowers it.
-     */
-    newest: z.object({ library: AgeSchema.optional(), model: AgeSchema.optional() }).strict().optional(),
-  })
-  .strict();
+const StateSchema = z.strictObject({
+  format: z.literal(STATE_FORMAT),
+  formatVersion: z.literal(1),
+  /** Absent in files written before installs had ids; made (and saved) on first read. */
+  install: z.optional(z.string().check(z.regex(/^[0-9a-f]{16}$/))),
+  boot: z.int().check(z.nonnegative()),
+  lastJob: z.nullable(LastJobSchema),
+  settings: SettingsSchema,
+  /**
+   * The newest release of each kind this device has run (rollback protection): kept here, not
+   * in the slots, so neither a restart nor a slot switch (rollback) lowers it.
+   */
+  newest: z.optional(z.strictObject({ library: z.optional(AgeSchema), model: z.optional(AgeSchema) })),
+});
 type StateFile = z.output<typeof StateSchema>;
 
-export const CurrentJobSchema = z
-  .object({
-    jobId: z.string(),
-    rolloutId: z.string(),
-    streamId: z.string(),
-    /** The signed envelope as received; verified again on resume. */
-    envelope: z.object({ manifest: z.unknown(), signature: z.string() }).strict(),
-    kind: z.enum(RELEASE_KINDS),
-    sha256: z.string(),
-    version: z.string(),
-    phase: z.enum(['downloading', 'installing']),
-    /** Times the job entered 'installing' (a process that dies there twice gives up). */
-    installAttempts: z.number().int().nonnegative(),
-    /** The notify allowed a downgrade (kept so a resumed job is judged the same). */
-    allowDowngrade: z.literal(true).optional(),
-  })
-  .strict();
+export const CurrentJobSchema = z.strictObject({
+  jobId: z.string(),
+  rolloutId: z.string(),
+  streamId: z.string(),
+  /** The signed envelope as received; verified again on resume. */
+  envelope: z.strictObject({ manifest: z.unknown(), signature: z.string() }),
+  kind: z.enum(RELEASE_KINDS),
+  sha256: z.string(),
+  version: z.string(),
+  phase: z.enum(['downloading', 'installing']),
+  /** Times the job entered 'installing' (a process that dies there twice gives up). */
+  installAttempts: z.int().check(z.nonnegative()),
+  /** The notify allowed a downgrade (kept so a resumed job is judged the same). */
+  allowDowngrade: z.optional(z.literal(true)),
+});
 export type CurrentJob = z.output<typeof CurrentJobSchema>;
 
-function readJson<S extends z.ZodType>(schema: S, file: string): z.output<S> | undefined {
+function readJson<S extends z.ZodMiniType>(schema: S, file: string): z.output<S> | undefined {
   if (!existsSync(file)) return undefined;
   try {
     const r = schema.safeParse(JSON.parse(readFileSync(file, 'utf8')));

@@ -6,8 +6,9 @@
  * (bad params, 'extend' on a form that may explode, a stale id) into LibraryEntryError, each
  * naming the file, the entry and the field.
  */
-import { z } from 'zod';
+
 import { LibraryEntryError, SchemaError } from '../errors.js';
+import * as z from '../zod.js';
 import { type FormParams, formModule } from './forms/index.js';
 import { activationId } from './hash.js';
 import { type Affine, FORM_NAMES, type FormName, TAIL_POLICIES, type TailPolicy } from './types.js';
@@ -53,23 +54,24 @@ export interface ActivationEntry {
   readonly meta: EntryMeta;
 }
 
-const finite = z.number().refine(Number.isFinite, 'must be a finite number');
-const nonNegative = finite.refine((v) => v >= 0, 'must be ≥ 0');
+const finite = z.number().check(z.refine(Number.isFinite, 'must be a finite number'));
+const nonNegative = finite.check(z.refine((v) => v >= 0, 'must be ≥ 0'));
+const nonNegativeInt = () => z.int().check(z.nonnegative());
 
 export const AffineSchema = z.object({ a: finite, b: finite, c: finite, d: finite });
 
 export const EntryMetaSchema = z.object({
   provenance: z.object({
     source: z.enum(['builtin', 'kan', 'user'], { error: () => 'must be one of builtin, kan, user' }),
-    family: z.string().optional(),
-    run: z.string().optional(),
-    seed: z.number().int().optional(),
-    layer: z.number().int().nonnegative().optional(),
-    edge: z.string().optional(),
-    createdAt: z.string().optional(),
+    family: z.optional(z.string()),
+    run: z.optional(z.string()),
+    seed: z.optional(z.int()),
+    layer: z.optional(nonNegativeInt()),
+    edge: z.optional(z.string()),
+    createdAt: z.optional(z.string()),
   }),
   fitError: z.object({ maxAbs: nonNegative, rms: nonNegative }),
-  cost: z.object({ opsPerElement: z.number().int().nonnegative(), nsPerElement: nonNegative.optional() }),
+  cost: z.object({ opsPerElement: nonNegativeInt(), nsPerElement: z.optional(nonNegative) }),
   gradient: z.object({
     lipschitz: nonNegative,
     monotone: z.enum(['increasing', 'decreasing', 'none'], {
@@ -78,13 +80,13 @@ export const EntryMetaSchema = z.object({
     bounded: z.boolean(),
     smoothness: z.enum(['C0', 'C1', 'Cinf'], { error: () => 'must be one of C0, C1, Cinf' }),
   }),
-  usage: z.object({ count: z.number().int().nonnegative(), byTask: z.record(z.string(), z.number()) }),
+  usage: z.object({ count: nonNegativeInt(), byTask: z.record(z.string(), z.number()) }),
 });
 
 /** The entry's structure with params left opaque (they are checked by the form's own parse). */
 export const ActivationEntryJsonSchema = z.object({
-  id: z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 lowercase hex characters'),
-  name: z.string().min(1, 'must not be empty'),
+  id: z.string().check(z.regex(/^[0-9a-f]{16}$/, 'must be 16 lowercase hex characters')),
+  name: z.string().check(z.minLength(1, 'must not be empty')),
   form: z.enum(FORM_NAMES as [FormName, ...FormName[]], {
     error: (iss) => `form must be one of ${FORM_NAMES.join(', ')} (got ${JSON.stringify(iss.input)})`,
   }),
@@ -160,15 +162,18 @@ export function parseActivationEntry(
  * The same checks as a zod schema, for composing into a larger file schema (library.json).
  * Semantic failures become custom issues on the offending field.
  */
-export const ActivationEntrySchema = ActivationEntryJsonSchema.transform((e, ctx): ActivationEntry => {
-  try {
-    return finish(e, label(e), {});
-  } catch (err) {
-    const field = /field '([^']+)'/.exec(String((err as Error).message))?.[1] ?? 'params';
-    ctx.addIssue({ code: 'custom', message: (err as Error).message, path: field.split('.') });
-    return z.NEVER;
-  }
-});
+export const ActivationEntrySchema = z.pipe(
+  ActivationEntryJsonSchema,
+  z.transform((e, ctx): ActivationEntry => {
+    try {
+      return finish(e, label(e), {});
+    } catch (err) {
+      const field = /field '([^']+)'/.exec(String((err as Error).message))?.[1] ?? 'params';
+      ctx.issues.push({ code: 'custom', message: (err as Error).message, path: field.split('.'), input: e });
+      return z.NEVER;
+    }
+  }),
+);
 
 /** Plain JSON for library.json (params through the form's toJSON). */
 export function entryToJSON(e: ActivationEntry): unknown {

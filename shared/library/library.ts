@@ -7,12 +7,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { type ActivationEntry, classicEntries, entryId, parseEntry } from '../activations/index.js';
 import { InputError, SchemaError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { canonicalJson } from '../io/canonical-json.js';
 import { parseWithSchema, readJsonFile } from '../io/json-file.js';
+import * as z from '../zod.js';
 
 export const LIBRARY_FORMAT = 'liquidkan-library';
 export const LIBRARY_FILE = 'library.json';
@@ -26,24 +26,19 @@ export interface ActivationLibrary {
   readonly parent?: { readonly version: number; readonly hash: string };
 }
 
-const LibraryFileSchema = z
-  .object({
-    format: z.literal(LIBRARY_FORMAT),
-    version: z.number().int().nonnegative(),
-    hash: z.string().regex(/^[0-9a-f]{64}$/),
-    parent: z.object({ version: z.number().int().nonnegative(), hash: z.string() }).strict().optional(),
-    /**
-     * sha256 over the canonical JSON of {version, parent, hash}: with `hash` (the entries) it
-     * covers the whole file, so an edited version or parent is refused too. Files written before
-     * it existed have none and load as before.
-     */
-    fileHash: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/)
-      .optional(),
-    entries: z.array(z.unknown()).min(1),
-  })
-  .strict();
+const LibraryFileSchema = z.strictObject({
+  format: z.literal(LIBRARY_FORMAT),
+  version: z.int().check(z.nonnegative()),
+  hash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  parent: z.optional(z.strictObject({ version: z.int().check(z.nonnegative()), hash: z.string() })),
+  /**
+   * sha256 over the canonical JSON of {version, parent, hash}: with `hash` (the entries) it
+   * covers the whole file, so an edited version or parent is refused too. Files written before
+   * it existed have none and load as before.
+   */
+  fileHash: z.optional(z.string().check(z.regex(/^[0-9a-f]{64}$/))),
+  entries: z.array(z.unknown()).check(z.minLength(1)),
+});
 
 export function libraryHash(entries: readonly ActivationEntry[]): string {
   return createHash('sha256').update(canonicalJson(entries)).digest('hex');

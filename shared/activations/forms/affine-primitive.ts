@@ -3,9 +3,10 @@
  * primitive. Both forms are this one factory with a different list of allowed names, so the
  * two cannot drift apart; each keeps its own file (classic.ts, symbolic.ts) and its own name table.
  */
-import { z } from 'zod';
+
 import { LibraryEntryError } from '../../errors.js';
 import type { GraphBuilder } from '../../onnx/graph-builder.js';
+import * as z from '../../zod.js';
 import { PRIMITIVES, type Primitive, type PrimitiveName, rangeIsSafe } from '../primitives.js';
 import type { FormModule, FormName } from '../types.js';
 
@@ -42,7 +43,7 @@ export function scaledPrimitiveOps(
   return prim.ops + (k.A !== 1 ? 1 : 0) + (k.B !== 0 ? 1 : 0) + (k.C !== 1 ? 1 : 0) + (k.D !== 0 ? 1 : 0);
 }
 
-const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const finite = z.number().check(z.refine(Number.isFinite, 'must be a finite number'));
 
 /**
  * Build a form module over the given names. `table` maps each allowed name to its primitive

@@ -8,8 +8,9 @@
  * A polynomial explodes off [-1, 1], so the form is never extendable: use a linear tail.
  * Fitting lives in ../fit.ts.
  */
-import { z } from 'zod';
+
 import { LibraryEntryError } from '../../errors.js';
+import * as z from '../../zod.js';
 import type { FormModule } from '../types.js';
 
 export interface ChebyshevParams {
@@ -19,8 +20,8 @@ export interface ChebyshevParams {
 
 const schema = z.object({
   coeffs: z
-    .array(z.number().refine(Number.isFinite, 'must be finite numbers'))
-    .min(2, 'needs at least 2 coefficients (degree ≥ 1)'),
+    .array(z.number().check(z.refine(Number.isFinite, 'must be finite numbers')))
+    .check(z.minLength(2, 'needs at least 2 coefficients (degree ≥ 1)')),
 });
 
 function clenshaw(c: readonly number[], x: number): number {

@@ -9,8 +9,9 @@
  * Both polynomials are evaluated by Horner (Q in w = z²), in the same order the emitter uses.
  * Fitting lives in ../fit.ts.
  */
-import { z } from 'zod';
+
 import { LibraryEntryError } from '../../errors.js';
+import * as z from '../../zod.js';
 import type { FormModule } from '../types.js';
 
 export interface RationalParams {
@@ -20,13 +21,13 @@ export interface RationalParams {
   readonly q: readonly number[];
 }
 
-const finite = z.number().refine(Number.isFinite, 'must be finite numbers');
+const finite = z.number().check(z.refine(Number.isFinite, 'must be finite numbers'));
 const schema = z
   .object({
-    p: z.array(finite).min(1, 'needs at least one numerator coefficient'),
-    q: z.array(finite.refine((v) => v >= 0, 'must be ≥ 0 so that the denominator stays positive')),
+    p: z.array(finite).check(z.minLength(1, 'needs at least one numerator coefficient')),
+    q: z.array(finite.check(z.refine((v) => v >= 0, 'must be ≥ 0 so that the denominator stays positive'))),
   })
-  .refine((r) => r.p.length > 1 || r.q.length > 0, { message: 'is a constant', path: ['p'] });
+  .check(z.refine((r) => r.p.length > 1 || r.q.length > 0, { message: 'is a constant', path: ['p'] }));
 
 function numerator(p: readonly number[], x: number): number {
   let acc = p[p.length - 1];

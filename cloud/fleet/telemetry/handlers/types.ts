@@ -50,7 +50,7 @@ export function parseJson(payload: Buffer): { ok: true; value: unknown } | { ok:
 }
 
 /** The first zod issue as 'field: message' (with `prefix` before the path). */
-export function firstIssue(error: z.ZodError, prefix = ''): string {
+export function firstIssue(error: z.core.$ZodError, prefix = ''): string {
   const issue = error.issues[0];
   if (!issue) return 'invalid payload';
   const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');
