@@ -77,3 +77,12 @@ export function multBackward(
   }
   return gSub;
 }
+
+/** pykan's width notation: [2,[0,1],1] for a node layer with 0 sum nodes and 1 product node. */
+export function widthText(width: readonly number[], mult: readonly number[]): string {
+  const layer = (n: number, l: number) => {
+    const m = mult[l] ?? 0;
+    return m > 0 ? `[${n - m},${m}]` : `${n}`;
+  };
+  return `[${width.map(layer).join(',')}]`;
+}
