@@ -91,7 +91,8 @@ function varianceOf(y: Float64Array): number {
 
 /**
  * Train the product network and read it (both readings, the better formula on the validation
- * rows); returns it when preferProduct takes it over the additive KAN, else null.
+ * rows); returns it when preferProduct takes it over the additive KAN, else null. Not trained
+ * when the additive KAN's formula is complete and at least as good as its network.
  * @param additive the additive KAN's validation MSEs, network and formula (null: incomplete).
  */
 export function productCandidate(
@@ -101,6 +102,8 @@ export function productCandidate(
   additive: { readonly networkMse: number; readonly formulaMse: number | null },
   o: ProductTraining,
 ): { kan: Kan; reading: NetworkReading } | null {
+  // a complete additive formula as good as its network leaves a product nothing to win: skip the training
+  if (additive.formulaMse !== null && additive.formulaMse <= additive.networkMse) return null;
   const kan = trainProductKan(train, task.inputNames.length, o);
   const best = [tryReadNetwork(kan, task, train), tryReadNetwork(kan, task, train, { linearise: true })]
     .map((r) => ({ r, e: r?.allSnapped ? formulaRmse(r.normalised, validation.x, validation.y) ** 2 : NaN }))

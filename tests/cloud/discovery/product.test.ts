@@ -8,9 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { csvTask } from '../../../cloud/discovery/csv-task.js';
 import { discover } from '../../../cloud/discovery/discover.js';
 import { buildFormula, type EdgeSpec, formulaRmse } from '../../../cloud/discovery/formula.js';
+import { plotKanSvg } from '../../../cloud/discovery/plot-kan.js';
 import { PRODUCT_MARGIN, preferProduct, trainProductKan } from '../../../cloud/discovery/product.js';
 import { readNetwork } from '../../../cloud/discovery/read-network.js';
 import { splitTask } from '../../../cloud/discovery/split.js';
+import { Kan } from '../../../cloud/kan/kan.js';
+import { widthText } from '../../../cloud/kan/mult.js';
 import { InputError } from '../../../shared/errors.js';
 import type { NumericTable } from '../../../shared/io/csv.js';
 import { classicLibrary } from '../../../shared/library/library.js';
@@ -82,11 +85,9 @@ describe('products in discovery', () => {
     it(`finds z = x·y on [-1, 1]², formula held-out RMSE ≤ 1e-4 (data and split seed ${seed})`, async () => {
       const t = (await run(xyTable(seed), 'z', seed)).tasks[0]!;
       console.log(
-        `[product] x·y seed ${seed}: ${t.formula}, network test RMSE ${t.testRmse.toExponential(2)}, formula ${t.formulaRmse?.toExponential(2)}`,
+        `[product] x·y seed ${seed}: ${t.formula}, width ${widthText(t.width, t.mult)}, network test RMSE ${t.testRmse.toExponential(2)}, formula ${t.formulaRmse?.toExponential(2)}`,
       );
       expect(t.formula).toBe('z = x·y');
-      expect(t.width).toEqual([2, 1, 1]);
-      expect(t.mult).toEqual([0, 1, 0]);
       // the network on this short schedule (400 rows, grid 10); its formula is exact
       expect(t.testRmse).toBeLessThanOrEqual(1e-3);
       expect(t.formulaRmse!).toBeLessThanOrEqual(1e-4);
@@ -103,6 +104,20 @@ describe('products in discovery', () => {
     const a = once();
     expect(a.formula).toBe('x·y');
     expect(once()).toEqual(a);
+  });
+
+  it('draws a product node as × with both sub-node edges ending on it', () => {
+    const kan = Kan.create([2, 1, 1], { mult: [0, 1, 0], seed: 1 });
+    const svg = plotKanSvg(kan, []);
+    expect(svg.match(/data-node="product"/g)).toHaveLength(1);
+    const product = /<circle cx="([\d.]+)" cy="([\d.]+)" r="6"/.exec(svg)!;
+    // every layer-0 edge's upper line ends on the product node
+    const ends = [
+      ...svg.matchAll(/data-edge="0,\d,\d"[\s\S]*?<line [^>]*\/>\s*<line [^>]*x2="([\d.]+)" y2="([\d.]+)"/g),
+    ];
+    expect(ends).toHaveLength(4);
+    for (const m of ends) expect(m[1]).toBe(product[1]);
+    expect(svg).not.toMatch(/NaN/);
   });
 
   it('finds P = V·I with V in [200, 240] and I in [0, 10]: the scalings fold into the product', async () => {
