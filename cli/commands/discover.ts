@@ -7,6 +7,7 @@ import { jobTask } from '../../cloud/discovery/job-task.js';
 import { plotKanSvg } from '../../cloud/discovery/plot-kan.js';
 import { checkSplitOptions, type SplitOptions } from '../../cloud/discovery/split.js';
 import type { DiscoveryTask } from '../../cloud/discovery/tasks.js';
+import { widthText } from '../../cloud/kan/mult.js';
 import { InputError } from '../../shared/errors.js';
 import { writeDirAtomic } from '../../shared/io/atomic.js';
 import { classicLibrary, LIBRARY_FILE, libraryToJson, loadLibrary } from '../../shared/library/library.js';
@@ -156,6 +157,7 @@ export const discoverCommand: Command = {
     const taskJson = (t: (typeof result.tasks)[number]) => ({
       task: t.task,
       width: t.width,
+      mult: t.mult,
       rows: t.rows,
       test_rmse: t.testRmse,
       test_rmse_standardised: t.testRmseStandardised,
@@ -184,7 +186,7 @@ export const discoverCommand: Command = {
     const fmt = (v: number) => v.toExponential(2);
     for (const t of result.tasks) {
       ctx.info(
-        `${t.task}: width [${t.width.join(',')}], ${t.rows.train}/${t.rows.validation}/${t.rows.test} train/validation/test rows, ` +
+        `${t.task}: width ${widthText(t.width, t.mult)}, ${t.rows.train}/${t.rows.validation}/${t.rows.test} train/validation/test rows, ` +
           `test RMSE ${fmt(t.testRmse)} (standardised ${fmt(t.testRmseStandardised)}, R² ${t.testR2.toFixed(4)})`,
       );
       ctx.info(

@@ -29,12 +29,10 @@ import { dropHiddenNode, edgeScores, pruneKan } from '../kan/prune.js';
 import { trainKan } from '../kan/train.js';
 import { type DedupReport, nextLibraryVersion } from './dedup.js';
 import { type EdgeSamples, extractEdges } from './extract.js';
-import { buildFormula, type EdgeSpec, type Formula, formulaRmse } from './formula.js';
-import { refitFormula } from './formula-refit.js';
-import { simplifyFormula } from './formula-simplify.js';
-import { toUserUnits, unscaleInputs, unscaleTarget } from './formula-units.js';
+import { buildFormula, formulaRmse } from './formula.js';
+import { productCandidate } from './product.js';
+import { readNetwork, userRows } from './read-network.js';
 import { type SplitOptions, splitTask } from './split.js';
-import { snapEdge } from './symbolic.js';
 import type { DiscoveryTask, TaskSample } from './tasks.js';
 
 export interface DiscoverOptions extends SplitOptions {
@@ -81,6 +79,8 @@ export interface EdgeReport {
 export interface TaskReport {
   readonly task: string;
   readonly width: readonly number[];
+  /** Product nodes per node layer (all 0 unless the product network was chosen, see product.ts). */
+  readonly mult: readonly number[];
   /** The network's RMSE on the test rows, in the target's units. */
   readonly testRmse: number;
   /** testRmse over the target's standard deviation (the task's scaling, else the test rows'). */
@@ -240,19 +240,6 @@ function consolidate(kan: Kan, c: ShrinkContext): Kan {
   }
 }
 
-/** The task's rows in the user's units (identity when the task has no scaling). */
-function userRows(task: DiscoveryTask, s: TaskSample): { x: Float64Array; y: Float64Array; batch: number } {
-  if (!task.scaling) return s;
-  return { x: unscaleInputs(s.x, task.scaling), y: unscaleTarget(s.y, task.scaling), batch: s.batch };
-}
-
-/** Simplify, then (when every edge snapped) refit and simplify again, on the training rows. */
-function finishFormula(f: Formula, train: TaskSample, refit: boolean): Formula {
-  const g = simplifyFormula(f, train.x, train.y);
-  if (!refit) return g;
-  return simplifyFormula(refitFormula(g, train.x, train.y).formula, train.x, train.y);
-}
-
 async function discoverTask(
   task: DiscoveryTask,
   o: DiscoverOptions,
@@ -291,40 +278,47 @@ async function discoverTask(
     trainKan(kan, train, { schedule: { steps: Math.max(steps, 30) }, grid: { update: false }, seed: o.seed });
     checkFinite(kan, `grid extension to ${G}`, task.name);
   }
+  progress(0.85, `${task.name}: snapping`);
+  let reading = readNetwork(kan, task, train);
+  if (task.inputNames.length >= 2) {
+    // pykan 2's multiplication node as a second candidate, kept when its formula is as good (product.ts)
+    progress(0.9, `${task.name}: product network`);
+    const additive = {
+      networkMse: mse(kan.predict(validation.x, validation.batch), validation.y),
+      formulaMse: reading.allSnapped
+        ? formulaRmse(reading.normalised, validation.x, validation.y) ** 2
+        : null,
+    };
+    const product = productCandidate(task, train, validation, additive, {
+      seed: o.seed + index,
+      steps,
+      grid: o.grid ?? 5,
+    });
+    if (product) {
+      checkFinite(product.kan, 'training the product network', task.name);
+      ({ kan, reading } = product);
+    }
+  }
+  const { samples, flat, snapped, allSnapped, normalised, formula } = reading;
   const targetScale = task.scaling?.target.scale ?? 1;
   const rawTest = userRows(task, test);
   const testMse = mse(kan.predict(test.x, test.batch), test.y) * targetScale ** 2;
   const testStd = task.scaling ? targetScale : Math.sqrt(variance(rawTest.y));
-  progress(0.85, `${task.name}: snapping`);
-  const samples: EdgeSamples[] = kan.activeEdges().map(({ l, i, j }) => {
-    const s = kan.edgeSamples(train.x, train.batch, l, i, j);
-    return { layer: l, i, j, x: s.x, y: s.y, snap: snapEdge(s.x, s.y).chosen };
-  });
-  const specs: EdgeSpec[] = samples.map((e) =>
-    e.snap
-      ? { layer: e.layer, i: e.i, j: e.j, fit: e.snap }
-      : { layer: e.layer, i: e.i, j: e.j, fit: 'spline', x: e.x, y: e.y },
-  );
-  const snapped = samples.filter((e) => e.snap).length;
-  const allSnapped = snapped === samples.length && samples.length > 0;
-  const normalised = finishFormula(
-    buildFormula(kan.width, specs, { inputNames: task.inputNames }),
-    train,
-    allSnapped,
-  );
-  const formula = task.scaling
-    ? finishFormula(toUserUnits(normalised, task.scaling), userRows(task, train), allSnapped)
-    : normalised;
   const formulaTestRmse = allSnapped ? formulaRmse(formula, rawTest.x, rawTest.y) : null;
-  const extracted = await extractEdges(samples, {
-    provenance: { family: o.source, run: task.name, seed: o.seed },
-    task: task.name,
-    measureCost: o.measureCost ?? true,
-  });
+  // a flat edge is a constant of the formula, not a shape worth a library entry
+  const extracted = await extractEdges(
+    samples.filter((_, k) => !flat[k]),
+    {
+      provenance: { family: o.source, run: task.name, seed: o.seed },
+      task: task.name,
+      measureCost: o.measureCost ?? true,
+    },
+  );
   const testRmse = Math.sqrt(testMse);
   const report: TaskReport = {
     task: task.name,
     width: [...kan.width],
+    mult: [...kan.mult],
     testRmse,
     testRmseStandardised: testRmse / testStd,
     testR2: 1 - testMse / Math.max(variance(rawTest.y), 1e-300),
@@ -336,11 +330,11 @@ async function discoverTask(
     snapped,
     rows: { train: train.batch, validation: validation.batch, test: test.batch },
     kan,
-    edgeReports: samples.map((e) => ({
+    edgeReports: samples.map((e, k) => ({
       layer: e.layer,
       i: e.i,
       j: e.j,
-      label: e.snap ? snapLabel(e.snap) : null,
+      label: e.snap ? snapLabel(e.snap) : flat[k] ? 'const' : null,
     })),
   };
   return { report, entries: extracted.map((e) => e.entry) };

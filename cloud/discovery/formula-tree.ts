@@ -64,6 +64,30 @@ export function scaleLin(l: Lin, k: number, b = 0): Lin {
   return { c0: k * l.c0 + b, terms: l.terms.map((t) => ({ coef: k * t.coef, atom: t.atom })) };
 }
 
+/**
+ * p·q as a Lin: a constant factor scales the other; two factors affine in the inputs
+ * (c0 + Σ a_i·x_i) expand into monomials (x_i·x_j products and x_i² squares). Anything else has
+ * no atom to hold it here: null.
+ */
+export function mulLins(p: Lin, q: Lin): Lin | null {
+  if (p.terms.length === 0) return scaleLin(q, p.c0);
+  if (q.terms.length === 0) return scaleLin(p, q.c0);
+  const affine = (l: Lin) => l.terms.every((t) => t.atom.kind === 'var');
+  if (!affine(p) || !affine(q)) return null;
+  const parts: Lin[] = [
+    constLin(p.c0 * q.c0),
+    scaleLin({ c0: 0, terms: q.terms }, p.c0),
+    scaleLin({ c0: 0, terms: p.terms }, q.c0),
+  ];
+  for (const s of p.terms) {
+    for (const t of q.terms) {
+      if (s.atom.kind !== 'var' || t.atom.kind !== 'var') continue;
+      parts.push({ c0: 0, terms: [{ coef: s.coef * t.coef, atom: monomial(s.atom.index, t.atom.index) }] });
+    }
+  }
+  return addLins(parts);
+}
+
 /** Σ of Lins, equal atoms merged (their coefficients added). */
 export function addLins(ls: readonly Lin[]): Lin {
   let c0 = 0;

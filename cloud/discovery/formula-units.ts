@@ -7,10 +7,10 @@
  */
 import { type Formula, makeFormula } from './formula.js';
 import { normalise } from './formula-simplify.js';
-import { type Atom, addLins, type Lin, monomial, scaleLin } from './formula-tree.js';
+import { type Atom, addLins, type Lin, mulLins, scaleLin } from './formula-tree.js';
 import type { TaskScaling } from './tasks.js';
 
-/** l with every input variable i replaced by the Lin sub[i]. */
+/** l with every input variable i replaced by the Lin sub[i] (affine in the inputs). */
 export function substituteInputs(l: Lin, sub: readonly Lin[]): Lin {
   const parts: Lin[] = [{ c0: l.c0, terms: [] }];
   for (const t of l.terms) {
@@ -18,23 +18,10 @@ export function substituteInputs(l: Lin, sub: readonly Lin[]): Lin {
     if (a.kind === 'var') parts.push(scaleLin(sub[a.index]!, t.coef));
     else if (a.kind === 'prod') {
       // a product of raw-unit factors: each factor (α_i·x_i + β_i) expands into monomials
-      parts.push(scaleLin(expandProduct(sub[a.a]!, sub[a.b]!), t.coef));
+      parts.push(scaleLin(mulLins(sub[a.a]!, sub[a.b]!)!, t.coef));
     } else {
       const atom: Atom = { ...a, arg: substituteInputs(a.arg, sub) };
       parts.push({ c0: 0, terms: [{ coef: t.coef, atom }] });
-    }
-  }
-  return addLins(parts);
-}
-
-/** (p)·(q) for two Lins over plain variables, as monomials. */
-function expandProduct(p: Lin, q: Lin): Lin {
-  const parts: Lin[] = [{ c0: p.c0 * q.c0, terms: [] }, scaleLin({ c0: 0, terms: q.terms }, p.c0)];
-  parts.push(scaleLin({ c0: 0, terms: p.terms }, q.c0));
-  for (const s of p.terms) {
-    for (const t of q.terms) {
-      if (s.atom.kind !== 'var' || t.atom.kind !== 'var') continue;
-      parts.push({ c0: 0, terms: [{ coef: s.coef * t.coef, atom: monomial(s.atom.index, t.atom.index) }] });
     }
   }
   return addLins(parts);

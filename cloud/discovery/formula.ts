@@ -16,6 +16,7 @@ import {
   evalLin,
   type Lin,
   monomial,
+  mulLins,
   scaleLin,
   varLin,
 } from './formula-tree.js';
@@ -42,6 +43,11 @@ export interface Formula {
 export interface FormulaOptions {
   /** @defaultValue x1, x2, … */
   readonly inputNames?: readonly string[];
+  /**
+   * Product nodes per node layer (cloud/kan/mult.ts): an edge's j then counts sub-nodes, and
+   * each pair of sub-node sums multiplies into one node. @defaultValue all 0
+   */
+  readonly mult?: readonly number[];
 }
 
 /**
@@ -155,19 +161,41 @@ export function buildFormula(
   const names = options.inputNames ?? Array.from({ length: widths[0] }, (_, i) => `x${i + 1}`);
   let nodes: Lin[] = Array.from({ length: widths[0] }, (_, i) => varLin(i));
   for (let l = 0; l + 1 < widths.length; l++) {
-    const sums: Lin[][] = Array.from({ length: widths[l + 1] }, () => []);
+    const mult = options.mult?.[l + 1] ?? 0;
+    const sums: Lin[][] = Array.from({ length: widths[l + 1] + mult }, () => []);
     for (const e of edges) {
       if (e.layer !== l) continue;
-      if (!(e.i >= 0 && e.i < widths[l] && e.j >= 0 && e.j < widths[l + 1])) {
+      if (!(e.i >= 0 && e.i < widths[l] && e.j >= 0 && e.j < widths[l + 1] + mult)) {
         throw new InputError(
           `formula: edge (${e.layer}, ${e.i}, ${e.j}) is outside widths [${widths.join(', ')}]`,
         );
       }
       sums[e.j].push(edgeLin(e, nodes[e.i]));
     }
-    nodes = sums.map((s) => addLins(s));
+    nodes = productNodes(
+      sums.map((s) => addLins(s)),
+      mult,
+      l + 1,
+    );
   }
   return makeFormula(nodes, names);
+}
+
+/** Node values from sub-node sums: the last 2·mult pair up into products (cloud/kan/mult.ts). */
+function productNodes(subs: Lin[], mult: number, layer: number): Lin[] {
+  if (mult === 0) return subs;
+  const nAdd = subs.length - 2 * mult;
+  const nodes = subs.slice(0, nAdd);
+  for (let m = 0; m < mult; m++) {
+    const p = mulLins(subs[nAdd + 2 * m]!, subs[nAdd + 2 * m + 1]!);
+    if (!p) {
+      throw new InputError(
+        `formula: product node ${nAdd + m} of layer ${layer} multiplies factors that are not affine in the inputs; only such products expand`,
+      );
+    }
+    nodes.push(p);
+  }
+  return nodes;
 }
 
 function edgeLin(e: EdgeSpec, u: Lin): Lin {

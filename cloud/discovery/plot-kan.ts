@@ -7,6 +7,7 @@
  */
 
 import type { Kan } from '../kan/kan.js';
+import { nodeOfSub } from '../kan/mult.js';
 import { coord, escapeXml } from '../library/svg.js';
 import type { EdgeReport } from './discover.js';
 
@@ -70,7 +71,7 @@ export function plotKanSvg(kan: Kan, edges: readonly EdgeReport[], o: PlotKanOpt
         parts.push(
           `<g opacity="${active ? 1 : 0.15}" data-edge="${l},${i},${j}" data-state="${state}">`,
           `<line x1="${coord(nodeX(l, i))}" y1="${coord(nodeY(l) - 4)}" x2="${coord(cx)}" y2="${coord(cy + PANEL_H / 2)}" stroke="#555"/>`,
-          `<line x1="${coord(cx)}" y1="${coord(cy - PANEL_H / 2)}" x2="${coord(nodeX(l + 1, j))}" y2="${coord(nodeY(l + 1) + 4)}" stroke="#555"/>`,
+          `<line x1="${coord(cx)}" y1="${coord(cy - PANEL_H / 2)}" x2="${coord(nodeX(l + 1, nodeOfSub(j, layer.nOut, layer.mult ?? 0)))}" y2="${coord(nodeY(l + 1) + 4)}" stroke="#555"/>`,
           `<rect x="${coord(cx - PANEL_W / 2)}" y="${coord(cy - PANEL_H / 2)}" width="${PANEL_W}" height="${PANEL_H}" fill="white" stroke="#999"/>`,
         );
         const [lo, hi] = kan.edgeRange(l, i, j);
@@ -90,8 +91,13 @@ export function plotKanSvg(kan: Kan, edges: readonly EdgeReport[], o: PlotKanOpt
     }
   });
   kan.width.forEach((w, l) => {
+    // a product node (cloud/kan/mult.ts) is drawn open, with a ×
     for (let i = 0; i < w; i++)
-      parts.push(`<circle cx="${coord(nodeX(l, i))}" cy="${coord(nodeY(l))}" r="4" fill="black"/>`);
+      parts.push(
+        i < w - kan.mult[l]!
+          ? `<circle cx="${coord(nodeX(l, i))}" cy="${coord(nodeY(l))}" r="4" fill="black"/>`
+          : `<circle cx="${coord(nodeX(l, i))}" cy="${coord(nodeY(l))}" r="6" fill="white" stroke="black" data-node="product"/><text x="${coord(nodeX(l, i))}" y="${coord(nodeY(l) + 3)}" text-anchor="middle">×</text>`,
+      );
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;

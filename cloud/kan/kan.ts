@@ -4,7 +4,8 @@
  * layer's arrays are views into it. Shapes never change after construction: grid updates
  * rewrite knots and coef in place; grid refinement and pruning return a new Kan.
  *
- * Node values: acts[0] = x [batch, width[0]], acts[l + 1] = layer l's output [batch, width[l + 1]].
+ * Node values: acts[0] = x [batch, width[0]], acts[l + 1] = layer l's output [batch, width[l + 1]]
+ * (with multiplication nodes, layer l's output sub-nodes paired into products, see mult.ts).
  */
 import { InputError, ShapeError } from '../../shared/errors.js';
 import { Rng } from '../../shared/numeric/rng.js';
@@ -16,26 +17,41 @@ import {
   LAYER_INIT_DEFAULTS,
   type LayerInitOptions,
 } from './layer.js';
+import { multForward, nodesOf } from './mult.js';
 import { type KanJSON, layersFromJSON, layersToJSON, type SymbolicResolver } from './serialize.js';
 import { evalSymbolic, type SymbolicEdge, type SymbolicFunction } from './symbolic.js';
 
 export interface KanOptions extends LayerInitOptions {
   /** Seed of the initialisation. @defaultValue 0 */
   readonly seed: number;
+  /**
+   * Per node layer, how many of its width[l] nodes are products of two sub-nodes (pykan's
+   * width [2, [0, 1], 1] is width [2, 1, 1] with mult [0, 1, 0]). @defaultValue all 0
+   */
+  readonly mult?: readonly number[];
 }
 
 export const KAN_DEFAULTS: Readonly<KanOptions> = Object.freeze({ ...LAYER_INIT_DEFAULTS, seed: 0 });
 
-/** An edge: layer l, input node i, output node j. */
+/** An edge: layer l, input node i, output j (a sub-node where layer l feeds product nodes, see mult.ts). */
 export interface EdgeRef {
   readonly l: number;
   readonly i: number;
   readonly j: number;
 }
 
+/** A copy of a layer's output as node values (products formed where the layer has them). */
+function nodeValues(L: KanLayer, out: Float64Array, batch: number): Float64Array {
+  const m = L.mult ?? 0;
+  if (m === 0) return Float64Array.from(out);
+  return multForward(out, batch, L.nOut, m, new Float64Array(batch * (L.nOut - m)));
+}
+
 export class Kan {
   /** Nodes per layer, [n0, n1, …, nL]. */
   readonly width: readonly number[];
+  /** Product nodes per node layer (the last mult[l] of width[l]); all 0 for a plain KAN. */
+  readonly mult: readonly number[];
   readonly layers: readonly KanLayer[];
   /** All trainable parameters; layer l's coef, wb, ws are consecutive views into it. */
   readonly params: Float64Array;
@@ -43,10 +59,13 @@ export class Kan {
   /** Copies the layers' parameters into one flat buffer (the given arrays are not kept). */
   constructor(layers: readonly KanLayer[]) {
     if (layers.length === 0) throw new InputError('Kan: need at least one layer');
-    for (let l = 1; l < layers.length; l++) {
-      if (layers[l]!.nIn !== layers[l - 1]!.nOut) {
+    for (const [l, L] of layers.entries()) {
+      const m = L.mult ?? 0;
+      if (!Number.isInteger(m) || m < 0 || 2 * m > L.nOut)
+        throw new ShapeError(`Kan: layer ${l} has ${L.nOut} outputs, too few for ${m} product nodes`);
+      if (l > 0 && L.nIn !== nodesOf(layers[l - 1]!.nOut, layers[l - 1]!.mult ?? 0)) {
         throw new ShapeError(
-          `Kan: layer ${l} takes ${layers[l]!.nIn} inputs but layer ${l - 1} gives ${layers[l - 1]!.nOut}`,
+          `Kan: layer ${l} takes ${L.nIn} inputs but layer ${l - 1} gives ${nodesOf(layers[l - 1]!.nOut, layers[l - 1]!.mult ?? 0)}`,
         );
       }
     }
@@ -69,8 +88,10 @@ export class Kan {
       ws: view(L.ws),
       mask: Float64Array.from(L.mask),
       symbolic: [...L.symbolic],
+      ...(L.mult ? { mult: L.mult } : {}),
     }));
-    this.width = [layers[0]!.nIn, ...layers.map((L) => L.nOut)];
+    this.width = [layers[0]!.nIn, ...layers.map((L) => nodesOf(L.nOut, L.mult ?? 0))];
+    this.mult = [0, ...layers.map((L) => L.mult ?? 0)];
   }
 
   /** A new KAN of the given width, initialised as pykan does (see LayerInitOptions). */
@@ -79,9 +100,23 @@ export class Kan {
     if (width.length < 2 || width.some((w) => !Number.isInteger(w) || w < 1)) {
       throw new InputError(`Kan.create: width must list ≥ 2 positive integers, got [${width.join(', ')}]`);
     }
+    const mult = o.mult ?? width.map(() => 0);
+    if (
+      mult.length !== width.length ||
+      mult[0] !== 0 ||
+      mult.some((m, l) => !Number.isInteger(m) || m < 0 || m > width[l]!)
+    ) {
+      throw new InputError(
+        `Kan.create: mult [${mult.join(', ')}] must give 0 … width[l] product nodes per layer of [${width.join(', ')}], none among the inputs`,
+      );
+    }
     const rng = new Rng(o.seed).fork('kan-init');
     const layers = [];
-    for (let l = 0; l + 1 < width.length; l++) layers.push(createLayer(width[l]!, width[l + 1]!, o, rng));
+    for (let l = 0; l + 1 < width.length; l++) {
+      const m = mult[l + 1]!;
+      const layer = createLayer(width[l]!, width[l + 1]! + m, o, rng);
+      layers.push(m > 0 ? { ...layer, mult: m } : layer);
+    }
     return new Kan(layers);
   }
 
@@ -101,7 +136,7 @@ export class Kan {
     this.checkInput(x, batch);
     const acts = [x];
     for (const L of this.layers)
-      acts.push(Float64Array.from(layerForward(L, acts.at(-1)!, batch, ensureWork(L, batch))));
+      acts.push(nodeValues(L, layerForward(L, acts.at(-1)!, batch, ensureWork(L, batch)), batch));
     return acts;
   }
 
@@ -117,7 +152,7 @@ export class Kan {
     let h = x;
     for (const L of this.layers) {
       const work = ensureWork(L, batch);
-      h = Float64Array.from(layerForward(L, h, batch, work, true));
+      h = nodeValues(L, layerForward(L, h, batch, work, true), batch);
       const s = Float64Array.from(work.absMean);
       // symbolic edges: their mean |φ| too, so pruning keeps them
       for (let e = 0; e < s.length; e++) {

@@ -1,7 +1,8 @@
 /**
- * One KAN layer (pykan's KANLayer, without multiplication nodes): nIn·nOut edges, each
+ * One KAN layer (pykan's KANLayer): nIn·nOut edges, each
  *   φ_ij(x) = mask_ij·(w_b,ij·silu(x) + w_s,ij·spline_ij(x)) + symbolic_ij(x)
- * and output node j = Σ_i φ_ij(x_i). Every input node i has its own extended knot vector, shared
+ * and output j = Σ_i φ_ij(x_i). With `mult` > 0 the last 2·mult outputs are sub-nodes whose
+ * pairs multiply into the next layer's product nodes (pykan 2's MultKAN, see mult.ts). Every input node i has its own extended knot vector, shared
  * by its nOut outgoing edges, so the k + 1 nonzero basis values are computed once per
  * (sample, input) and reused by all of them (see kernel.ts).
  *
@@ -26,6 +27,8 @@ export interface KanLayer {
   readonly ws: Float64Array;
   readonly mask: Float64Array;
   readonly symbolic: (SymbolicEdge | null)[];
+  /** Product nodes fed by this layer's last 2·mult outputs (see mult.ts). @defaultValue 0 */
+  readonly mult?: number;
 }
 
 export interface LayerInitOptions {

@@ -9,6 +9,7 @@
 import { ShapeError } from '../../shared/errors.js';
 import type { Kan } from './kan.js';
 import { ensureWork, type LayerGrads, type LayerWork, layerBackward, layerForward } from './kernel.js';
+import { multBackward, multForward } from './mult.js';
 import { layerRegularisation, type RegularisationWeights } from './regularisation.js';
 
 export interface ObjectiveValue {
@@ -21,7 +22,11 @@ export interface ObjectiveValue {
 export class KanObjective {
   private readonly kan: Kan;
   private works: LayerWork[] = [];
+  /** ∂L/∂(layer l's outputs), [batch, nOut]. */
   private gouts: Float64Array[] = [];
+  /** Per layer with product nodes: its node values and ∂L/∂nodes, [batch, nOut − mult]; else the outputs' own buffers. */
+  private nodes: Float64Array[] = [];
+  private gnodes: Float64Array[] = [];
   private readonly regGrads: Float64Array[];
 
   constructor(kan: Kan) {
@@ -51,12 +56,20 @@ export class KanObjective {
     if (this.works.length !== layers.length || this.works[0]!.batch !== batch) {
       this.works = layers.map((L) => ensureWork(L, batch));
       this.gouts = layers.map((L) => new Float64Array(batch * L.nOut));
+      this.nodes = layers.map((L) => new Float64Array(L.mult ? batch * (L.nOut - L.mult) : 0));
+      this.gnodes = layers.map((L, l) =>
+        L.mult ? new Float64Array(batch * (L.nOut - L.mult)) : this.gouts[l]!,
+      );
     }
     let h = x;
-    for (let l = 0; l < layers.length; l++) h = layerForward(layers[l]!, h, batch, this.works[l]!, useReg);
+    for (let l = 0; l < layers.length; l++) {
+      const L = layers[l]!;
+      h = layerForward(L, h, batch, this.works[l]!, useReg);
+      if (L.mult) h = multForward(h, batch, L.nOut, L.mult, this.nodes[l]!);
+    }
     let loss = 0;
     const n = batch * nOut;
-    const gLast = this.gouts.at(-1)!;
+    const gLast = this.gnodes.at(-1)!;
     for (let s = 0; s < n; s++) {
       const d = h[s]! - y[s]!;
       loss += d * d;
@@ -75,7 +88,9 @@ export class KanObjective {
       return { coef: take(L.coef.length), wb: take(L.wb.length), ws: take(L.ws.length) };
     });
     for (let l = layers.length - 1; l >= 0; l--) {
-      const gx = l > 0 ? this.gouts[l - 1]! : null;
+      const L = layers[l]!;
+      if (L.mult) multBackward(this.works[l]!.out, this.gnodes[l]!, batch, L.nOut, L.mult, this.gouts[l]!);
+      const gx = l > 0 ? this.gnodes[l - 1]! : null;
       layerBackward(
         layers[l]!,
         this.works[l]!,

@@ -73,6 +73,14 @@ function subLayer(layer: KanLayer, ins: readonly number[], outs: readonly number
   return sub;
 }
 
+/** Node pruning maps nodes to edges one to one, which product nodes (two sub-nodes each) break. */
+function refuseProducts(kan: Kan, what: string): void {
+  if (kan.mult.some((m) => m > 0))
+    throw new InputError(
+      `${what}: a KAN with multiplication nodes (mult [${kan.mult.join(', ')}]) is not pruned`,
+    );
+}
+
 /** Prune hidden nodes, then weak edges, judged on the data x [batch, width[0]]. */
 export function pruneKan(
   kan: Kan,
@@ -81,6 +89,7 @@ export function pruneKan(
   options: Partial<PruneOptions> = {},
 ): PruneResult {
   const { nodeThreshold, edgeThreshold } = { ...PRUNE_DEFAULTS, ...options };
+  refuseProducts(kan, 'pruneKan');
   const scores = edgeScores(kan, x, batch);
   const { width } = kan;
   const kept: number[][] = [Array.from({ length: width[0]! }, (_, i) => i)];
@@ -125,6 +134,7 @@ export function pruneKan(
 /** The KAN without hidden node `node` of node layer l (0 < l < L), every other edge unchanged. */
 export function dropHiddenNode(kan: Kan, l: number, node: number): Kan {
   const { width } = kan;
+  refuseProducts(kan, 'dropHiddenNode');
   if (!(l > 0 && l < width.length - 1) || !(node >= 0 && node < width[l]!) || width[l]! < 2) {
     throw new InputError(`dropHiddenNode: no removable node ${node} in layer ${l} of [${width.join(', ')}]`);
   }

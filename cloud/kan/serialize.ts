@@ -21,6 +21,8 @@ export interface KanLayerJSON {
   readonly mask: number[];
   /** Fixed edges, by edge index e = i·nOut + j. */
   readonly symbolic: { e: number; name: string; a: number; b: number; c: number; d: number }[];
+  /** Product nodes fed by the last 2·mult outputs (absent = 0; see mult.ts). */
+  readonly mult?: number;
 }
 
 export interface KanJSON {
@@ -51,6 +53,7 @@ export function layersToJSON(width: readonly number[], layers: readonly KanLayer
       symbolic: L.symbolic.flatMap((s, e) =>
         s ? [{ e, name: s.name, a: s.a, b: s.b, c: s.c, d: s.d }] : [],
       ),
+      ...(L.mult ? { mult: L.mult } : {}),
     })),
   };
 }
@@ -89,6 +92,7 @@ export function layersFromJSON(json: KanJSON, resolve?: SymbolicResolver): KanLa
       ws: Float64Array.from(L.ws),
       mask: Float64Array.from(L.mask),
       symbolic,
+      ...(L.mult ? { mult: L.mult } : {}),
     };
   });
 }
