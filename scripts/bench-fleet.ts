@@ -238,16 +238,16 @@ async function runOne(
 
       // Release to everyone
       const release = releaseOf100kB(join(dataDir, 'bundle'), keys.privateKey);
-      const stored = cloud.releases.addRelease(encodeReleaseFile(release)).release;
+      const stored = (await cloud.releases.addRelease(encodeReleaseFile(release))).release;
       const r0 = Date.now();
-      const rollout = cloud.releases.startRollout({ release: stored.id, fleet: FLEET, stages: [100] });
-      let counts = cloud.releases.getRollout(rollout.id).rollout.counts;
+      const rollout = await cloud.releases.startRollout({ release: stored.id, fleet: FLEET, stages: [100] });
+      let counts = (await cloud.releases.getRollout(rollout.id)).rollout.counts;
       while (
         (counts.succeeded ?? 0) + (counts.failed ?? 0) + (counts.rejected ?? 0) < o.devices &&
         Date.now() - r0 < 180_000
       ) {
         await new Promise((r) => setTimeout(r, 100));
-        counts = cloud.releases.getRollout(rollout.id).rollout.counts;
+        counts = (await cloud.releases.getRollout(rollout.id)).rollout.counts;
       }
       const installMs = Date.now() - r0;
       const releaseResult = {

@@ -12,8 +12,8 @@ import {
   TERMINAL_JOB_STATES,
 } from '../../../shared/types/sync.js';
 import type { ParsedTopic } from '../../../shared/types/topics.js';
+import type { ReleaseStoreApi } from '../store/types.js';
 import { isTerminal } from './rollout-plan.js';
-import type { ReleaseStore } from './store.js';
 import type { JobRecord } from './types.js';
 
 export type JobUpdateOutcome =
@@ -29,19 +29,19 @@ export function isTerminalJob(job: JobRecord): boolean {
   return isTerminal(job.state);
 }
 
-export function applyJobUpdate(
-  store: ReleaseStore,
+export async function applyJobUpdate(
+  store: ReleaseStoreApi,
   topic: ParsedTopic,
   payload: Buffer,
   nowMs: number,
-): JobUpdateOutcome {
+): Promise<JobUpdateOutcome> {
   const parsed = parseControl(JobUpdateSchema, payload);
   if (!parsed.ok) return { result: 'dropped', reason: parsed.reason };
   const update = parsed.value;
   if (update.jobId !== topic.rest) {
     return { result: 'dropped', reason: `jobId ${update.jobId} is not the topic's job ${topic.rest}` };
   }
-  const job = store.getJob(update.jobId);
+  const job = await store.getJob(update.jobId);
   if (!job || job.fleet !== topic.fleet || job.device !== topic.device) {
     return { result: 'dropped', reason: `no job ${update.jobId} for device ${topic.fleet}/${topic.device}` };
   }
@@ -57,7 +57,7 @@ export function applyJobUpdate(
       reason: `job ${job.jobId} is already ${job.state}; '${update.state}' is stale`,
     };
   }
-  store.updateJob(
+  await store.updateJob(
     job.jobId,
     {
       state: update.state,
@@ -66,5 +66,5 @@ export function applyJobUpdate(
     },
     nowMs,
   );
-  return { result: 'stored', before: job, after: store.getJob(job.jobId)!, update };
+  return { result: 'stored', before: job, after: (await store.getJob(job.jobId))!, update };
 }
