@@ -94,7 +94,7 @@ export function provisioned(n: number): { dir: string; creds: DeviceCredentials[
 }
 
 /** A model release of about 100 KB: a small bundle plus incompressible padding. */
-function releaseOf100kB(dir: string, key: string) {
+export function releaseOf100kB(dir: string, key: string) {
   const model = initModel({
     library: classicLibrary(),
     inputs: 8,
@@ -117,7 +117,7 @@ export function quantile(sorted: Float64Array, p: number): number {
 
 export interface Worker {
   readonly pid: number | undefined;
-  send(m: WorkerInit | WorkerGo | { type: 'stop' }): void;
+  send(m: WorkerInit | WorkerGo | { type: 'stop' } | { type: 'jobs' }): void;
   next(type: WorkerReply['type']): Promise<WorkerReply>;
   exited: Promise<void>;
 }

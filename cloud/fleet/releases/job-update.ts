@@ -2,7 +2,9 @@
  * `jobs/{id}/update` (DESIGN row `jobs/notify`, `jobs/{id}/update`: "release job; its progress
  * and outcome"). An update is stored only if it parses, names the job of its topic, and that job
  * belongs to the device that sent it. A terminal job stays terminal: a late non-terminal update
- * (reordered or replayed) is ignored, while a terminal one may still correct it (a device that
+ * (reordered or replayed; several cloud processes of a shared subscription can take one
+ * device's updates out of order) is ignored, checked again in the store's write so two
+ * processes cannot race past it, while a terminal one may still correct it (a device that
  * succeeded and was then told to roll back reports `rolled-back`).
  */
 import {
@@ -57,7 +59,7 @@ export async function applyJobUpdate(
       reason: `job ${job.jobId} is already ${job.state}; '${update.state}' is stale`,
     };
   }
-  await store.updateJob(
+  const written = await store.updateJob(
     job.jobId,
     {
       state: update.state,
@@ -66,5 +68,9 @@ export async function applyJobUpdate(
     },
     nowMs,
   );
+  // finished meanwhile (another process stored a later update first): this one is stale
+  if (!written) {
+    return { result: 'ignored', reason: `job ${job.jobId} finished meanwhile; '${update.state}' is stale` };
+  }
   return { result: 'stored', before: job, after: (await store.getJob(job.jobId))!, update };
 }

@@ -52,6 +52,11 @@ export interface ReleasePublisherOptions {
   readonly shareGroup?: string;
   /** With `shareGroup`: how long the broker keeps this member's session after it goes, in s. @defaultValue 300 */
   readonly sessionExpiryS?: number;
+  /**
+   * Called with the publisher before CONNACK: messages a resumed session holds (chunk requests
+   * queued while the process was down) are handled at once, and their answers need it.
+   */
+  readonly onCreated?: (publisher: ReleasePublisher) => void;
 }
 
 export const PUBLISHER_DEFAULTS = Object.freeze({
@@ -112,6 +117,7 @@ export class ReleasePublisher {
         );
       };
       noDelayOnConnect(client);
+      o.onCreated?.(new ReleasePublisher(client, o.log));
     };
     let client: MqttClient;
     if (o.shareGroup) {

@@ -146,6 +146,9 @@ export class ReleaseService {
         log: o.log,
         ...(options.shareGroup ? { shareGroup: options.shareGroup } : {}),
         ...(options.sessionExpiryS !== undefined ? { sessionExpiryS: options.sessionExpiryS } : {}),
+        onCreated: (publisher) => {
+          service.#publisher = publisher;
+        },
         onJobUpdate: (topic, payload) => service.#onJobUpdate(topic, payload),
         // not awaited: chunk answers must not wait for one another
         onStreamGet: (topic, payload) => void service.#onStreamGet(topic, payload),

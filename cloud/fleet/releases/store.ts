@@ -10,7 +10,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReleaseKind, ReleaseManifest } from '../../../shared/types/release.js';
-import type { Desired, ReleaseRef } from '../../../shared/types/sync.js';
+import {
+  type Desired,
+  type JobState,
+  type ReleaseRef,
+  TERMINAL_JOB_STATES,
+} from '../../../shared/types/sync.js';
 import type { ReleaseStoreApi } from '../store/types.js';
 import { type Database, openDatabase } from '../telemetry/sqlite.js';
 import { type EndedRollout, endChanges, type IssuedJob, stageJobs } from './rollout-writes.js';
@@ -403,7 +408,7 @@ export class ReleaseStore implements ReleaseStoreApi {
       reason?: string | null;
     },
     nowMs: number,
-  ): void {
+  ): boolean {
     const sets = ['state = ?', 'updated_ms = ?'];
     const params: unknown[] = [change.state, nowMs];
     if (change.progress !== undefined) {
@@ -414,7 +419,15 @@ export class ReleaseStore implements ReleaseStoreApi {
       sets.push('reason = ?');
       params.push(change.reason);
     }
-    this.#db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE job_id = ?`).run(...params, jobId);
+    // a finished job stays finished: a late non-terminal update (reordered) changes nothing
+    const terminal = [...TERMINAL_JOB_STATES];
+    const stale = TERMINAL_JOB_STATES.has(change.state as JobState)
+      ? ''
+      : ` AND state NOT IN (${terminal.map(() => '?').join(', ')})`;
+    const r = this.#db
+      .prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE job_id = ?${stale}`)
+      .run(...params, jobId, ...(stale ? terminal : []));
+    return r.changes > 0;
   }
 
   getJob(jobId: string): JobRecord | null {

@@ -119,6 +119,10 @@ export interface ReleaseStoreApi {
     reason: string,
     nowMs: number,
   ): Awaitable<EndedRollout | null>;
+  /**
+   * A job's state from a device's update; false (nothing written) when the job is finished and
+   * the update is not (a late update, reordered), or there is no such job.
+   */
   updateJob(
     jobId: string,
     change: {
@@ -127,7 +131,7 @@ export interface ReleaseStoreApi {
       reason?: string | null;
     },
     nowMs: number,
-  ): Awaitable<void>;
+  ): Awaitable<boolean>;
   getJob(jobId: string): Awaitable<JobRecord | null>;
   /** A rollout's jobs by stage, then device. */
   jobsOf(rolloutId: string): Awaitable<JobRecord[]>;

@@ -8,6 +8,7 @@
  */
 import type pg from 'pg';
 import type { ReleaseKind, ReleaseManifest } from '../../../../shared/types/release.js';
+import { type JobState, TERMINAL_JOB_STATES } from '../../../../shared/types/sync.js';
 import { type EndedRollout, endChanges, type IssuedJob, stageJobs } from '../../releases/rollout-writes.js';
 import {
   type DesiredDoc,
@@ -276,7 +277,7 @@ export class PgReleaseStore implements ReleaseStoreApi {
       reason?: string | null;
     },
     nowMs: number,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const params: unknown[] = [change.state, nowMs];
     const sets = ['state = $1', 'updated_ms = $2'];
     if (change.progress !== undefined) {
@@ -288,7 +289,15 @@ export class PgReleaseStore implements ReleaseStoreApi {
       sets.push(`reason = $${params.length}`);
     }
     params.push(jobId);
-    await this.#pool.query(`UPDATE jobs SET ${sets.join(', ')} WHERE job_id = $${params.length}`, params);
+    let where = `job_id = $${params.length}`;
+    // a finished job stays finished: a late non-terminal update (two processes of the shared
+    // group can take one device's updates out of order) changes nothing
+    if (!TERMINAL_JOB_STATES.has(change.state as JobState)) {
+      params.push([...TERMINAL_JOB_STATES]);
+      where += ` AND state <> ALL($${params.length}::text[])`;
+    }
+    const r = await this.#pool.query(`UPDATE jobs SET ${sets.join(', ')} WHERE ${where}`, params);
+    return (r.rowCount ?? 0) > 0;
   }
 
   async getJob(jobId: string): Promise<JobRecord | null> {

@@ -2,8 +2,9 @@
  * One suite for the release store and payload interfaces (cloud/fleet/store/types.ts), run
  * against SQLite and PostgreSQL: releases stored once, a stage issued once (a second issue of
  * the same stage, even at the same moment, writes nothing: what keeps a device from getting a
- * job twice when two processes think they lead), a rollout ended once with `desired` put back,
- * and payload chunks served as frames that verify against the manifest.
+ * job twice when two processes think they lead), a finished job kept finished against a late
+ * update, a rollout ended once with `desired` put back, and payload chunks served as frames
+ * that verify against the manifest.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { newId } from '../../../../cloud/fleet/releases/rollouts.js';
@@ -107,6 +108,15 @@ for (const make of BACKENDS) {
           progress: { done: 2, total: 2 },
           updatedMs: 4_000,
         });
+        // a late update from before it finished (taken out of order by another process) changes nothing
+        expect(await s.releases.updateJob(jobs[0]!.jobId, { state: 'installing' }, 4_100)).toBe(false);
+        expect(await s.releases.getJob(jobs[0]!.jobId)).toMatchObject({
+          state: 'succeeded',
+          updatedMs: 4_000,
+        });
+        expect(await s.releases.updateJob(jobs[1]!.jobId, { state: 'downloading' }, 4_200)).toBe(true);
+        expect(await s.releases.updateJob(jobs[1]!.jobId, { state: 'notified' }, 4_200)).toBe(true);
+        expect(await s.releases.updateJob('job-none', { state: 'succeeded' }, 4_200)).toBe(false);
         expect(await s.releases.jobCounts(r.id)).toEqual({ succeeded: 1, notified: 1 });
         const next = await s.releases.issueStage(r, 1, ['c', 'd'], release, 5_000, () => newId('job'));
         expect(next?.map((i) => i.job.stage)).toEqual([1, 1]);
