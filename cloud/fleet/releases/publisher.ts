@@ -74,10 +74,21 @@ export const RELEASE_FILTERS: readonly string[] = Object.freeze([
 export class ReleasePublisher {
   readonly client: MqttClient;
   readonly #log: (line: string) => void;
+  /** The shared filters, when a member of a shared group: unsubscribed on close. */
+  readonly #shared: readonly string[] | null;
+  /** The message being handled (its PUBACK waits for it). */
+  readonly #inHand: { current: Promise<unknown> };
 
-  private constructor(client: MqttClient, log: (line: string) => void) {
+  private constructor(
+    client: MqttClient,
+    log: (line: string) => void,
+    shared: readonly string[] | null,
+    inHand: { current: Promise<unknown> },
+  ) {
     this.client = client;
     this.#log = log;
+    this.#shared = shared;
+    this.#inHand = inHand;
   }
 
   static async start(options: ReleasePublisherOptions): Promise<ReleasePublisher> {
@@ -100,6 +111,8 @@ export class ReleasePublisher {
       }
     };
     const share = o.shareGroup ? `$share/${o.shareGroup}/` : '';
+    const filters = o.shareGroup ? RELEASE_FILTERS.map((f) => `${share}${f}`) : null;
+    const inHand: { current: Promise<unknown> } = { current: Promise.resolve() };
     // The handler is in place before CONNACK, so messages queued in the session are not missed;
     // mqtt.js sends the PUBACK when handleMessage calls back.
     const prepare = (client: MqttClient) => {
@@ -108,6 +121,7 @@ export class ReleasePublisher {
         const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
         const answer = handle(packet.topic, payload);
         if (!answer) return callback();
+        inHand.current = answer.catch(() => {});
         answer.then(
           () => callback(),
           (err: Error) => {
@@ -117,7 +131,7 @@ export class ReleasePublisher {
         );
       };
       noDelayOnConnect(client);
-      o.onCreated?.(new ReleasePublisher(client, o.log));
+      o.onCreated?.(new ReleasePublisher(client, o.log, filters, inHand));
     };
     let client: MqttClient;
     if (o.shareGroup) {
@@ -140,16 +154,13 @@ export class ReleasePublisher {
           client.once('error', reject);
         });
       }
-      await client.subscribeAsync(
-        RELEASE_FILTERS.map((f) => `${share}${f}`),
-        { qos: 1 },
-      );
+      await client.subscribeAsync(filters ?? [...RELEASE_FILTERS], { qos: 1 });
     } catch (err) {
       await client.endAsync(true);
       throw err;
     }
     client.on('error', (err) => o.log(`mqtt: ${err.message}`));
-    return new ReleasePublisher(client, o.log);
+    return new ReleasePublisher(client, o.log, filters, inHand);
   }
 
   /** `jobs/notify` (retained) or `desired` (retained): JSON to one device. */
@@ -167,7 +178,21 @@ export class ReleasePublisher {
     this.#publish('stream/data', streamDataTopic(ref, sid), data);
   }
 
-  close(): Promise<void> {
+  /**
+   * A member of a shared group leaving for good must not keep its share (the broker would park
+   * the group's job updates and chunk requests in its session): unsubscribe, then end the session
+   * with the DISCONNECT (Session Expiry 0), as the shared ingest does (telemetry/ingest.ts).
+   */
+  async close(): Promise<void> {
+    const shared = this.#shared;
+    if (shared && this.client.connected) {
+      await this.client.unsubscribeAsync([...shared]).catch(() => {});
+      await this.#inHand.current;
+      await new Promise<void>((resolve) =>
+        this.client.end(false, { properties: { sessionExpiryInterval: 0 } }, () => resolve()),
+      );
+      return;
+    }
     return this.client.endAsync();
   }
 
