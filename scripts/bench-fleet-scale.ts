@@ -12,6 +12,13 @@
  *             would, under the same instance name, so its broker sessions come back): leader
  *             takeover time, acknowledged batches lost, and how long until the stored rate is
  *             back at 90% of what it was before the kill (its share picked up).
+ *   rollout   two processes and a staged rollout (10/50/100%) of a signed ~100 kB model to every
+ *             device (real device job runners: signature, chunked download served by either
+ *             process from PostgreSQL, A/B install); the leader is SIGKILLed once stage 1 is
+ *             issued and restarted at once: whether the rollout completes, devices told of
+ *             more than one job (0 expected), takeover time, and the time until the new leader
+ *             issued its first stage.
+ * `--scale-runs scaling,kill,rollout` picks the runs (all by default).
  *
  * All on one machine: the device simulators, mosquitto, PostgreSQL and the clouds share its cores,
  * so the figures are ratios of one run, not capacity planning.
@@ -36,7 +43,9 @@ import {
 } from '../cloud/fleet/store/postgres/cluster.js';
 import { openPostgresStore } from '../cloud/fleet/store/postgres/index.js';
 import { openDatabase } from '../cloud/fleet/telemetry/sqlite.js';
-import { provisioned, quantile, startWorker, type Worker } from './bench-fleet.js';
+import { generateKeys } from '../shared/release/keys.js';
+import { encodeReleaseFile } from '../shared/release/release-file.js';
+import { provisioned, quantile, releaseOf100kB, startWorker, type Worker } from './bench-fleet.js';
 import type { WorkerGo, WorkerReply } from './bench-fleet-worker.js';
 
 function flag(name: string, fallback: string): string {
@@ -51,15 +60,21 @@ const o = {
   processes: flag('scale-processes', '1,2,4').split(',').map(Number),
   connections: Number(flag('scale-connections', '16')),
   sessionExpiryS: Number(flag('scale-session-expiry', '300')),
+  runs: flag('scale-runs', 'scaling,kill,rollout').split(','),
   workers: 2,
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const progress = (line: string) => process.stderr.write(`fleet-scale: ${line}\n`);
 
 interface CloudProc {
   readonly child: ChildProcess;
   readonly instance: string;
   readonly exited: Promise<void>;
+  /** Its JSON line: where its API is. */
+  readonly httpUrl: string;
+  /** The last 4000 characters it wrote to stderr. */
+  stderr(): string;
 }
 
 function cliPath(): string {
@@ -103,11 +118,21 @@ async function startCloudProc(
   child.stderr!.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-4000);
   });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.once('data', () => resolve());
+  let out = '';
+  const line = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+    });
     child.once('exit', (code) => reject(new Error(`cloud ${instance} exited with ${code}: ${err}`)));
   });
-  return { child, instance, exited };
+  return {
+    child,
+    instance,
+    exited,
+    httpUrl: (JSON.parse(line) as { httpUrl: string }).httpUrl,
+    stderr: () => err,
+  };
 }
 
 async function stopCloud(c: CloudProc): Promise<void> {
@@ -203,7 +228,7 @@ async function freshStore(s: Setup, name: string): Promise<string> {
   return url;
 }
 
-async function startDevices(s: Setup): Promise<Worker[]> {
+async function startDevices(s: Setup, trustPem?: string): Promise<Worker[]> {
   const { publicKey } = generateKeyPairSync('ed25519');
   const per = Math.ceil(o.devices / o.workers);
   const workers: Worker[] = [];
@@ -213,7 +238,7 @@ async function startDevices(s: Setup): Promise<Worker[]> {
       type: 'init',
       broker: s.mosquitto.url,
       devices: s.creds.slice(w * per, (w + 1) * per),
-      trust: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      trust: trustPem ?? publicKey.export({ type: 'spki', format: 'pem' }).toString(),
       dataDir: join(s.dataDir, 'devices'),
     });
     workers.push(worker);
@@ -388,6 +413,172 @@ async function killRun(s: Setup): Promise<Record<string, unknown>> {
   }
 }
 
+/** The advisory lock's holder (leader.ts names its session `liquidkan-leader {instance}`). */
+async function leaderOf(db: pg.Client): Promise<string | null> {
+  return (
+    (
+      await db.query<{ name: string }>(
+        `SELECT a.application_name AS name FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+         WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'liquidkan-leader %'`,
+      )
+    ).rows[0]?.name.replace('liquidkan-leader ', '') ?? null
+  );
+}
+
+async function api(
+  cloud: { httpUrl: string },
+  token: string,
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
+  const res = await fetch(`${cloud.httpUrl}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body instanceof Uint8Array ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: body instanceof Uint8Array ? body : JSON.stringify(body) }),
+  });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function rolloutKillRun(s: Setup): Promise<Record<string, unknown>> {
+  const url = await freshStore(s, 'rollout');
+  const keys = generateKeys();
+  const release = releaseOf100kB(join(s.dataDir, 'rollout-bundle'), keys.privateKey);
+  const clouds = [
+    await startCloudProc(s.dataDir, url, s.mosquitto.operatorUrl, 'r0'),
+    await startCloudProc(s.dataDir, url, s.mosquitto.operatorUrl, 'r1'),
+  ];
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  const workers = await startDevices(s, keys.publicKey);
+  const token = readFileSync(join(s.dataDir, 'operator.token'), 'utf8').trim();
+  try {
+    const target = clouds[0]!;
+    const stored = (await api(target, token, '/api/releases', encodeReleaseFile(release))) as {
+      release: { id: string };
+    };
+    const t0 = Date.now();
+    const started = (await api(target, token, '/api/rollouts', {
+      release: stored.release.id,
+      fleet: 'bench',
+      stages: [10, 50, 100],
+    })) as { rollout: { id: string; targets: string[] } };
+    const id = started.rollout.id;
+    progress(`rollout ${id} over ${started.rollout.targets.length} devices`);
+    const rollout = async () =>
+      (
+        await db.query<{ state: string; stage: number }>('SELECT state, stage FROM rollouts WHERE id = $1', [
+          id,
+        ])
+      ).rows[0]!;
+    while ((await rollout()).stage < 1) {
+      if (Date.now() - t0 > 180_000) {
+        throw new Error(
+          `stage 1 not issued in 180 s; the clouds said: ${clouds.map((c) => c.stderr().slice(-1500)).join('\n---\n')}`,
+        );
+      }
+      await sleep(20);
+    }
+    const leader = await leaderOf(db);
+    const victim = Math.max(
+      0,
+      clouds.findIndex((c) => c.instance === leader),
+    );
+    const atKill = await rollout();
+    progress(`stage ${atKill.stage} issued after ${Date.now() - t0} ms; SIGKILL the leader ${leader}`);
+    const killedAtMs = Date.now();
+    clouds[victim]!.child.kill('SIGKILL');
+    let newLeader: string | null = null;
+    while (Date.now() - killedAtMs < 15_000) {
+      newLeader = await leaderOf(db);
+      if (newLeader && newLeader !== leader) break;
+      await sleep(20);
+    }
+    const takeoverMs = Date.now() - killedAtMs;
+    await clouds[victim]!.exited;
+    // restarted at once under the same name, as a supervisor would (its broker sessions return)
+    clouds[victim] = await startCloudProc(s.dataDir, url, s.mosquitto.operatorUrl, clouds[victim]!.instance);
+    let final = await rollout();
+    const limitMs = Number(flag('scale-rollout-limit', '300')) * 1000;
+    while (final.state === 'running' && Date.now() - t0 < limitMs) {
+      await sleep(100);
+      final = await rollout();
+    }
+    const doneMs = Date.now() - t0;
+    // a rollout that did not finish says where it stands: its jobs by stage and state, and the clouds' logs
+    const stuck =
+      final.state === 'running'
+        ? {
+            jobs: (
+              await db.query(
+                'SELECT stage, state, count(*)::int AS n FROM jobs WHERE rollout = $1 GROUP BY 1, 2 ORDER BY 1, 2',
+                [id],
+              )
+            ).rows,
+            logs: clouds.map((c) => c.stderr().slice(-2000)),
+          }
+        : null;
+    progress(`rollout ${final.state} after ${doneMs} ms`);
+    const perDevice = (
+      await db.query<Record<string, number | null>>(
+        `SELECT count(*)::int AS jobs, count(DISTINCT device)::int AS devices,
+                count(*) FILTER (WHERE state = 'succeeded')::int AS succeeded,
+                min(issued_ms) FILTER (WHERE issued_ms > $2)::float8 AS first_after_kill,
+                count(*) FILTER (WHERE issued_ms > $2)::int AS issued_after_kill
+         FROM jobs WHERE rollout = $1`,
+        [id, killedAtMs],
+      )
+    ).rows[0]!;
+    // per stage, relative to the kill: when its jobs were issued and when the last one finished
+    const stages = (
+      await db.query<{ stage: number; issued: number; finished: number }>(
+        `SELECT stage, (min(issued_ms) - $2)::float8 AS issued, (max(updated_ms) - $2)::float8 AS finished
+         FROM jobs WHERE rollout = $1 GROUP BY stage ORDER BY stage`,
+        [id, killedAtMs],
+      )
+    ).rows;
+    for (const w of workers) w.send({ type: 'jobs' });
+    const told = (await Promise.all(workers.map((w) => w.next('jobs')))) as Extract<
+      WorkerReply,
+      { type: 'jobs' }
+    >[];
+    const seen = told.map((t) => t.rollouts[id] ?? { devices: 0, twice: 0, notifies: 0 });
+    return {
+      devices: started.rollout.targets.length,
+      stages: [10, 50, 100],
+      payload_bytes: release.payload.length,
+      stage_at_kill: atKill.stage,
+      state_at_kill: atKill.state,
+      killed: { instance: clouds[victim]!.instance, was_leader: leader === clouds[victim]!.instance },
+      leader_takeover_ms: newLeader && newLeader !== leader ? takeoverMs : null,
+      new_leader: newLeader,
+      first_stage_by_new_leader_ms:
+        perDevice['first_after_kill'] === null ? null : perDevice['first_after_kill']! - killedAtMs,
+      stages_ms_after_kill: stages,
+      ...(stuck ? { stuck } : {}),
+      state: final.state,
+      rollout_ms: doneMs,
+      jobs: perDevice['jobs'],
+      devices_with_a_job: perDevice['devices'],
+      succeeded: perDevice['succeeded'],
+      jobs_issued_after_kill: perDevice['issued_after_kill'],
+      devices_told_of_a_job: seen.reduce((a, t) => a + t.devices, 0),
+      devices_told_of_two_jobs: seen.reduce((a, t) => a + t.twice, 0),
+      notifies_received: seen.reduce((a, t) => a + t.notifies, 0),
+    };
+  } finally {
+    for (const w of workers) w.send({ type: 'go', seconds: 0, rate: 1, records: 1 });
+    await Promise.race([Promise.all(workers.map((w) => w.next('sent'))), sleep(10_000)]);
+    await stopDevices(workers);
+    for (const c of clouds) await stopCloud(c);
+    await db.end();
+  }
+}
+
 export async function benchFleetScale(): Promise<Record<string, unknown>> {
   if (!haveMosquitto) return { skipped: 'no /usr/sbin/mosquitto' };
   if (postgresSkipReason) return { skipped: postgresSkipReason };
@@ -400,16 +591,19 @@ export async function benchFleetScale(): Promise<Record<string, unknown>> {
   const s: Setup = { cluster, mosquitto, dataDir, creds: cached.creds, sqliteDir: cached.dir };
   const result: Record<string, unknown> = { options: o };
   try {
-    const runs: Record<string, unknown>[] = [];
-    for (const p of o.processes) runs.push(await scalingRun(s, p));
-    result['scaling'] = runs;
-    const one = runs.find((r) => r['processes'] === 1);
-    const two = runs.find((r) => r['processes'] === 2);
-    if (one && two)
-      result['scaling_1_to_2'] = +((two['stored_per_s'] as number) / (one['stored_per_s'] as number)).toFixed(
-        2,
-      );
-    result['kill_one_of_two'] = await killRun(s);
+    if (o.runs.includes('scaling')) {
+      const runs: Record<string, unknown>[] = [];
+      for (const p of o.processes) runs.push(await scalingRun(s, p));
+      result['scaling'] = runs;
+      const one = runs.find((r) => r['processes'] === 1);
+      const two = runs.find((r) => r['processes'] === 2);
+      if (one && two)
+        result['scaling_1_to_2'] = +(
+          (two['stored_per_s'] as number) / (one['stored_per_s'] as number)
+        ).toFixed(2);
+    }
+    if (o.runs.includes('kill')) result['kill_one_of_two'] = await killRun(s);
+    if (o.runs.includes('rollout')) result['rollout_leader_killed'] = await rolloutKillRun(s);
   } finally {
     await mosquitto.stop();
     await cluster.stop();

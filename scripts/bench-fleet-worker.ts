@@ -4,7 +4,8 @@
  * set pace, and each with the real JobRunner (signature check, resumable download over the
  * chunk stream, install into A/B slots in a per-device temp dir; the health check always passes:
  * no model runs here). Talks to the parent over IPC: init → ready, go → sent, then jobs are
- * handled as they come until 'stop'.
+ * handled as they come until 'stop'; 'jobs' at any time → what each device was told of (job ids
+ * and notifies per rollout), to count devices given a job twice.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,12 +34,19 @@ export interface WorkerGo {
 
 export type WorkerReply =
   | { readonly type: 'ready'; readonly connectMs: number }
+  /** Per rollout: devices told of more than one job id, and `jobs/notify` messages received. */
+  | {
+      readonly type: 'jobs';
+      readonly rollouts: Record<string, { devices: number; twice: number; notifies: number }>;
+    }
   | { readonly type: 'sent'; readonly sent: number; readonly acked: number; readonly failed: number };
 
 interface SimDevice {
   readonly client: SyncClient;
   readonly jobs: JobRunner;
   seq: number;
+  /** rollout id → job ids this device was notified of, and how many notifies came. */
+  readonly told: Map<string, { ids: Set<string>; notifies: number }>;
 }
 
 const send = (m: WorkerReply) => process.send!(m);
@@ -79,14 +87,36 @@ function simDevice(init: WorkerInit, creds: DeviceCredentials): SimDevice {
     progressIntervalMs: 1000,
     log: quiet,
   });
-  client.on('notify', (n) => jobs.handleNotify(n));
+  const told = new Map<string, { ids: Set<string>; notifies: number }>();
+  client.on('notify', (n) => {
+    if (!n.cancelled) {
+      const t = told.get(n.rolloutId) ?? { ids: new Set<string>(), notifies: 0 };
+      t.ids.add(n.jobId);
+      t.notifies++;
+      told.set(n.rolloutId, t);
+    }
+    jobs.handleNotify(n);
+  });
   client.start();
-  return { client, jobs, seq: 0 };
+  return { client, jobs, seq: 0, told };
 }
 
 async function run(init: WorkerInit): Promise<void> {
   const t0 = Date.now();
   const devices = init.devices.map((c) => simDevice(init, c));
+  process.on('message', (m: { type: string }) => {
+    if (m.type !== 'jobs') return;
+    const rollouts: Record<string, { devices: number; twice: number; notifies: number }> = {};
+    for (const d of devices) {
+      for (const [id, t] of d.told) {
+        const r = (rollouts[id] ??= { devices: 0, twice: 0, notifies: 0 });
+        r.devices++;
+        if (t.ids.size > 1) r.twice++;
+        r.notifies += t.notifies;
+      }
+    }
+    send({ type: 'jobs', rollouts });
+  });
   while (!devices.every((d) => d.client.connected)) await new Promise((r) => setTimeout(r, 50));
   send({ type: 'ready', connectMs: Date.now() - t0 });
 

@@ -94,7 +94,7 @@ export function provisioned(n: number): { dir: string; creds: DeviceCredentials[
 }
 
 /** A model release of about 100 KB: a small bundle plus incompressible padding. */
-function releaseOf100kB(dir: string, key: string) {
+export function releaseOf100kB(dir: string, key: string) {
   const model = initModel({
     library: classicLibrary(),
     inputs: 8,
@@ -117,7 +117,7 @@ export function quantile(sorted: Float64Array, p: number): number {
 
 export interface Worker {
   readonly pid: number | undefined;
-  send(m: WorkerInit | WorkerGo | { type: 'stop' }): void;
+  send(m: WorkerInit | WorkerGo | { type: 'stop' } | { type: 'jobs' }): void;
   next(type: WorkerReply['type']): Promise<WorkerReply>;
   exited: Promise<void>;
 }
@@ -238,16 +238,16 @@ async function runOne(
 
       // Release to everyone
       const release = releaseOf100kB(join(dataDir, 'bundle'), keys.privateKey);
-      const stored = cloud.releases.addRelease(encodeReleaseFile(release)).release;
+      const stored = (await cloud.releases.addRelease(encodeReleaseFile(release))).release;
       const r0 = Date.now();
-      const rollout = cloud.releases.startRollout({ release: stored.id, fleet: FLEET, stages: [100] });
-      let counts = cloud.releases.getRollout(rollout.id).rollout.counts;
+      const rollout = await cloud.releases.startRollout({ release: stored.id, fleet: FLEET, stages: [100] });
+      let counts = (await cloud.releases.getRollout(rollout.id)).rollout.counts;
       while (
         (counts.succeeded ?? 0) + (counts.failed ?? 0) + (counts.rejected ?? 0) < o.devices &&
         Date.now() - r0 < 180_000
       ) {
         await new Promise((r) => setTimeout(r, 100));
-        counts = cloud.releases.getRollout(rollout.id).rollout.counts;
+        counts = (await cloud.releases.getRollout(rollout.id)).rollout.counts;
       }
       const installMs = Date.now() - r0;
       const releaseResult = {

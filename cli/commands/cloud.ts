@@ -221,6 +221,8 @@ async function runShared(ctx: CommandContext, store: string, httpPort: number): 
     host: stringFlag(ctx.flags, 'host'),
     ingestConnections: intFlag(ctx.flags, 'ingest-connections', 1),
     sessionExpiryS: intFlag(ctx.flags, 'session-expiry', 0),
+    trustedKeys: (ctx.flags['trust'] as string[] | undefined) ?? [],
+    stageTimeoutMs: intFlag(ctx.flags, 'stage-timeout', 1) * 1000,
     ...(instance !== undefined ? { instance } : {}),
   });
   const stopSignal = stopSignalPromise();

@@ -26,7 +26,7 @@ import { readHistory } from '../../cloud/fleet/loop/history.js';
 import { installLibraryVersion } from '../../cloud/fleet/loop/library-store.js';
 import { HISTORY_FILE } from '../../cloud/fleet/loop/policy.js';
 import type { CycleRecord } from '../../cloud/fleet/loop/types.js';
-import type { ReleaseRecord } from '../../cloud/fleet/releases/types.js';
+import type { ReleaseRecord, RolloutSummary } from '../../cloud/fleet/releases/types.js';
 import { type CloudHandle, startCloud } from '../../cloud/fleet/service.js';
 import { exportModel, writeBundle } from '../../shared/export/export.js';
 import { packageRoot } from '../../shared/io/package-root.js';
@@ -304,15 +304,15 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
         `(test MSE on the narrow range ${sensor.mse.narrow.toExponential(2)}, wide ${sensor.mse.wide.toExponential(2)}, mixture ${sensor.mse.mixtureWide.toExponential(2)})`,
     );
     const releaseFile = join(work, 'model.lkr');
-    const modelRelease = await step('release create', () => {
+    const modelRelease = await step('release create', async () => {
       const r = createRelease({ kind: 'model', dir: bundleDir, key: readPrivateKey(keys.privateFile) });
       writeReleaseFile(releaseFile, r);
-      return c.releases.addRelease(new Uint8Array(readFileSync(releaseFile))).release;
+      return (await c.releases.addRelease(new Uint8Array(readFileSync(releaseFile)))).release;
     });
     let voice: { release: ReleaseRecord; bundle: string; classes: readonly string[] } | null = null;
     if (o.voice) {
       say('    voice: a keyword spotter (yes, no, other) from espeak-ng speech, int8 for pi4');
-      voice = await step('voice model', () => {
+      voice = await step('voice model', async () => {
         const v = trainVoiceModel(o.seed);
         const bundle = join(work, 'voice-pi4-int8');
         saveModelDir(join(work, 'voice-model'), v.model, 'liquidkan demo');
@@ -322,7 +322,7 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
         writeReleaseFile(file, r);
         say(`    voice test accuracy ${(v.testAccuracy * 100).toFixed(0)}% on held-out clips`);
         return {
-          release: c.releases.addRelease(new Uint8Array(readFileSync(file))).release,
+          release: (await c.releases.addRelease(new Uint8Array(readFileSync(file)))).release,
           bundle,
           classes: v.classes,
         };
@@ -543,25 +543,26 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
         `7/8 streaming for ${(left / 1000).toFixed(0)} s more: shift → drift → selection → hunger → discovery → library → reselection`,
       );
       // the library the loop released last (its rollout), installed on every device
-      const loopLibrary = () =>
-        c.releases
-          .listRollouts({ fleet: FLEET })
+      const loopLibrary = async () =>
+        (await c.releases.listRollouts({ fleet: FLEET }))
           .filter((r) => r.kind === 'library')
           .sort((a, b) => a.createdMs - b.createdMs)
           .at(-1)?.version ?? null;
-      const libDone = () => {
-        const v = loopLibrary();
+      const libDone = async () => {
+        const v = await loopLibrary();
         return v !== null && ids.every((id) => c.registry.getDevice(FLEET, id)?.libraryVersion === v);
       };
       const watch = setInterval(() => {
-        if (libDone() && !seconds['library_installed']) {
-          say(`    every device installed library v${loopLibrary()} and reselects with its entries`);
-          mark('library_installed');
-        }
+        void libDone().then(async (done) => {
+          if (done && !seconds['library_installed']) {
+            say(`    every device installed library v${await loopLibrary()} and reselects with its entries`);
+            mark('library_installed');
+          }
+        });
       }, 500);
       await sleep(left, signal);
       clearInterval(watch);
-      if (libDone()) mark('library_installed');
+      if (await libDone()) mark('library_installed');
     }
   } catch (err) {
     failed = err instanceof Error ? err.message : String(err);
@@ -572,6 +573,7 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
   await stopDevices(children);
   mark('devices_stopped');
   for (const u of unsubscribe) u();
+  const rollouts = cloud ? await cloud.releases.listRollouts() : [];
   const summary = collect();
   if (o.keep && cloud && !signal.aborted) {
     o.onSummary?.(summary);
@@ -640,10 +642,9 @@ export async function runFleetDemo(o: FleetDemoOptions): Promise<FleetDemoSummar
         error: r.error ? `${r.error.stage}: ${r.error.message}` : null,
       })),
       rollouts: c
-        ? c.releases
-            .listRollouts()
-            .sort((a, b) => a.createdMs - b.createdMs)
-            .map((r) => ({
+        ? rollouts
+            .sort((a: RolloutSummary, b: RolloutSummary) => a.createdMs - b.createdMs)
+            .map((r: RolloutSummary) => ({
               fleet: r.fleet,
               kind: r.kind,
               version: r.version,

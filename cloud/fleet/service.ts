@@ -18,7 +18,9 @@ import { createApi } from './http/api.js';
 import { loadOrCreateToken, OperatorSessions, VIEWER_TOKEN_FILE } from './http/auth.js';
 import { startHttpServer } from './http/server.js';
 import type { DashboardDeps } from './http/types.js';
+import { PayloadStore } from './releases/payloads.js';
 import { ReleaseService } from './releases/service.js';
+import { ReleaseStore } from './releases/store.js';
 import { startTelemetryIngest } from './telemetry/ingest.js';
 import { TelemetryStore } from './telemetry/store.js';
 
@@ -173,8 +175,13 @@ export async function startCloud(options: CloudOptions): Promise<CloudHandle> {
     });
     closers.push(() => ingest.close());
 
+    // the embedded stores, kept here too: the dashboard reads the latest release's files at once
+    const releaseStore = ReleaseStore.open(o.dataDir);
+    const payloads = new PayloadStore(o.dataDir);
     const releases = await ReleaseService.start({
       dataDir: o.dataDir,
+      store: releaseStore,
+      payloads,
       url: brokerUrl,
       username: operator.username,
       password: operator.password,
@@ -191,8 +198,8 @@ export async function startCloud(options: CloudOptions): Promise<CloudHandle> {
     const viewer = loadOrCreateToken(o.dataDir, VIEWER_TOKEN_FILE);
     const auth = new OperatorSessions(token, { viewerToken: viewer.token });
     const latestUnpacked = (kind: 'library' | 'model') => {
-      const r = releases.store.latestRelease(kind);
-      return r ? [releases.payloads.unpackedDir(r.id)] : [];
+      const r = releaseStore.latestRelease(kind);
+      return r ? [payloads.unpackedDir(r.id)] : [];
     };
     const libraryDir = () =>
       newest([join(o.dataDir, 'library', 'current'), ...latestUnpacked('library')], 'library.json');

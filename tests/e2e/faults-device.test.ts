@@ -63,9 +63,9 @@ describe('device-side faults (real cloud and device)', () => {
       log: () => {},
     });
     try {
-      expect(() => strict.releases.addRelease(encodeReleaseFile(release('x', stranger.privateKey)))).toThrow(
-        /unknown key/,
-      );
+      await expect(
+        strict.releases.addRelease(encodeReleaseFile(release('x', stranger.privateKey))),
+      ).rejects.toThrow(/unknown key/);
     } finally {
       await strict.close();
     }

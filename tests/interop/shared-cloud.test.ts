@@ -1,8 +1,10 @@
 /**
  * Two cloud processes on one store (cloud/fleet/scale/service.ts) against Debian's mosquitto and
  * a throwaway PostgreSQL: a device's telemetry, ingested by whichever process the broker picks,
- * is served by both APIs; the live feed of either process carries it; one process leads, and the
- * other takes over when the leader stops.
+ * is served by both APIs; the live feed of either process carries it; a release uploaded to one
+ * process and a rollout started on the follower are issued by the leader, and the device's chunk
+ * request is answered from PostgreSQL; one process leads, and the other takes over when the
+ * leader stops.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
@@ -17,6 +19,9 @@ import type { DeviceCredentials } from '../../cloud/fleet/devices.js';
 import { type SharedCloud, startSharedCloud } from '../../cloud/fleet/scale/service.js';
 import { type RunningCluster, startCluster } from '../../cloud/fleet/store/postgres/cluster.js';
 import { openPostgresStore } from '../../cloud/fleet/store/postgres/index.js';
+import { decodeChunkFrame, verifyChunk } from '../../shared/release/chunks.js';
+import { encodeReleaseFile } from '../../shared/release/release-file.js';
+import { connectDevice, libraryRelease } from '../cloud/fleet/releases/helpers.js';
 import { TOOLS } from '../helpers/system-tools.js';
 
 const skip = TOOLS.mosquitto() ?? TOOLS.postgres();
@@ -125,6 +130,47 @@ describe.skipIf(skip !== null)('two cloud processes sharing PostgreSQL and mosqu
         return points.length === 20;
       });
       feed.close();
+    }
+  });
+
+  it('issues on the leader a rollout started on the follower, and serves its chunks from the store', async () => {
+    await until('a leader', () => clouds.some((c) => c.leadership.isLeader));
+    const leader = clouds.find((c) => c.leadership.isLeader)!;
+    const follower = clouds.find((c) => c !== leader)!;
+    const token = readFileSync(follower.tokenFile, 'utf8').trim();
+    const release = libraryRelease(3, 256);
+    const sha = release.envelope.manifest.sha256;
+    const up = await fetch(`${leader.httpUrl}/api/releases`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: encodeReleaseFile(release),
+    });
+    expect(up.status).toBe(201);
+    const device = await connectDevice(broker.url, creds);
+    try {
+      const started = await fetch(`${follower.httpUrl}/api/rollouts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ release: sha, fleet: 'plant', stages: [100] }),
+      });
+      expect(started.status).toBe(201);
+      const { rollout } = (await started.json()) as { rollout: { id: string } };
+      await until('the job on the device', () => device.notifies.length === 1);
+      const notify = device.lastNotify()!;
+      expect(notify).toMatchObject({ rolloutId: rollout.id, streamId: sha, cancelled: false });
+      const chunk = decodeChunkFrame(await device.request(sha, { chunk: 1 }));
+      expect(chunk.index).toBe(1);
+      verifyChunk(release.envelope.manifest, 1, chunk.bytes);
+      await device.update(notify.jobId, 'succeeded', { rolloutId: rollout.id });
+      await until('the rollout completed', async () => {
+        const r = await fetch(`${follower.httpUrl}/api/rollouts/${rollout.id}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        return ((await r.json()) as { rollout: { state: string } }).rollout.state === 'completed';
+      });
+      expect(device.notifies).toHaveLength(1);
+    } finally {
+      await device.close();
     }
   });
 

@@ -207,7 +207,7 @@ function routes(deps: ApiDeps): Route[] {
     {
       method: 'GET',
       path: /^\/api\/releases$/,
-      handle: ({ res }) => sendJson(res, 200, { releases: releases.listReleases() }),
+      handle: async ({ res }) => sendJson(res, 200, { releases: await releases.listReleases() }),
     },
     {
       method: 'POST',
@@ -215,16 +215,16 @@ function routes(deps: ApiDeps): Route[] {
       write: true,
       handle: async ({ req, res }) => {
         const body = await readBody(req, BODY_LIMITS.releaseBytes);
-        const { release, created } = releases.addRelease(new Uint8Array(body));
+        const { release, created } = await releases.addRelease(new Uint8Array(body));
         sendJson(res, created ? 201 : 200, { release, created });
       },
     },
     {
       method: 'GET',
       path: /^\/api\/rollouts$/,
-      handle: ({ res, url }) => {
+      handle: async ({ res, url }) => {
         const fleet = fleetParam(url);
-        sendJson(res, 200, { rollouts: releases.listRollouts(fleet ? { fleet } : {}) });
+        sendJson(res, 200, { rollouts: await releases.listRollouts(fleet ? { fleet } : {}) });
       },
     },
     {
@@ -233,28 +233,28 @@ function routes(deps: ApiDeps): Route[] {
       write: true,
       handle: async ({ req, res }) => {
         const body = await readJson(req, RolloutBody);
-        sendJson(res, 201, { rollout: releases.startRollout(body) });
+        sendJson(res, 201, { rollout: await releases.startRollout(body) });
       },
     },
     {
       method: 'GET',
       path: new RegExp(`^/api/rollouts/${PARAM}$`),
-      handle: ({ res, params }) => sendJson(res, 200, releases.getRollout(params[0]!)),
+      handle: async ({ res, params }) => sendJson(res, 200, await releases.getRollout(params[0]!)),
     },
     {
       method: 'POST',
       path: new RegExp(`^/api/rollouts/${PARAM}/(cancel|abort)$`),
       write: true,
-      handle: ({ res, params }) => {
+      handle: async ({ res, params }) => {
         const [id = '', action] = params;
-        const rollout = action === 'cancel' ? releases.cancelRollout(id) : releases.abortRollout(id);
+        const rollout = await (action === 'cancel' ? releases.cancelRollout(id) : releases.abortRollout(id));
         sendJson(res, 200, { rollout });
       },
     },
     {
       method: 'GET',
       path: /^\/api\/status$/,
-      handle: ({ res, url }) => sendJson(res, 200, { devices: releases.status(fleetParam(url)) }),
+      handle: async ({ res, url }) => sendJson(res, 200, { devices: await releases.status(fleetParam(url)) }),
     },
   ];
 }

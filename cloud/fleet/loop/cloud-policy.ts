@@ -27,8 +27,8 @@ export function hungerCloudPolicy(o: HungerCloudPolicyOptions): CloudPolicy {
       dataDir: cloud.dataDir,
       log: (line) => cloud.log(`loop: ${line}`),
       async publish(file, fleet) {
-        const { release } = cloud.releases.addRelease(new Uint8Array(readFileSync(file)));
-        cloud.releases.startRollout({
+        const { release } = await cloud.releases.addRelease(new Uint8Array(readFileSync(file)));
+        await cloud.releases.startRollout({
           release: release.id,
           fleet,
           ...(o.stages ? { stages: [...o.stages] } : {}),

@@ -2,7 +2,9 @@
  * `jobs/{id}/update` (DESIGN row `jobs/notify`, `jobs/{id}/update`: "release job; its progress
  * and outcome"). An update is stored only if it parses, names the job of its topic, and that job
  * belongs to the device that sent it. A terminal job stays terminal: a late non-terminal update
- * (reordered or replayed) is ignored, while a terminal one may still correct it (a device that
+ * (reordered or replayed; several cloud processes of a shared subscription can take one
+ * device's updates out of order) is ignored, checked again in the store's write so two
+ * processes cannot race past it, while a terminal one may still correct it (a device that
  * succeeded and was then told to roll back reports `rolled-back`).
  */
 import {
@@ -12,8 +14,8 @@ import {
   TERMINAL_JOB_STATES,
 } from '../../../shared/types/sync.js';
 import type { ParsedTopic } from '../../../shared/types/topics.js';
+import type { ReleaseStoreApi } from '../store/types.js';
 import { isTerminal } from './rollout-plan.js';
-import type { ReleaseStore } from './store.js';
 import type { JobRecord } from './types.js';
 
 export type JobUpdateOutcome =
@@ -29,19 +31,19 @@ export function isTerminalJob(job: JobRecord): boolean {
   return isTerminal(job.state);
 }
 
-export function applyJobUpdate(
-  store: ReleaseStore,
+export async function applyJobUpdate(
+  store: ReleaseStoreApi,
   topic: ParsedTopic,
   payload: Buffer,
   nowMs: number,
-): JobUpdateOutcome {
+): Promise<JobUpdateOutcome> {
   const parsed = parseControl(JobUpdateSchema, payload);
   if (!parsed.ok) return { result: 'dropped', reason: parsed.reason };
   const update = parsed.value;
   if (update.jobId !== topic.rest) {
     return { result: 'dropped', reason: `jobId ${update.jobId} is not the topic's job ${topic.rest}` };
   }
-  const job = store.getJob(update.jobId);
+  const job = await store.getJob(update.jobId);
   if (!job || job.fleet !== topic.fleet || job.device !== topic.device) {
     return { result: 'dropped', reason: `no job ${update.jobId} for device ${topic.fleet}/${topic.device}` };
   }
@@ -57,7 +59,7 @@ export function applyJobUpdate(
       reason: `job ${job.jobId} is already ${job.state}; '${update.state}' is stale`,
     };
   }
-  store.updateJob(
+  const written = await store.updateJob(
     job.jobId,
     {
       state: update.state,
@@ -66,5 +68,9 @@ export function applyJobUpdate(
     },
     nowMs,
   );
-  return { result: 'stored', before: job, after: store.getJob(job.jobId)!, update };
+  // finished meanwhile (another process stored a later update first): this one is stale
+  if (!written) {
+    return { result: 'ignored', reason: `job ${job.jobId} finished meanwhile; '${update.state}' is stale` };
+  }
+  return { result: 'stored', before: job, after: (await store.getJob(job.jobId))!, update };
 }

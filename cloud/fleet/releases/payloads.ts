@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeDirAtomic, writeFileAtomic } from '../../../shared/io/atomic.js';
 import { chunkAt, encodeChunkFrame } from '../../../shared/release/chunks.js';
+import type { PayloadStoreApi } from '../store/types.js';
 
 export const PAYLOAD_DEFAULTS = Object.freeze({
   /** Releases whose payload and frames stay in memory. @defaultValue 4 */
@@ -19,7 +20,7 @@ interface Cached {
   readonly frames: (Uint8Array | undefined)[];
 }
 
-export class PayloadStore {
+export class PayloadStore implements PayloadStoreApi {
   readonly dir: string;
   readonly #cache = new Map<string, Cached>();
   readonly #max: number;

@@ -5,6 +5,12 @@
  * message to its handler by topic kind, and publishes the cloud-side rows (`jobs/notify`,
  * `desired`, `stream/{sid}/data`, `cmd/…`) with the QoS and retain flag of TOPIC_POLICY.
  * A persistent session keeps job updates sent while the cloud restarts [MQTT-3.1.2-4].
+ *
+ * With `shareGroup` (several cloud processes on one external broker, scale/service.ts) it
+ * connects with MQTT 5 and subscribes through `$share/{group}/…`, so each job update and chunk
+ * request goes to one process. A handler may return a promise (a store over the network): the
+ * PUBACK waits for it, so a job update is acknowledged only once stored, and a handler that
+ * rejects (the store unreachable) drops the connection unacknowledged for the broker to resend.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import {
@@ -20,6 +26,10 @@ import {
   tryParseTopic,
 } from '../../../shared/types/topics.js';
 import { noDelayOnConnect, operatorClientOptions } from '../broker/operator.js';
+import { connectShared } from '../telemetry/ingest.js';
+
+/** Handles one message; a promise it returns delays the PUBACK until it settles (undefined: at once). */
+export type MessageHandler = (topic: ParsedTopic, payload: Buffer) => Promise<unknown> | undefined;
 
 export interface ReleasePublisherOptions {
   /** Broker URL, e.g. mqtt://127.0.0.1:1883. */
@@ -35,9 +45,18 @@ export interface ReleasePublisherOptions {
   readonly connectTimeoutMs?: number;
   readonly log: (line: string) => void;
   /** A message on `jobs/{id}/update` (the topic is parsed; the payload untrusted). */
-  readonly onJobUpdate: (topic: ParsedTopic, payload: Buffer) => void;
+  readonly onJobUpdate: MessageHandler;
   /** A message on `stream/{sid}/get`. */
-  readonly onStreamGet: (topic: ParsedTopic, payload: Buffer) => void;
+  readonly onStreamGet: MessageHandler;
+  /** Subscribe as a member of this MQTT 5 shared-subscription group (`$share/{group}/…`). */
+  readonly shareGroup?: string;
+  /** With `shareGroup`: how long the broker keeps this member's session after it goes, in s. @defaultValue 300 */
+  readonly sessionExpiryS?: number;
+  /**
+   * Called with the publisher before CONNACK: messages a resumed session holds (chunk requests
+   * queued while the process was down) are handled at once, and their answers need it.
+   */
+  readonly onCreated?: (publisher: ReleasePublisher) => void;
 }
 
 export const PUBLISHER_DEFAULTS = Object.freeze({
@@ -55,22 +74,30 @@ export const RELEASE_FILTERS: readonly string[] = Object.freeze([
 export class ReleasePublisher {
   readonly client: MqttClient;
   readonly #log: (line: string) => void;
+  /** The shared filters, when a member of a shared group: unsubscribed on close. */
+  readonly #shared: readonly string[] | null;
+  /** The message being handled (its PUBACK waits for it). */
+  readonly #inHand: { current: Promise<unknown> };
 
-  private constructor(client: MqttClient, log: (line: string) => void) {
+  private constructor(
+    client: MqttClient,
+    log: (line: string) => void,
+    shared: readonly string[] | null,
+    inHand: { current: Promise<unknown> },
+  ) {
     this.client = client;
     this.#log = log;
+    this.#shared = shared;
+    this.#inHand = inHand;
   }
 
   static async start(options: ReleasePublisherOptions): Promise<ReleasePublisher> {
     const o = { ...PUBLISHER_DEFAULTS, ...options };
-    const client = mqtt.connect(o.url, operatorClientOptions(o));
-    noDelayOnConnect(client);
-    const route: Partial<Record<TopicKind, (t: ParsedTopic, p: Buffer) => void>> = {
+    const route: Partial<Record<TopicKind, MessageHandler>> = {
       'jobs/update': o.onJobUpdate,
       'stream/get': o.onStreamGet,
     };
-    // The handler is in place before CONNACK, so messages queued in the session are not missed.
-    client.on('message', (topic, payload) => {
+    const handle = (topic: string, payload: Buffer): Promise<unknown> | undefined => {
       const parsed = tryParseTopic(topic);
       const handler = parsed && route[parsed.kind];
       if (!parsed || !handler) {
@@ -78,23 +105,62 @@ export class ReleasePublisher {
         return;
       }
       try {
-        handler(parsed, payload);
+        return handler(parsed, payload);
       } catch (err) {
         o.log(`dropped message on '${topic}': handler failed: ${(err as Error).message}`);
       }
-    });
+    };
+    const share = o.shareGroup ? `$share/${o.shareGroup}/` : '';
+    const filters = o.shareGroup ? RELEASE_FILTERS.map((f) => `${share}${f}`) : null;
+    const inHand: { current: Promise<unknown> } = { current: Promise.resolve() };
+    // The handler is in place before CONNACK, so messages queued in the session are not missed;
+    // mqtt.js sends the PUBACK when handleMessage calls back.
+    const prepare = (client: MqttClient) => {
+      client.handleMessage = (packet, callback) => {
+        if (packet.cmd !== 'publish') return callback();
+        const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+        const answer = handle(packet.topic, payload);
+        if (!answer) return callback();
+        inHand.current = answer.catch(() => {});
+        answer.then(
+          () => callback(),
+          (err: Error) => {
+            o.log(`cannot handle the message on '${packet.topic}', not acknowledged: ${err.message}`);
+            client.stream.destroy();
+          },
+        );
+      };
+      noDelayOnConnect(client);
+      o.onCreated?.(new ReleasePublisher(client, o.log, filters, inHand));
+    };
+    let client: MqttClient;
+    if (o.shareGroup) {
+      client = await connectShared(
+        o.url,
+        {
+          ...operatorClientOptions(o),
+          ...(o.persistentSession ? { properties: { sessionExpiryInterval: o.sessionExpiryS ?? 300 } } : {}),
+        },
+        prepare,
+      );
+    } else {
+      client = mqtt.connect(o.url, operatorClientOptions(o));
+      prepare(client);
+    }
     try {
-      await new Promise<void>((resolve, reject) => {
-        client.once('connect', () => resolve());
-        client.once('error', reject);
-      });
-      await client.subscribeAsync([...RELEASE_FILTERS], { qos: 1 });
+      if (!o.shareGroup) {
+        await new Promise<void>((resolve, reject) => {
+          client.once('connect', () => resolve());
+          client.once('error', reject);
+        });
+      }
+      await client.subscribeAsync(filters ?? [...RELEASE_FILTERS], { qos: 1 });
     } catch (err) {
       await client.endAsync(true);
       throw err;
     }
     client.on('error', (err) => o.log(`mqtt: ${err.message}`));
-    return new ReleasePublisher(client, o.log);
+    return new ReleasePublisher(client, o.log, filters, inHand);
   }
 
   /** `jobs/notify` (retained) or `desired` (retained): JSON to one device. */
@@ -112,7 +178,21 @@ export class ReleasePublisher {
     this.#publish('stream/data', streamDataTopic(ref, sid), data);
   }
 
-  close(): Promise<void> {
+  /**
+   * A member of a shared group leaving for good must not keep its share (the broker would park
+   * the group's job updates and chunk requests in its session): unsubscribe, then end the session
+   * with the DISCONNECT (Session Expiry 0), as the shared ingest does (telemetry/ingest.ts).
+   */
+  async close(): Promise<void> {
+    const shared = this.#shared;
+    if (shared && this.client.connected) {
+      await this.client.unsubscribeAsync([...shared]).catch(() => {});
+      await this.#inHand.current;
+      await new Promise<void>((resolve) =>
+        this.client.end(false, { properties: { sessionExpiryInterval: 0 } }, () => resolve()),
+      );
+      return;
+    }
     return this.client.endAsync();
   }
 

@@ -6,8 +6,8 @@
  */
 import type { KeyInput } from '../../../shared/release/keys.js';
 import { ID_PATTERN, type ParsedTopic } from '../../../shared/types/topics.js';
-import type { DeviceRegistry } from '../devices.js';
 import { FleetEvents } from '../events.js';
+import type { DeviceRegistryApi, PayloadStoreApi, ReleaseStoreApi } from '../store/types.js';
 import { ChunkRateLimiter, type ChunkRateOptions } from './chunk-rate.js';
 import { ReleaseServiceError } from './errors.js';
 import { applyJobUpdate, isTerminalJob } from './job-update.js';
@@ -28,15 +28,28 @@ import type {
 import { checkReleaseFile } from './upload.js';
 
 export interface ReleaseServiceOptions {
-  /** Directory for releases.db and releases/ (payloads). */
+  /** Directory for releases.db and releases/ (payloads), unless `store` and `payloads` are given. */
   readonly dataDir: string;
+  /** Where releases, rollouts and jobs are kept (closed with the service). @defaultValue `{dataDir}/releases.db` */
+  readonly store?: ReleaseStoreApi;
+  /** Where payloads are kept. @defaultValue `{dataDir}/releases/` */
+  readonly payloads?: PayloadStoreApi;
+  /**
+   * Whether this process plans and issues rollout stages (the shared cloud's leader); job
+   * updates, chunk requests and the API are answered either way. @defaultValue always
+   */
+  readonly leads?: () => boolean;
+  /** Subscribe to job updates and chunk requests in this MQTT 5 shared group (publisher.ts). */
+  readonly shareGroup?: string;
+  /** With `shareGroup`: the broker keeps this process's session this long after it goes, in s. */
+  readonly sessionExpiryS?: number;
   /** Broker URL and the operator account (broker/operator.ts). */
   readonly url: string;
   readonly username: string;
   readonly password: string;
-  readonly registry: DeviceRegistry;
+  readonly registry: DeviceRegistryApi;
   /** Where job and rollout changes are announced. @defaultValue a private bus */
-  readonly events?: FleetEvents;
+  readonly events?: Pick<FleetEvents, 'publish'>;
   /** Public keys a release must be signed by; none = signatures are not checked at upload. */
   readonly trustedKeys?: readonly KeyInput[];
   /** How long a stage waits for a device that is offline or lost. @defaultValue 600000 */
@@ -75,13 +88,18 @@ export interface StartRolloutOptions {
 /** How long finished jobs are gathered before their rollout is evaluated, ms. */
 const EVALUATE_DELAY_MS = 50;
 
+type Settings = Required<
+  Omit<
+    ReleaseServiceOptions,
+    'events' | 'trustedKeys' | 'chunkRate' | 'store' | 'payloads' | 'leads' | 'shareGroup' | 'sessionExpiryS'
+  >
+> & { trustedKeys: readonly KeyInput[] };
+
 export class ReleaseService {
-  readonly store: ReleaseStore;
-  readonly payloads: PayloadStore;
-  readonly events: FleetEvents;
-  readonly #o: Required<Omit<ReleaseServiceOptions, 'events' | 'trustedKeys' | 'chunkRate'>> & {
-    trustedKeys: readonly KeyInput[];
-  };
+  readonly store: ReleaseStoreApi;
+  readonly payloads: PayloadStoreApi;
+  readonly events: Pick<FleetEvents, 'publish'>;
+  readonly #o: Settings;
   #publisher: ReleasePublisher | null = null;
   readonly #runner: RolloutRunner;
   #timer: NodeJS.Timeout | null = null;
@@ -100,9 +118,10 @@ export class ReleaseService {
     };
     this.events = options.events ?? new FleetEvents(this.#o.log);
     this.chunkRate = new ChunkRateLimiter({ now: this.#o.now, ...options.chunkRate });
-    this.store = ReleaseStore.open(options.dataDir);
-    this.payloads = new PayloadStore(options.dataDir);
+    this.store = options.store ?? ReleaseStore.open(options.dataDir);
+    this.payloads = options.payloads ?? new PayloadStore(options.dataDir);
     this.#runner = new RolloutRunner({
+      ...(options.leads ? { leads: options.leads } : {}),
       store: this.store,
       registry: options.registry,
       events: this.events,
@@ -125,28 +144,53 @@ export class ReleaseService {
         clientId: o.clientId,
         persistentSession: o.persistentSession,
         log: o.log,
+        ...(options.shareGroup ? { shareGroup: options.shareGroup } : {}),
+        ...(options.sessionExpiryS !== undefined ? { sessionExpiryS: options.sessionExpiryS } : {}),
+        onCreated: (publisher) => {
+          service.#publisher = publisher;
+        },
         onJobUpdate: (topic, payload) => service.#onJobUpdate(topic, payload),
-        onStreamGet: (topic, payload) => service.#onStreamGet(topic, payload),
+        // not awaited: chunk answers must not wait for one another
+        onStreamGet: (topic, payload) => void service.#onStreamGet(topic, payload),
       });
     } catch (err) {
-      service.store.close();
+      await service.store.close();
       throw err;
     }
-    service.#runner.republish();
-    service.#timer = setInterval(() => service.tick(), o.checkIntervalMs);
+    if (service.#runner.leads) await service.#runner.republish();
+    service.#timer = setInterval(() => void service.tick(), o.checkIntervalMs);
     service.#timer.unref();
-    service.tick();
+    await service.tick();
     return service;
   }
 
+  /**
+   * This process has just become the leader: republish every device's `desired` and latest job
+   * (a job committed by a leader that died before publishing it reaches its device now; one it
+   * did publish arrives again with the same job id, which the device ignores), then carry on
+   * with every running rollout where its stored stage and jobs say it stopped. The count of
+   * jobs republished.
+   */
+  async takeOver(): Promise<number> {
+    const n = await this.#runner.republish();
+    await this.tick();
+    return n;
+  }
+
+  /** A rollout to evaluate soon (another process recorded a job that finished), when leading. */
+  evaluateSoon(rolloutId: string): void {
+    if (this.#runner.leads) this.#evaluateSoon(rolloutId);
+  }
+
   /** Checks and stores a release file; `created` is false when the same payload was stored before. */
-  addRelease(bytes: Uint8Array): { release: ReleaseRecord; created: boolean } {
+  async addRelease(bytes: Uint8Array): Promise<{ release: ReleaseRecord; created: boolean }> {
     const checked = checkReleaseFile(bytes, this.#o.trustedKeys);
     const sha = checked.manifest.sha256;
-    const existing = this.store.getRelease(sha);
+    const existing = await this.store.getRelease(sha);
     if (existing) return { release: releaseRecord(existing), created: false };
-    this.payloads.write(sha, checked.payload, checked.files);
-    const { release, created } = this.store.insertRelease(
+    // the payload first: a stored release always has its payload
+    await this.payloads.write(sha, checked.payload, checked.files, checked.manifest.chunkBytes);
+    const { release, created } = await this.store.insertRelease(
       checked.manifest,
       checked.signature,
       checked.signatureVerified,
@@ -155,13 +199,13 @@ export class ReleaseService {
     return { release: releaseRecord(release), created };
   }
 
-  listReleases(): ReleaseRecord[] {
-    return this.store.listReleases().map(releaseRecord);
+  async listReleases(): Promise<ReleaseRecord[]> {
+    return (await this.store.listReleases()).map(releaseRecord);
   }
 
   /** A release by id or version; refuses an unknown or ambiguous reference. */
-  getRelease(ref: string): StoredRelease {
-    const found = this.store.findReleases(ref);
+  async getRelease(ref: string): Promise<StoredRelease> {
+    const found = await this.store.findReleases(ref);
     if (found.length === 0) throw new ReleaseServiceError('not-found', `no release '${ref}'`);
     if (found.length > 1) {
       throw new ReleaseServiceError(
@@ -173,52 +217,54 @@ export class ReleaseService {
   }
 
   /** Starts a rollout (cancelling a running one of the same fleet and kind) and issues stage 0. */
-  startRollout(options: StartRolloutOptions): RolloutSummary {
+  async startRollout(options: StartRolloutOptions): Promise<RolloutSummary> {
     const { fleet } = options;
     if (!ID_PATTERN.test(fleet))
       throw new ReleaseServiceError('invalid', `fleet '${fleet}' must match ${ID_PATTERN.source}`);
     const stages = checkStages(options.stages ?? ROLLOUT_DEFAULTS.stages);
     const abortFailureRate = checkFailureRate(options.abortFailureRate ?? ROLLOUT_DEFAULTS.abortFailureRate);
-    const release = this.getRelease(options.release);
+    const release = await this.getRelease(options.release);
     return this.#summary(
-      this.#runner.create(release, fleet, stages, abortFailureRate, options.allowDowngrade === true),
+      await this.#runner.create(release, fleet, stages, abortFailureRate, options.allowDowngrade === true),
     );
   }
 
   /** Operator cancel: in-flight jobs are cancelled; devices that installed it keep it. */
-  cancelRollout(id: string, reason = 'cancelled by the operator'): RolloutSummary {
-    this.#runner.end(this.#running(id), 'cancelled', reason);
-    return this.#summary(this.store.getRollout(id)!);
+  cancelRollout(id: string, reason = 'cancelled by the operator'): Promise<RolloutSummary> {
+    return this.#end(id, 'cancelled', reason);
   }
 
   /** Operator abort: as cancel, and devices that installed the release are told to roll back. */
-  abortRollout(id: string, reason = 'aborted by the operator'): RolloutSummary {
-    this.#runner.end(this.#running(id), 'aborted', reason);
-    return this.#summary(this.store.getRollout(id)!);
+  abortRollout(id: string, reason = 'aborted by the operator'): Promise<RolloutSummary> {
+    return this.#end(id, 'aborted', reason);
   }
 
-  listRollouts(filter: { fleet?: string } = {}): RolloutSummary[] {
-    return this.store.listRollouts(filter).map((r) => this.#summary(r));
+  async #end(id: string, state: 'cancelled' | 'aborted', reason: string): Promise<RolloutSummary> {
+    if (!(await this.#runner.end(await this.#running(id), state, reason))) await this.#running(id);
+    return this.#summary((await this.store.getRollout(id))!);
   }
 
-  getRollout(id: string): { rollout: RolloutSummary; jobs: JobRecord[] } {
-    const r = this.store.getRollout(id);
+  async listRollouts(filter: { fleet?: string } = {}): Promise<RolloutSummary[]> {
+    return Promise.all((await this.store.listRollouts(filter)).map((r) => this.#summary(r)));
+  }
+
+  async getRollout(id: string): Promise<{ rollout: RolloutSummary; jobs: JobRecord[] }> {
+    const r = await this.store.getRollout(id);
     if (!r) throw new ReleaseServiceError('not-found', `no rollout '${id}'`);
-    return { rollout: this.#summary(r), jobs: this.store.jobsOf(id) };
+    return { rollout: await this.#summary(r), jobs: await this.store.jobsOf(id) };
   }
 
   /** Per device: connection state, installed versions, and the latest job of each release kind. */
-  status(fleet?: string): DeviceStatus[] {
-    const versions = new Map(this.store.listReleases().map((r) => [r.id, r.version]));
+  async status(fleet?: string): Promise<DeviceStatus[]> {
+    const versions = new Map((await this.store.listReleases()).map((r) => [r.id, r.version]));
     const latest = new Map<string, Map<string, JobRecord>>();
-    for (const job of this.store.jobsOfFleet(fleet)) {
+    for (const job of await this.store.jobsOfFleet(fleet)) {
       const key = `${job.fleet}/${job.device}`;
       const perKind = latest.get(key) ?? new Map<string, JobRecord>();
       perKind.set(job.kind, job);
       latest.set(key, perKind);
     }
-    return this.#o.registry
-      .listDevices()
+    return (await this.#o.registry.listDevices())
       .filter((d) => fleet === undefined || d.fleet === fleet)
       .map((d) => ({
         fleet: d.fleet,
@@ -235,9 +281,9 @@ export class ReleaseService {
       }));
   }
 
-  /** Re-checks every running rollout (stage timeouts); runs on a timer, callable from tests. */
-  tick(): void {
-    this.#runner.tick();
+  /** Re-checks every running rollout (stage timeouts) when leading; runs on a timer, callable from tests. */
+  tick(): Promise<void> {
+    return this.#runner.tick().catch((err: Error) => this.#o.log(`rollout check failed: ${err.message}`));
   }
 
   async close(): Promise<void> {
@@ -247,23 +293,23 @@ export class ReleaseService {
     this.#evaluationTimer = null;
     await this.#publisher?.close();
     this.#publisher = null;
-    this.store.close();
+    await this.store.close();
   }
 
-  #running(id: string): RolloutRecord {
-    const r = this.store.getRollout(id);
+  async #running(id: string): Promise<RolloutRecord> {
+    const r = await this.store.getRollout(id);
     if (!r) throw new ReleaseServiceError('not-found', `no rollout '${id}'`);
     if (r.state !== 'running')
       throw new ReleaseServiceError('conflict', `rollout ${id} is already ${r.state}`);
     return r;
   }
 
-  #summary(r: RolloutRecord): RolloutSummary {
-    return { ...r, counts: this.store.jobCounts(r.id) };
+  async #summary(r: RolloutRecord): Promise<RolloutSummary> {
+    return { ...r, counts: await this.store.jobCounts(r.id) };
   }
 
-  #onJobUpdate(topic: ParsedTopic, payload: Buffer): void {
-    const outcome = applyJobUpdate(this.store, topic, payload, this.#o.now());
+  async #onJobUpdate(topic: ParsedTopic, payload: Buffer): Promise<void> {
+    const outcome = await applyJobUpdate(this.store, topic, payload, this.#o.now());
     if (outcome.result !== 'stored') {
       this.#o.log(`${outcome.result} job update on ${topic.fleet}/${topic.device}: ${outcome.reason}`);
       return;
@@ -277,7 +323,7 @@ export class ReleaseService {
       device: after.device,
       state: outcome.update.state,
     });
-    if (isTerminalJob(after) && before.state !== after.state) this.#evaluateSoon(after.rolloutId);
+    if (isTerminalJob(after) && before.state !== after.state) this.evaluateSoon(after.rolloutId);
   }
 
   readonly #dueEvaluations = new Set<string>();
@@ -294,17 +340,21 @@ export class ReleaseService {
       const due = [...this.#dueEvaluations];
       this.#dueEvaluations.clear();
       for (const id of due) {
-        try {
-          this.#runner.evaluate(id);
-        } catch (err) {
-          this.#o.log(`rollout ${id}: check failed: ${(err as Error).message}`);
-        }
+        this.#runner
+          .evaluate(id)
+          .catch((err: Error) => this.#o.log(`rollout ${id}: check failed: ${err.message}`));
       }
     }, EVALUATE_DELAY_MS);
   }
 
-  #onStreamGet(topic: ParsedTopic, payload: Buffer): void {
-    const reply = answerStreamGet(this, topic, payload);
+  async #onStreamGet(topic: ParsedTopic, payload: Buffer): Promise<void> {
+    let reply: Awaited<ReturnType<typeof answerStreamGet>>;
+    try {
+      reply = await answerStreamGet(this, topic, payload);
+    } catch (err) {
+      this.#o.log(`chunk request on ${topic.fleet}/${topic.device} not answered: ${(err as Error).message}`);
+      return;
+    }
     const where = `${topic.fleet}/${topic.device} stream ${topic.rest.slice(0, 12)}`;
     if (reply.kind === 'dropped') {
       this.#o.log(`dropped chunk request from ${where}: ${reply.why}`);

@@ -2,13 +2,23 @@
  * The release service's bookkeeping: `{dataDir}/releases.db` (SQLite, WAL) with the releases
  * (id = payload sha256, the signed manifest and signature), the rollouts, each device's jobs,
  * and what `desired` holds per device (republished, retained, when the cloud starts). Payload
- * bytes live next to it (payloads.ts). Rows in, plain records out; no MQTT and no policy here.
+ * bytes live next to it (payloads.ts). Rows in, plain records out; no MQTT and no policy here
+ * (rollout-writes.ts says what a stage's issue and a rollout's end write). The embedded
+ * implementation of ReleaseStoreApi (cloud/fleet/store/types.ts); the shared one is
+ * cloud/fleet/store/postgres/releases.ts.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReleaseKind, ReleaseManifest } from '../../../shared/types/release.js';
-import type { Desired, ReleaseRef } from '../../../shared/types/sync.js';
+import {
+  type Desired,
+  type JobState,
+  type ReleaseRef,
+  TERMINAL_JOB_STATES,
+} from '../../../shared/types/sync.js';
+import type { ReleaseStoreApi } from '../store/types.js';
 import { type Database, openDatabase } from '../telemetry/sqlite.js';
+import { type EndedRollout, endChanges, type IssuedJob, stageJobs } from './rollout-writes.js';
 import type {
   CloudJobState,
   JobCounts,
@@ -40,25 +50,26 @@ CREATE TABLE IF NOT EXISTS desired (
   fleet TEXT NOT NULL, device TEXT NOT NULL, doc TEXT NOT NULL, updated_ms INTEGER NOT NULL,
   PRIMARY KEY (fleet, device));`;
 
-interface ReleaseRow {
+/** A releases row (SQLite keeps booleans as 0/1, PostgreSQL as booleans). */
+export interface ReleaseRow {
   id: string;
   kind: string;
   version: string;
   manifest: string;
   signature: string;
   size: number;
-  verified: number;
+  verified: number | boolean;
   created_ms: number;
 }
 
-interface RolloutRow {
+export interface RolloutRow {
   id: string;
   release: string;
   kind: string;
   fleet: string;
   stages: string;
   abort_failure_rate: number;
-  allow_downgrade: number | null;
+  allow_downgrade: number | boolean | null;
   state: string;
   stage: number;
   targets: string;
@@ -68,7 +79,7 @@ interface RolloutRow {
   version?: string;
 }
 
-interface JobRow {
+export interface JobRow {
   job_id: string;
   rollout: string;
   release: string;
@@ -88,7 +99,7 @@ interface JobRow {
 /** `desired` without its timestamp, as kept per device. */
 export type DesiredDoc = Omit<Desired, 'updatedAt'>;
 
-function toStored(r: ReleaseRow): StoredRelease {
+export function toStored(r: ReleaseRow): StoredRelease {
   const manifest = JSON.parse(r.manifest) as ReleaseManifest;
   return {
     id: r.id,
@@ -99,7 +110,7 @@ function toStored(r: ReleaseRow): StoredRelease {
     chunks: manifest.chunks.length,
     profiles: manifest.profiles,
     keyId: manifest.keyId,
-    signatureVerified: r.verified === 1,
+    signatureVerified: r.verified === 1 || r.verified === true,
     createdMs: r.created_ms,
     manifest,
     signature: r.signature,
@@ -112,7 +123,7 @@ export function releaseRecord(r: StoredRelease): ReleaseRecord {
   return rest;
 }
 
-function toRollout(r: RolloutRow): RolloutRecord {
+export function toRollout(r: RolloutRow): RolloutRecord {
   return {
     id: r.id,
     release: r.release,
@@ -121,7 +132,7 @@ function toRollout(r: RolloutRow): RolloutRecord {
     fleet: r.fleet,
     stages: JSON.parse(r.stages) as number[],
     abortFailureRate: r.abort_failure_rate,
-    allowDowngrade: r.allow_downgrade === 1,
+    allowDowngrade: r.allow_downgrade === 1 || r.allow_downgrade === true,
     state: r.state as RolloutState,
     stage: r.stage,
     targets: JSON.parse(r.targets) as string[],
@@ -131,7 +142,7 @@ function toRollout(r: RolloutRow): RolloutRecord {
   };
 }
 
-function toJob(r: JobRow): JobRecord {
+export function toJob(r: JobRow): JobRecord {
   return {
     jobId: r.job_id,
     rolloutId: r.rollout,
@@ -157,7 +168,7 @@ const ROLLOUT_SELECT = 'SELECT o.*, r.version FROM rollouts o JOIN releases r ON
 /** Stored releases kept parsed in memory (they never change; chunk requests read them often). */
 const RELEASE_CACHE_ENTRIES = 64;
 
-export class ReleaseStore {
+export class ReleaseStore implements ReleaseStoreApi {
   readonly path: string;
   readonly #db: Database;
   readonly #releases = new Map<string, StoredRelease>();
@@ -307,6 +318,64 @@ export class ReleaseStore {
     return (this.#db.prepare(sql).all(...params) as RolloutRow[]).map(toRollout);
   }
 
+  /**
+   * Issues stage `stage` of a running rollout in one transaction: a job per device, each
+   * device's `desired` pointed at the release, and the rollout's stage. Null (nothing written)
+   * when the rollout is no longer running or already at that stage or later.
+   */
+  issueStage(
+    r: RolloutRecord,
+    stage: number,
+    devices: readonly string[],
+    release: StoredRelease,
+    nowMs: number,
+    newJobId: () => string,
+  ): IssuedJob[] | null {
+    return this.transaction(() => {
+      const current = this.getRollout(r.id);
+      if (current?.state !== 'running' || current.stage >= stage) return null;
+      const issued = stageJobs(
+        current,
+        stage,
+        devices,
+        release,
+        (device) => this.desired(r.fleet, device),
+        nowMs,
+        newJobId,
+      );
+      for (const { job, doc } of issued) {
+        this.insertJob(job);
+        this.setDesired(job.fleet, job.device, doc, nowMs);
+      }
+      this.updateRollout(r.id, { stage }, nowMs);
+      return issued;
+    });
+  }
+
+  /** A running rollout marked completed; false when it was not running. */
+  completeRollout(id: string, nowMs: number): boolean {
+    return (
+      this.#db
+        .prepare("UPDATE rollouts SET state = 'completed', updated_ms = ? WHERE id = ? AND state = 'running'")
+        .run(nowMs, id).changes > 0
+    );
+  }
+
+  /**
+   * Ends a running rollout in one transaction (rollout-writes.ts endChanges); null when it was
+   * no longer running (another caller ended or completed it first).
+   */
+  endRollout(id: string, state: 'cancelled' | 'aborted', reason: string, nowMs: number): EndedRollout | null {
+    return this.transaction(() => {
+      if (this.getRollout(id)?.state !== 'running') return null;
+      this.updateRollout(id, { state, reason }, nowMs);
+      const ended = endChanges(this.jobsOf(id), state, (fleet, device) => this.desired(fleet, device));
+      for (const job of ended.cancelled) this.updateJob(job.jobId, { state: 'cancelled', reason }, nowMs);
+      for (const d of ended.desired) this.setDesired(d.fleet, d.device, d.doc, nowMs);
+      return ended;
+    });
+  }
+
   insertJob(j: JobRecord): void {
     this.#db
       .prepare(
@@ -339,7 +408,7 @@ export class ReleaseStore {
       reason?: string | null;
     },
     nowMs: number,
-  ): void {
+  ): boolean {
     const sets = ['state = ?', 'updated_ms = ?'];
     const params: unknown[] = [change.state, nowMs];
     if (change.progress !== undefined) {
@@ -350,7 +419,15 @@ export class ReleaseStore {
       sets.push('reason = ?');
       params.push(change.reason);
     }
-    this.#db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE job_id = ?`).run(...params, jobId);
+    // a finished job stays finished: a late non-terminal update (reordered) changes nothing
+    const terminal = [...TERMINAL_JOB_STATES];
+    const stale = TERMINAL_JOB_STATES.has(change.state as JobState)
+      ? ''
+      : ` AND state NOT IN (${terminal.map(() => '?').join(', ')})`;
+    const r = this.#db
+      .prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE job_id = ?${stale}`)
+      .run(...params, jobId, ...(stale ? terminal : []));
+    return r.changes > 0;
   }
 
   getJob(jobId: string): JobRecord | null {

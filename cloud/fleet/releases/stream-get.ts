@@ -6,8 +6,7 @@
  */
 import { parseControl, type StreamError, StreamGetSchema } from '../../../shared/types/sync.js';
 import type { ParsedTopic } from '../../../shared/types/topics.js';
-import type { PayloadStore } from './payloads.js';
-import type { ReleaseStore } from './store.js';
+import type { PayloadStoreApi, ReleaseStoreApi } from '../store/types.js';
 
 export type StreamReply =
   | { readonly kind: 'frame'; readonly frame: Uint8Array }
@@ -18,30 +17,30 @@ export type StreamReply =
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
-export function answerStreamGet(
-  ctx: { readonly store: ReleaseStore; readonly payloads: PayloadStore },
+export async function answerStreamGet(
+  ctx: { readonly store: ReleaseStoreApi; readonly payloads: PayloadStoreApi },
   topic: ParsedTopic,
   payload: Buffer,
-): StreamReply {
+): Promise<StreamReply> {
   const req = parseControl(StreamGetSchema, payload);
   if (!req.ok) return { kind: 'dropped', why: req.reason };
   const { chunk } = req.value;
   const sid = topic.rest;
-  const release = SHA256.test(sid) ? ctx.store.getRelease(sid) : null;
+  const release = SHA256.test(sid) ? await ctx.store.getRelease(sid) : null;
   const unknown = (why: string): StreamReply => ({
     kind: 'error',
     error: { error: `unknown stream ${sid}`, chunk },
     why,
   });
   if (!release) return unknown('no such release');
-  if (!ctx.store.deviceHasJobFor(topic.fleet, topic.device, sid)) {
+  if (!(await ctx.store.deviceHasJobFor(topic.fleet, topic.device, sid))) {
     return unknown('the device holds no job for this release');
   }
   if (chunk >= release.chunks) {
     const error = `chunk ${chunk} is outside 0..${release.chunks - 1} of stream ${sid}`;
     return { kind: 'error', error: { error, chunk }, why: error };
   }
-  const frame = ctx.payloads.frame(sid, chunk, release.chunkBytes);
+  const frame = await ctx.payloads.frame(sid, chunk, release.chunkBytes);
   if (!frame) return unknown('the payload file is missing');
   return { kind: 'frame', frame };
 }

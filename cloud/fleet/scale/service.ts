@@ -6,20 +6,26 @@
  * LISTEN/NOTIFY, the HTTP API and dashboard served by every process from the shared store, and
  * one leader (advisory lock) for the work that must happen once.
  *
- * What the leader runs today: telemetry retention. Releases and rollouts still live in the
- * SQLite release store of the embedded cloud; until they move to PostgreSQL the release routes
- * of a shared cloud answer 503 and say so.
+ * What the leader runs: telemetry retention, and the rollouts (planning and issuing stages,
+ * rollouts.ts says how a job reaches each device once across leaders). Every process answers
+ * job updates and chunk requests (the release publisher in the same shared group; payloads are
+ * chunks in PostgreSQL, store/postgres/payloads.ts) and the release API; a rollout started or
+ * a job finished on a follower reaches the leader as a live-feed event (NOTIFY), and the
+ * leader's periodic check catches anything missed. A new leader republishes what the broker
+ * retains and carries each running rollout on from its stored stage and jobs.
  */
 import { hostname } from 'node:os';
 import { InputError } from '../../../shared/errors.js';
+import type { KeyInput } from '../../../shared/release/keys.js';
 import { createDashboard, type DashboardOptions } from '../../dashboard/index.js';
 import type { OperatorAccount } from '../broker/auth.js';
 import { loadOrCreateOperator } from '../broker/operator.js';
 import { FleetEvents } from '../events.js';
-import { createApi, type ReleaseApi } from '../http/api.js';
+import { createApi } from '../http/api.js';
 import { loadOrCreateToken, OperatorSessions, VIEWER_TOKEN_FILE } from '../http/auth.js';
-import { HttpError } from '../http/respond.js';
 import { startHttpServer } from '../http/server.js';
+import { isTerminal } from '../releases/rollout-plan.js';
+import { ReleaseService } from '../releases/service.js';
 import { bridgeEvents } from '../store/postgres/events.js';
 import { openPostgresStore, type PostgresStore } from '../store/postgres/index.js';
 import { competeForLeadership, type Leadership } from '../store/postgres/leader.js';
@@ -56,6 +62,12 @@ export interface SharedCloudOptions {
   readonly leaderPollMs?: number;
   /** Connections in this process's database pool. @defaultValue 4 + ingestConnections */
   readonly poolSize?: number;
+  /** Public keys a release must be signed by; none = signatures are not checked at upload. */
+  readonly trustedKeys?: readonly KeyInput[];
+  /** How long a rollout stage waits for a device that is offline or lost, in ms. @defaultValue the release service's */
+  readonly stageTimeoutMs?: number;
+  /** How often the leader re-checks running rollouts, in ms. @defaultValue the release service's */
+  readonly rolloutCheckMs?: number;
   readonly dashboard?: Omit<DashboardOptions, 'log'>;
   readonly log?: (line: string) => void;
 }
@@ -78,30 +90,11 @@ export interface SharedCloud {
   readonly events: FleetEvents;
   readonly ingests: readonly TelemetryIngest[];
   readonly leadership: Leadership;
+  readonly releases: ReleaseService;
   readonly tokenFile: string;
   /** `{dataDir}/viewer.token`: a read-only login for the dashboard and the API's reads. */
   readonly viewerTokenFile: string;
   close(): Promise<void>;
-}
-
-/** The release routes of a shared cloud, until releases are kept in PostgreSQL. */
-function releasesNotShared(): ReleaseApi {
-  const no = (): never => {
-    throw new HttpError(
-      503,
-      'releases and rollouts are not kept in the shared PostgreSQL store yet: run them from a cloud on its SQLite store (liquidkan cloud --data DIR)',
-    );
-  };
-  return {
-    addRelease: no,
-    listReleases: () => [],
-    listRollouts: () => [],
-    startRollout: no,
-    getRollout: no,
-    cancelRollout: no,
-    abortRollout: no,
-    status: no,
-  };
 }
 
 export async function startSharedCloud(options: SharedCloudOptions): Promise<SharedCloud> {
@@ -165,6 +158,13 @@ export async function startSharedCloud(options: SharedCloudOptions): Promise<Sha
       );
     }
 
+    // set once the release service has started; an election before that is covered by its start
+    let releases: ReleaseService | null = null;
+    const takeOver = (service: ReleaseService) =>
+      void service.takeOver().then(
+        (n) => log(`leader: rollouts taken over (${n} devices' latest jobs republished)`),
+        (err: Error) => log(`leader: taking over the rollouts failed: ${err.message}`),
+      );
     let pruneTimer: NodeJS.Timeout | null = null;
     const prune = () =>
       void Promise.resolve(store.telemetry.prune()).then(
@@ -177,6 +177,7 @@ export async function startSharedCloud(options: SharedCloudOptions): Promise<Sha
       pollMs: o.leaderPollMs,
       log: (line) => log(`leader: ${line}`),
       onElected: () => {
+        if (releases) takeOver(releases);
         prune();
         pruneTimer = setInterval(prune, o.retentionIntervalMs);
         pruneTimer.unref();
@@ -187,6 +188,34 @@ export async function startSharedCloud(options: SharedCloudOptions): Promise<Sha
       },
     });
     closers.push(() => leadership.close());
+
+    const service = await ReleaseService.start({
+      dataDir: o.dataDir,
+      store: store.releases,
+      payloads: store.payloads,
+      url: o.broker,
+      username: operator.username,
+      password: operator.password,
+      registry: store.registry,
+      events: bridge,
+      leads: () => leadership.isLeader,
+      clientId: `lk-cloud-${instance}-releases`,
+      shareGroup: o.shareGroup,
+      ...(o.sessionExpiryS !== undefined ? { sessionExpiryS: o.sessionExpiryS } : {}),
+      ...(o.trustedKeys ? { trustedKeys: o.trustedKeys } : {}),
+      ...(o.stageTimeoutMs !== undefined ? { stageTimeoutMs: o.stageTimeoutMs } : {}),
+      ...(o.rolloutCheckMs !== undefined ? { checkIntervalMs: o.rolloutCheckMs } : {}),
+      log: (line) => log(`releases: ${line}`),
+    });
+    closers.push(() => service.close());
+    releases = service;
+    if (leadership.isLeader) takeOver(service);
+    // a job finished or a rollout started on another process: the leader looks at it now
+    const unsubscribe = events.subscribe((e) => {
+      if ((e.type === 'job' && isTerminal(e.state)) || (e.type === 'rollout' && e.state === 'running'))
+        service.evaluateSoon(e.rolloutId);
+    });
+    closers.push(unsubscribe);
 
     const { token, path: tokenFile } = loadOrCreateToken(o.dataDir);
     const viewer = loadOrCreateToken(o.dataDir, VIEWER_TOKEN_FILE);
@@ -211,7 +240,7 @@ export async function startSharedCloud(options: SharedCloudOptions): Promise<Sha
         createApi({
           registry: store.registry,
           store: store.telemetry,
-          releases: releasesNotShared(),
+          releases: service,
           auth,
           brokerUrl: o.broker,
         }),
@@ -231,6 +260,7 @@ export async function startSharedCloud(options: SharedCloudOptions): Promise<Sha
       events,
       ingests,
       leadership,
+      releases: service,
       tokenFile,
       viewerTokenFile: viewer.path,
       close: () => (closing ??= closeAll()),

@@ -6,7 +6,19 @@
  * so every method may return a promise: callers `await` it, and one test suite
  * (tests/cloud/fleet/store/) runs against both.
  */
+
+import type { ReleaseKind, ReleaseManifest } from '../../../shared/types/release.js';
 import type { DeviceCredentials, DeviceFacts, DeviceRecord, DeviceState } from '../devices.js';
+import type { EndedRollout, IssuedJob } from '../releases/rollout-writes.js';
+import type { DesiredDoc } from '../releases/store.js';
+import type {
+  CloudJobState,
+  JobCounts,
+  JobRecord,
+  RolloutRecord,
+  RolloutState,
+  StoredRelease,
+} from '../releases/types.js';
 import type { TelemetryKind } from '../telemetry/kinds/index.js';
 import type { BatchKey, DeviceKey, RecordCursor, StoredRecord } from '../telemetry/store.js';
 
@@ -59,4 +71,91 @@ export interface DeviceRegistryApi {
     live: boolean,
   ): Awaitable<boolean>;
   close(): Awaitable<void>;
+}
+
+/**
+ * Releases, rollouts, jobs and `desired` (cloud/fleet/releases/store.ts on SQLite,
+ * store/postgres/releases.ts on PostgreSQL). A stage's issue and a rollout's end are each one
+ * transaction guarded on the rollout's state, so two processes (a deposed leader that has not
+ * noticed yet, an operator's cancel on another process) can never issue a stage twice or end a
+ * rollout twice: the second caller gets null and writes nothing.
+ */
+export interface ReleaseStoreApi {
+  /** Inserts a release unless one with the same id exists; whether it was new. */
+  insertRelease(
+    manifest: ReleaseManifest,
+    signature: string,
+    verified: boolean,
+    createdMs: number,
+  ): Awaitable<{ release: StoredRelease; created: boolean }>;
+  getRelease(id: string): Awaitable<StoredRelease | null>;
+  /** Releases whose id or version is `ref`, oldest first. */
+  findReleases(ref: string): Awaitable<StoredRelease[]>;
+  listReleases(): Awaitable<StoredRelease[]>;
+  /** The most recently uploaded release of a kind. */
+  latestRelease(kind: ReleaseKind): Awaitable<StoredRelease | null>;
+  insertRollout(r: RolloutRecord): Awaitable<void>;
+  getRollout(id: string): Awaitable<RolloutRecord | null>;
+  listRollouts(filter?: {
+    fleet?: string;
+    state?: RolloutState;
+    kind?: ReleaseKind;
+  }): Awaitable<RolloutRecord[]>;
+  /** One transaction; null when the rollout is not running or already at `stage` or later. */
+  issueStage(
+    r: RolloutRecord,
+    stage: number,
+    devices: readonly string[],
+    release: StoredRelease,
+    nowMs: number,
+    newJobId: () => string,
+  ): Awaitable<IssuedJob[] | null>;
+  /** Running → completed; false when it was not running. */
+  completeRollout(id: string, nowMs: number): Awaitable<boolean>;
+  /** One transaction; null when the rollout was not running. */
+  endRollout(
+    id: string,
+    state: 'cancelled' | 'aborted',
+    reason: string,
+    nowMs: number,
+  ): Awaitable<EndedRollout | null>;
+  /**
+   * A job's state from a device's update; false (nothing written) when the job is finished and
+   * the update is not (a late update, reordered), or there is no such job.
+   */
+  updateJob(
+    jobId: string,
+    change: {
+      state: CloudJobState;
+      progress?: { done: number; total: number } | null;
+      reason?: string | null;
+    },
+    nowMs: number,
+  ): Awaitable<boolean>;
+  getJob(jobId: string): Awaitable<JobRecord | null>;
+  /** A rollout's jobs by stage, then device. */
+  jobsOf(rolloutId: string): Awaitable<JobRecord[]>;
+  /** Every job of a fleet (or of all fleets), oldest first. */
+  jobsOfFleet(fleet?: string): Awaitable<JobRecord[]>;
+  jobCounts(rolloutId: string): Awaitable<JobCounts>;
+  /** Whether the device holds a job for this release that the cloud has not cancelled. */
+  deviceHasJobFor(fleet: string, device: string, release: string): Awaitable<boolean>;
+  allDesired(): Awaitable<{ fleet: string; device: string; doc: DesiredDoc; updatedMs: number }[]>;
+  close(): Awaitable<void>;
+}
+
+/**
+ * Release payloads, served chunk by chunk on `stream/{sid}/data`: files in the data directory
+ * (releases/payloads.ts) or rows in PostgreSQL (store/postgres/payloads.ts).
+ */
+export interface PayloadStoreApi {
+  /** Writes a verified payload cut in `chunkBytes` chunks (and, on disk, its unpacked files). */
+  write(
+    sha256: string,
+    payload: Uint8Array,
+    files: Readonly<Record<string, Uint8Array>>,
+    chunkBytes: number,
+  ): Awaitable<void>;
+  /** The chunk frame of chunk `index`, or undefined when the payload is missing. */
+  frame(sha256: string, index: number, chunkBytes: number): Awaitable<Uint8Array | undefined>;
 }

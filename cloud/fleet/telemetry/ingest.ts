@@ -215,8 +215,14 @@ export async function startTelemetryIngest(options: TelemetryIngestOptions): Pro
  * the broker's reply) when the broker answers CONNECT v5 with an error (a 3.1.1-only broker) or
  * says in its CONNACK that it has no shared subscriptions [MQTT-3.2.2.3.15].
  */
-async function connectShared(url: string, options: IClientOptions): Promise<MqttClient> {
+export async function connectShared(
+  url: string,
+  options: IClientOptions,
+  /** Called before CONNACK can arrive (a message handler that must see a resumed session's queue). */
+  prepare?: (client: MqttClient) => void,
+): Promise<MqttClient> {
   const client = mqtt.connect(url, { ...options, protocolVersion: 5, reconnectPeriod: 0 });
+  prepare?.(client);
   let connack: IConnackPacket;
   try {
     connack = await new Promise<IConnackPacket>((resolve, reject) => {

@@ -118,7 +118,8 @@ describe.skipIf(TOOLS.chromium())('dashboard fleet view in Chromium', () => {
   /** Live-feed requests the page made. */
   const eventRequests: string[] = [];
 
-  const rollout = (): RolloutSummary => app.cloud.releases.getRollout(rolloutId).rollout;
+  const rollout = async (): Promise<RolloutSummary> =>
+    (await app.cloud.releases.getRollout(rolloutId)).rollout;
 
   beforeAll(async () => {
     app = await startTestCloud({ bulk: { fleet: FLEET, devices: bulkFleet() } });
@@ -147,12 +148,14 @@ describe.skipIf(TOOLS.chromium())('dashboard fleet view in Chromium', () => {
       library: { ...classicLibrary(), version: 4 },
       key: KEYS.privateKey,
     });
-    const { release: record } = app.cloud.releases.addRelease(encodeReleaseFile(release));
-    rolloutId = app.cloud.releases.startRollout({
-      release: record.id,
-      fleet: FLEET,
-      stages: [10, 50, 100],
-    }).id;
+    const { release: record } = await app.cloud.releases.addRelease(encodeReleaseFile(release));
+    rolloutId = (
+      await app.cloud.releases.startRollout({
+        release: record.id,
+        fleet: FLEET,
+        stages: [10, 50, 100],
+      })
+    ).id;
     for (const i of [1, 4]) await waitFor(`a job for ${idOf(i)}`, () => real.get(i)!.notifies.length > 0);
     await real.get(1)!.job('accepted');
     await real.get(1)!.job('downloading', { progress: { done: 1, total: 3 } });
@@ -162,7 +165,7 @@ describe.skipIf(TOOLS.chromium())('dashboard fleet view in Chromium', () => {
     });
     await waitFor(
       'the job updates',
-      () => rollout().counts.succeeded === 1 && rollout().counts.downloading === 1,
+      async () => (await rollout()).counts.succeeded === 1 && (await rollout()).counts.downloading === 1,
     );
     baseSubscribers = app.cloud.events.size;
 
@@ -341,14 +344,16 @@ describe.skipIf(TOOLS.chromium())('dashboard fleet view in Chromium', () => {
     const cancel = page.locator(`${card} button[data-action="cancel"]`);
     expect(await cancel.isDisabled()).toBe(true);
     // the bar shows the real jobs: 48 notified, one downloading, one succeeded; stage 1 of 3 at 10%
-    const { counts } = rollout();
+    const { counts } = await rollout();
     expect(await page.locator(`${card} .bar .seg`).count()).toBeGreaterThanOrEqual(2);
     expect(await page.locator(`${card} .bar .stage-mark`).count()).toBe(1);
     const text = await page.locator(card).textContent();
     for (const [state, n] of Object.entries(counts)) if (n > 0) expect(text).toContain(`${state} ${n}`);
     expect(text).toContain('stage 1/3 (10%)');
-    expect(text).toContain(`1/${rollout().targets.length} finished`);
-    expect(await page.locator('#releases tbody tr').count()).toBe(app.cloud.releases.listReleases().length);
+    expect(text).toContain(`1/${(await rollout()).targets.length} finished`);
+    expect(await page.locator('#releases tbody tr').count()).toBe(
+      (await app.cloud.releases.listReleases()).length,
+    );
     // the server refuses whatever the page shows
     const direct = await page.evaluate(
       async (id) => (await fetch(`/api/rollouts/${id}/abort`, { method: 'POST' })).status,
@@ -372,14 +377,14 @@ describe.skipIf(TOOLS.chromium())('dashboard fleet view in Chromium', () => {
     expect(await dataOf(page, '#rollout-message', 'status')).toBe('401');
     await page.waitForSelector('body[data-operator="0"]');
     expect(await cancel.isDisabled()).toBe(true);
-    expect(rollout().state).toBe('running');
+    expect((await rollout()).state).toBe('running');
 
     // with a live session the same click goes through, and the live feed refreshes the card
     await page.fill('#token', app.token);
     await page.click('#login button[type="submit"]');
     await page.waitForSelector('body[data-operator="1"]');
     await cancel.click();
-    await expect.poll(() => rollout().state).toBe('cancelled');
+    await expect.poll(async () => (await rollout()).state).toBe('cancelled');
     await page.waitForSelector(`${card} .rstate.cancelled`, { timeout: 5000 });
     // the devices with a job in flight were told: their retained notify now says cancelled
     await expect.poll(() => real.get(1)!.notifies.at(-1)?.cancelled, { timeout: 5000 }).toBe(true);

@@ -29,7 +29,7 @@ describe.skipIf(TOOLS.chromium())('dashboard gallery and preview in Chromium', (
     app = await startTestCloud();
     // the library the cloud serves is its last library release's, unpacked by the release service
     const library = makeLibrary([...classicEntries(), ...entriesOfEveryForm()], 3);
-    app.cloud.releases.addRelease(
+    await app.cloud.releases.addRelease(
       encodeReleaseFile(createRelease({ kind: 'library', library, key: KEYS.privateKey })),
     );
     browser = await launchBrowser();

@@ -57,7 +57,7 @@ describe.skipIf(TOOLS.chromium())('dashboard preview of a voice model in Chromiu
       testAccuracy: 0.5,
     });
     writeFileSync(join(bundle, TRAINING_FILE), record);
-    app.cloud.releases.addRelease(
+    await app.cloud.releases.addRelease(
       encodeReleaseFile(createRelease({ kind: 'model', dir: bundle, key: KEYS.privateKey })),
     );
     browser = await launchBrowser();

@@ -223,9 +223,13 @@ export class TestDevice {
 }
 
 /** Polls `check` until it holds (expect.poll works only inside a test, not in beforeAll). */
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+): Promise<void> {
   const start = Date.now();
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() - start > timeoutMs)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));

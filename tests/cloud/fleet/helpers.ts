@@ -42,9 +42,13 @@ export const FLEET = 'test-fleet';
  * passing wait returns at once, and two test workers on two shared cores can stretch a rollout's
  * few seconds well past 5.
  */
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
   const start = Date.now();
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() - start > timeoutMs)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));

@@ -82,15 +82,15 @@ describe('startCloud', () => {
     const first = await start(dir);
     const token = readFileSync(first.tokenFile, 'utf8');
     const creds = first.registry.addDevice({ fleet: 'rs', id: 'dev-a' });
-    first.releases.addRelease(encodeReleaseFile(release));
-    const r = first.releases.startRollout({ release: sha, fleet: 'rs', stages: [100] });
+    await first.releases.addRelease(encodeReleaseFile(release));
+    const r = await first.releases.startRollout({ release: sha, fleet: 'rs', stages: [100] });
     await first.close();
 
     const second = await start(dir);
     try {
       expect(readFileSync(second.tokenFile, 'utf8')).toBe(token);
-      expect(second.releases.listReleases().map((x) => x.id)).toEqual([sha]);
-      expect(second.releases.getRollout(r.id).rollout.state).toBe('running');
+      expect((await second.releases.listReleases()).map((x) => x.id)).toEqual([sha]);
+      expect((await second.releases.getRollout(r.id)).rollout.state).toBe('running');
       // A new embedded broker holds no retained messages: the cloud put them back.
       const d = await connectDevice(second.brokerUrl, creds);
       await waitFor('notify and desired', () => d.notifies.length === 1 && d.desired.length === 1);
@@ -107,7 +107,7 @@ describe('startCloud', () => {
     try {
       expect(cloud.libraryDir()).toBeNull();
       expect(cloud.modelBundleDir()).toBeNull();
-      cloud.releases.addRelease(encodeReleaseFile(release));
+      await cloud.releases.addRelease(encodeReleaseFile(release));
       const unpacked = join(dir, 'releases', 'unpacked', sha);
       expect(cloud.libraryDir()).toBe(unpacked);
       expect(JSON.parse(readFileSync(join(unpacked, 'library.json'), 'utf8')).version).toBe(5);
@@ -131,16 +131,16 @@ describe('startCloud', () => {
     try {
       expect(cloud.brokerUrl).toBe(external.url);
       const creds = cloud.registry.addDevice({ fleet: 'ext', id: 'dev-a' });
-      cloud.releases.addRelease(encodeReleaseFile(release));
+      await cloud.releases.addRelease(encodeReleaseFile(release));
       const d = await connectDevice(external.url, creds);
-      cloud.releases.startRollout({ release: sha, fleet: 'ext', stages: [100] });
+      await cloud.releases.startRollout({ release: sha, fleet: 'ext', stages: [100] });
       await waitFor('notify', () => d.notifies.length === 1);
       const frame = await d.request(sha, { chunk: 0 });
       expect(frame.subarray(0, 4).toString()).toBe('LKC1');
       await d.update(d.lastNotify()!.jobId, 'succeeded');
       await waitFor(
         'completed',
-        () => cloud.releases.listRollouts({ fleet: 'ext' })[0]?.state === 'completed',
+        async () => (await cloud.releases.listRollouts({ fleet: 'ext' }))[0]?.state === 'completed',
       );
       await d.close();
     } finally {

@@ -1,13 +1,16 @@
 /**
  * The shared PostgreSQL store (`--store postgres://…`): one pool, the schema migrated at open,
  * and the stores that read and write through it. What lives here and what does not:
- * registry, telemetry and the work queue (discovery jobs) are tables; the leader lock is an
- * advisory lock; the live feed crosses processes as NOTIFY.
+ * registry, telemetry, the work queue (discovery jobs), releases, their payloads (as chunks,
+ * payloads.ts says why), rollouts and jobs are tables; the leader lock is an advisory lock; the
+ * live feed crosses processes as NOTIFY.
  */
 import type pg from 'pg';
 import { openPool, type PostgresOptions } from './connect.js';
 import { type MigrateResult, migrate } from './migrations.js';
+import { PgPayloadStore } from './payloads.js';
 import { PgDeviceRegistry } from './registry.js';
+import { PgReleaseStore } from './releases.js';
 import { PgTelemetryStore, type PgTelemetryStoreOptions } from './telemetry.js';
 
 export interface PostgresStore {
@@ -16,6 +19,8 @@ export interface PostgresStore {
   readonly migrated: MigrateResult;
   readonly registry: PgDeviceRegistry;
   readonly telemetry: PgTelemetryStore;
+  readonly releases: PgReleaseStore;
+  readonly payloads: PgPayloadStore;
   close(): Promise<void>;
 }
 
@@ -36,6 +41,8 @@ export async function openPostgresStore(
         ...now,
         ...(options.retentionDays !== undefined ? { retentionDays: options.retentionDays } : {}),
       }),
+      releases: new PgReleaseStore(pool),
+      payloads: new PgPayloadStore(pool),
       close: () => pool.end(),
     };
   } catch (err) {
@@ -46,5 +53,7 @@ export async function openPostgresStore(
 
 export { describeConnectError, isPostgresUrl, openClient, openPool, redact } from './connect.js';
 export { MIGRATIONS, migrate, SCHEMA_VERSION, schemaVersion } from './migrations.js';
+export { PgPayloadStore } from './payloads.js';
 export { PgDeviceRegistry } from './registry.js';
+export { PgReleaseStore } from './releases.js';
 export { PgTelemetryStore } from './telemetry.js';

@@ -91,6 +91,46 @@ CREATE INDEX tel_conflicts_device ON tel_conflicts (fleet, device);
 CREATE INDEX tel_conflicts_received ON tel_conflicts (received_ms);
 `,
   },
+  {
+    version: 3,
+    name: 'releases, payload chunks, rollouts, jobs, desired',
+    sql: `
+-- releases: id is the payload's sha256; the manifest is kept as the exact JSON text it was signed as
+CREATE TABLE releases (
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, version TEXT NOT NULL, manifest TEXT NOT NULL,
+  signature TEXT NOT NULL, size BIGINT NOT NULL, verified BOOLEAN NOT NULL, created_ms BIGINT NOT NULL,
+  seq BIGSERIAL NOT NULL);
+CREATE INDEX releases_version ON releases (version);
+CREATE INDEX releases_kind ON releases (kind, created_ms);
+
+-- payloads cut in the manifest's chunks, so any process answers a chunk request with one row
+CREATE TABLE release_chunks (
+  release TEXT NOT NULL, idx INTEGER NOT NULL, data BYTEA NOT NULL,
+  PRIMARY KEY (release, idx));
+
+CREATE TABLE rollouts (
+  id TEXT PRIMARY KEY, release TEXT NOT NULL REFERENCES releases (id), kind TEXT NOT NULL,
+  fleet TEXT NOT NULL, stages TEXT NOT NULL, abort_failure_rate DOUBLE PRECISION NOT NULL,
+  allow_downgrade BOOLEAN NOT NULL DEFAULT FALSE, state TEXT NOT NULL, stage INTEGER NOT NULL,
+  targets TEXT NOT NULL, reason TEXT, created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL,
+  seq BIGSERIAL NOT NULL);
+CREATE INDEX rollouts_state ON rollouts (state, fleet, kind);
+
+-- one job per (rollout, device), ever: a stage issued twice cannot give a device a second job
+CREATE TABLE jobs (
+  job_id TEXT PRIMARY KEY, rollout TEXT NOT NULL REFERENCES rollouts (id), release TEXT NOT NULL,
+  kind TEXT NOT NULL, fleet TEXT NOT NULL, device TEXT NOT NULL, stage INTEGER NOT NULL,
+  state TEXT NOT NULL, progress_done INTEGER, progress_total INTEGER, reason TEXT, previous TEXT,
+  issued_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL, seq BIGSERIAL NOT NULL,
+  UNIQUE (rollout, device));
+CREATE INDEX jobs_device ON jobs (fleet, device, release);
+CREATE INDEX jobs_issued ON jobs (fleet, issued_ms, seq);
+
+CREATE TABLE desired (
+  fleet TEXT NOT NULL, device TEXT NOT NULL, doc TEXT NOT NULL, updated_ms BIGINT NOT NULL,
+  PRIMARY KEY (fleet, device));
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);

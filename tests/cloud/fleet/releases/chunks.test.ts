@@ -27,10 +27,10 @@ let jobId: string;
 
 beforeAll(async () => {
   fleet = await startReleaseFleet();
-  const { created } = fleet.service.addRelease(encodeReleaseFile(release));
+  const { created } = await fleet.service.addRelease(encodeReleaseFile(release));
   expect(created).toBe(true);
   dev = await fleet.device('chunks', 'dev-a');
-  fleet.service.startRollout({ release: sha, fleet: 'chunks', stages: [100] });
+  await fleet.service.startRollout({ release: sha, fleet: 'chunks', stages: [100] });
   await waitFor('the notify', () => dev.notifies.length === 1);
   jobId = dev.lastNotify()!.jobId;
 });
@@ -116,7 +116,7 @@ describe('release chunks over MQTT', () => {
     const events = fleet.events.length;
     await dev.update(jobId, 'downloading', { progress: { done: 2, total: 9 } });
     await waitFor('the job event', () => fleet.events.slice(events).some((e) => e.type === 'job'));
-    expect(fleet.service.store.getJob(jobId)).toMatchObject({
+    expect(await fleet.service.store.getJob(jobId)).toMatchObject({
       state: 'downloading',
       progress: { done: 2, total: 9 },
     });
@@ -137,7 +137,7 @@ describe('release chunks over MQTT', () => {
       'five drops',
       () => fleet.logs.slice(before).filter((l) => l.startsWith('dropped job update')).length === 5,
     );
-    expect(fleet.service.store.getJob(jobId)!.state).toBe('downloading');
+    expect((await fleet.service.store.getJob(jobId))!.state).toBe('downloading');
   });
 
   it("keeps a device away from another device's job", async () => {
@@ -157,21 +157,21 @@ describe('release chunks over MQTT', () => {
     expect(
       fleet.logs.some((l) => l.includes('denied publish') && l.includes(`chunks/dev-a/jobs/${jobId}`)),
     ).toBe(true);
-    expect(fleet.service.store.getJob(jobId)!.state).toBe('downloading');
+    expect((await fleet.service.store.getJob(jobId))!.state).toBe('downloading');
   });
 
   it('ignores a stale in-flight update after the job finished', async () => {
     await dev.update(jobId, 'succeeded');
-    await waitFor('succeeded', () => fleet.service.store.getJob(jobId)?.state === 'succeeded');
+    await waitFor('succeeded', async () => (await fleet.service.store.getJob(jobId))?.state === 'succeeded');
     await dev.update(jobId, 'downloading');
     await waitFor('the ignore', () =>
       fleet.logs.some((l) => l.startsWith('ignored job update') && l.includes('stale')),
     );
-    expect(fleet.service.store.getJob(jobId)!.state).toBe('succeeded');
+    expect((await fleet.service.store.getJob(jobId))!.state).toBe('succeeded');
     // finished jobs are gathered for a moment before their rollout is evaluated
     await waitFor(
       'the rollout completed',
-      () => fleet.service.getRollout(dev.lastNotify()!.rolloutId).rollout.state === 'completed',
+      async () => (await fleet.service.getRollout(dev.lastNotify()!.rolloutId)).rollout.state === 'completed',
     );
   });
 });

@@ -27,8 +27,8 @@ const ids = (n: number) => Array.from({ length: n }, (_, i) => `dev-${String(i).
 let fleet: ReleaseFleet;
 beforeAll(async () => {
   fleet = await startReleaseFleet();
-  fleet.service.addRelease(encodeReleaseFile(v1));
-  fleet.service.addRelease(encodeReleaseFile(v2));
+  await fleet.service.addRelease(encodeReleaseFile(v1));
+  await fleet.service.addRelease(encodeReleaseFile(v2));
 });
 afterAll(() => fleet.close());
 
@@ -56,7 +56,7 @@ const rolloutEvents = (id: string) =>
 describe('staged rollout', () => {
   it('goes 10% → 50% → 100% of 10 devices as each stage finishes, then completes', async () => {
     const ds = await devices('stage', 10);
-    const r = fleet.service.startRollout({ release: '1', fleet: 'stage', stages: [10, 50, 100] });
+    const r = await fleet.service.startRollout({ release: '1', fleet: 'stage', stages: [10, 50, 100] });
     expect(r).toMatchObject({ state: 'running', stage: 0, targets: ids(10), counts: { notified: 1 } });
 
     await waitFor('stage 0', () => notified(ds).length === 1);
@@ -64,18 +64,24 @@ describe('staged rollout', () => {
     await finish(ds[0]!, 'succeeded');
     await waitFor('stage 1', () => notified(ds).length === 5);
     expect(notified(ds)).toEqual(ids(5));
-    expect(fleet.service.getRollout(r.id).rollout.stage).toBe(1);
+    expect((await fleet.service.getRollout(r.id)).rollout.stage).toBe(1);
 
     await Promise.all(ds.slice(1, 4).map((d) => finish(d, 'succeeded')));
     // One job still in flight: the stage waits for it.
-    await waitFor('three more', () => fleet.service.getRollout(r.id).rollout.counts.succeeded === 4);
+    await waitFor(
+      'three more',
+      async () => (await fleet.service.getRollout(r.id)).rollout.counts.succeeded === 4,
+    );
     expect(notified(ds)).toHaveLength(5);
     await finish(ds[4]!, 'succeeded');
     await waitFor('stage 2', () => notified(ds).length === 10);
     await Promise.all(ds.slice(5).map((d) => finish(d, 'succeeded')));
-    await waitFor('completed', () => fleet.service.getRollout(r.id).rollout.state === 'completed');
+    await waitFor(
+      'completed',
+      async () => (await fleet.service.getRollout(r.id)).rollout.state === 'completed',
+    );
 
-    const { rollout, jobs } = fleet.service.getRollout(r.id);
+    const { rollout, jobs } = await fleet.service.getRollout(r.id);
     expect(rollout.counts).toEqual({ succeeded: 10 });
     expect(jobs.map((j) => [j.device, j.stage])).toEqual(
       ids(10).map((id, i) => [id, i < 1 ? 0 : i < 5 ? 1 : 2]),
@@ -92,7 +98,7 @@ describe('staged rollout', () => {
     // Every device was told its target on `desired` (retained) and reports nothing else needed.
     for (const d of ds)
       expect(d.desired.at(-1)!.library).toEqual({ kind: 'library', version: '1', sha256: sha1 });
-    const status = fleet.service.status('stage');
+    const status = await fleet.service.status('stage');
     expect(status.map((s) => s.jobs.map((j) => [j.kind, j.version, j.state]))).toEqual(
       ids(10).map(() => [['library', '1', 'succeeded']]),
     );
@@ -100,18 +106,21 @@ describe('staged rollout', () => {
 
   it('aborts over the failure threshold: cancels jobs in flight and rolls back the installed', async () => {
     const ds = await devices('abort', 10);
-    const r = fleet.service.startRollout({ release: sha1, fleet: 'abort', abortFailureRate: 0.2 });
+    const r = await fleet.service.startRollout({ release: sha1, fleet: 'abort', abortFailureRate: 0.2 });
     await waitFor('stage 0', () => notified(ds).length === 1);
     await finish(ds[0]!, 'succeeded');
     await waitFor('stage 1', () => notified(ds).length === 5);
     await finish(ds[1]!, 'failed');
     // 1 failed of 2 terminal: not yet min(3, 5) terminal jobs, so no abort.
-    await waitFor('the failure', () => fleet.service.getRollout(r.id).rollout.counts.failed === 1);
-    expect(fleet.service.getRollout(r.id).rollout.state).toBe('running');
+    await waitFor(
+      'the failure',
+      async () => (await fleet.service.getRollout(r.id)).rollout.counts.failed === 1,
+    );
+    expect((await fleet.service.getRollout(r.id)).rollout.state).toBe('running');
     await finish(ds[2]!, 'rejected');
-    await waitFor('aborted', () => fleet.service.getRollout(r.id).rollout.state === 'aborted');
+    await waitFor('aborted', async () => (await fleet.service.getRollout(r.id)).rollout.state === 'aborted');
 
-    const { rollout, jobs } = fleet.service.getRollout(r.id);
+    const { rollout, jobs } = await fleet.service.getRollout(r.id);
     expect(rollout.reason).toBe('failure rate 2/3 is over the abort threshold 0.2');
     expect(jobs.map((j) => j.state)).toEqual(['succeeded', 'failed', 'rejected', 'cancelled', 'cancelled']);
     // In flight: told to stop; `desired` goes back to what it was (nothing).
@@ -137,18 +146,24 @@ describe('staged rollout', () => {
 
     // The device reports the rollback on its job; a cancelled device may no longer fetch chunks.
     await ds[0]!.update(jobs[0]!.jobId, 'rolled-back', { reason: 'rollback command' });
-    await waitFor('rolled-back', () => fleet.service.store.getJob(jobs[0]!.jobId)?.state === 'rolled-back');
+    await waitFor(
+      'rolled-back',
+      async () => (await fleet.service.store.getJob(jobs[0]!.jobId))?.state === 'rolled-back',
+    );
     const answer = JSON.parse((await ds[3]!.request(sha1, { chunk: 0 })).toString());
     expect(answer).toEqual({ error: `unknown stream ${sha1}`, chunk: 0 });
   });
 
   it('cancels on request: in-flight jobs stop, installed devices keep the release', async () => {
     const ds = await devices('cancel', 4);
-    const r = fleet.service.startRollout({ release: sha1, fleet: 'cancel', stages: [50, 100] });
+    const r = await fleet.service.startRollout({ release: sha1, fleet: 'cancel', stages: [50, 100] });
     await waitFor('stage 0', () => notified(ds).length === 2);
     await finish(ds[0]!, 'succeeded');
-    await waitFor('succeeded', () => fleet.service.getRollout(r.id).rollout.counts.succeeded === 1);
-    const cancelled = fleet.service.cancelRollout(r.id);
+    await waitFor(
+      'succeeded',
+      async () => (await fleet.service.getRollout(r.id)).rollout.counts.succeeded === 1,
+    );
+    const cancelled = await fleet.service.cancelRollout(r.id);
     expect(cancelled).toMatchObject({ state: 'cancelled', reason: 'cancelled by the operator' });
     expect(cancelled.counts).toEqual({ succeeded: 1, cancelled: 1 });
     await waitFor('dev-01 cancelled', () => ds[1]!.lastNotify()?.cancelled === true);
@@ -156,17 +171,17 @@ describe('staged rollout', () => {
     expect(ds[0]!.desired.at(-1)!.library?.sha256).toBe(sha1);
     expect(ds[0]!.commands).toEqual([]);
     expect(notified(ds)).toEqual(ids(2));
-    expect(() => fleet.service.cancelRollout(r.id)).toThrow(ReleaseServiceError);
-    expect(() => fleet.service.abortRollout(r.id)).toThrow(/already cancelled/);
-    expect(() => fleet.service.cancelRollout('ro-nope')).toThrow(/no rollout/);
+    await expect(fleet.service.cancelRollout(r.id)).rejects.toThrow(ReleaseServiceError);
+    await expect(fleet.service.abortRollout(r.id)).rejects.toThrow(/already cancelled/);
+    await expect(fleet.service.cancelRollout('ro-nope')).rejects.toThrow(/no rollout/);
   });
 
   it('supersedes a running rollout of the same fleet and kind', async () => {
     const ds = await devices('super', 2);
-    const first = fleet.service.startRollout({ release: sha1, fleet: 'super', stages: [50, 100] });
+    const first = await fleet.service.startRollout({ release: sha1, fleet: 'super', stages: [50, 100] });
     await waitFor('first job', () => ds[0]!.notifies.length === 1);
-    const second = fleet.service.startRollout({ release: sha2, fleet: 'super', stages: [50, 100] });
-    expect(fleet.service.getRollout(first.id).rollout).toMatchObject({
+    const second = await fleet.service.startRollout({ release: sha2, fleet: 'super', stages: [50, 100] });
+    expect((await fleet.service.getRollout(first.id)).rollout).toMatchObject({
       state: 'cancelled',
       reason: `superseded by rollout ${second.id}`,
     });
@@ -178,7 +193,7 @@ describe('staged rollout', () => {
     ]);
     expect(ds[0]!.lastNotify()!.streamId).toBe(sha2);
     await waitFor('desired v2', () => ds[0]!.desired.at(-1)?.library?.sha256 === sha2);
-    expect(fleet.service.listRollouts({ fleet: 'super' }).map((x) => x.state)).toEqual([
+    expect((await fleet.service.listRollouts({ fleet: 'super' })).map((x) => x.state)).toEqual([
       'cancelled',
       'running',
     ]);
@@ -186,7 +201,7 @@ describe('staged rollout', () => {
 
   it('delivers the retained job to a device that comes online later', async () => {
     const creds = fleet.register('late', 'dev-00');
-    const r = fleet.service.startRollout({ release: sha1, fleet: 'late', stages: [100] });
+    const r = await fleet.service.startRollout({ release: sha1, fleet: 'late', stages: [100] });
     expect(r.counts).toEqual({ notified: 1 });
     const d = await connectDevice(fleet.broker.url, creds);
     try {
@@ -202,13 +217,15 @@ describe('staged rollout', () => {
     await fleet.device('prof', 'a-known', { profile: allowed });
     await fleet.device('prof', 'b-other', { profile: 'not-a-board' });
     await fleet.device('prof', 'c-unknown');
-    const r = fleet.service.startRollout({ release: sha1, fleet: 'prof', stages: [100] });
+    const r = await fleet.service.startRollout({ release: sha1, fleet: 'prof', stages: [100] });
     expect(r.targets).toEqual(['a-known', 'c-unknown']);
-    expect(() => fleet.service.startRollout({ release: sha1, fleet: 'nobody' })).toThrow(
+    await expect(fleet.service.startRollout({ release: sha1, fleet: 'nobody' })).rejects.toThrow(
       /no registered device/,
     );
-    expect(() => fleet.service.startRollout({ release: 'v9', fleet: 'prof' })).toThrow(/no release 'v9'/);
-    expect(() => fleet.service.startRollout({ release: sha1, fleet: 'prof', stages: [50] })).toThrow(
+    await expect(fleet.service.startRollout({ release: 'v9', fleet: 'prof' })).rejects.toThrow(
+      /no release 'v9'/,
+    );
+    await expect(fleet.service.startRollout({ release: sha1, fleet: 'prof', stages: [50] })).rejects.toThrow(
       /end at 100/,
     );
   });
@@ -218,7 +235,7 @@ describe('stage timeout', () => {
   let timed: ReleaseFleet;
   beforeAll(async () => {
     timed = await startReleaseFleet({ stageTimeoutMs: 300, checkIntervalMs: 50 });
-    timed.service.addRelease(encodeReleaseFile(v1));
+    await timed.service.addRelease(encodeReleaseFile(v1));
   });
   afterAll(() => timed.close());
 
@@ -227,18 +244,24 @@ describe('stage timeout', () => {
     const b = await timed.device('t', 'b');
     timed.registry.recordStatus('t', 'a', 'offline', true);
     timed.registry.recordStatus('t', 'b', 'online', true);
-    const r = timed.service.startRollout({ release: sha1, fleet: 't', stages: [50, 100] });
+    const r = await timed.service.startRollout({ release: sha1, fleet: 't', stages: [50, 100] });
     expect(r.counts).toEqual({ notified: 1 });
     await waitFor('a notified', () => a.notifies.length === 1);
     // a never answers and is offline: after the timeout, stage 1 goes to b.
     await waitFor('b notified after the timeout', () => b.notifies.length === 1, 5000);
-    expect(timed.service.getRollout(r.id).rollout.stage).toBe(1);
+    expect((await timed.service.getRollout(r.id)).rollout.stage).toBe(1);
     // b is online and in flight: the rollout waits for it past the timeout.
     await new Promise((resolve) => setTimeout(resolve, 600));
-    expect(timed.service.getRollout(r.id).rollout.state).toBe('running');
+    expect((await timed.service.getRollout(r.id)).rollout.state).toBe('running');
     await finish(b, 'succeeded');
-    await waitFor('completed', () => timed.service.getRollout(r.id).rollout.state === 'completed');
+    await waitFor(
+      'completed',
+      async () => (await timed.service.getRollout(r.id)).rollout.state === 'completed',
+    );
     // a's job stays open: it gets its retained notify when it is back.
-    expect(timed.service.getRollout(r.id).jobs.map((j) => j.state)).toEqual(['notified', 'succeeded']);
+    expect((await timed.service.getRollout(r.id)).jobs.map((j) => j.state)).toEqual([
+      'notified',
+      'succeeded',
+    ]);
   });
 });

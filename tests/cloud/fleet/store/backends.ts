@@ -8,15 +8,24 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeviceRegistry } from '../../../../cloud/fleet/devices.js';
+import { PayloadStore } from '../../../../cloud/fleet/releases/payloads.js';
+import { ReleaseStore } from '../../../../cloud/fleet/releases/store.js';
 import { type RunningCluster, startCluster } from '../../../../cloud/fleet/store/postgres/cluster.js';
 import { openPostgresStore } from '../../../../cloud/fleet/store/postgres/index.js';
-import type { DeviceRegistryApi, TelemetryStoreApi } from '../../../../cloud/fleet/store/types.js';
+import type {
+  DeviceRegistryApi,
+  PayloadStoreApi,
+  ReleaseStoreApi,
+  TelemetryStoreApi,
+} from '../../../../cloud/fleet/store/types.js';
 import { TelemetryStore } from '../../../../cloud/fleet/telemetry/store.js';
 import { TOOLS } from '../../../helpers/system-tools.js';
 
 export interface OpenedStores {
   readonly registry: DeviceRegistryApi;
   readonly telemetry: TelemetryStoreApi;
+  readonly releases: ReleaseStoreApi;
+  readonly payloads: PayloadStoreApi;
   close(): Promise<void>;
 }
 
@@ -39,12 +48,16 @@ export function sqliteBackend(): Backend {
       dirs.push(dataDir);
       const registry = DeviceRegistry.open(dataDir, options.now ? { now: options.now } : {});
       const telemetry = TelemetryStore.open({ dataDir, retentionIntervalMs: 0, ...options });
+      const releases = ReleaseStore.open(dataDir);
       return {
         registry,
         telemetry,
+        releases,
+        payloads: new PayloadStore(dataDir),
         close: async () => {
           registry.close();
           telemetry.close();
+          releases.close();
         },
       };
     },
@@ -64,7 +77,13 @@ export function postgresBackend(): Backend {
       cluster ??= startCluster({ fast: true });
       const url = await (await cluster).createDatabase(`store_${process.pid}_${n++}`);
       const store = await openPostgresStore({ url, poolSize: 4, ...options });
-      return { registry: store.registry, telemetry: store.telemetry, close: () => store.close() };
+      return {
+        registry: store.registry,
+        telemetry: store.telemetry,
+        releases: store.releases,
+        payloads: store.payloads,
+        close: () => store.close(),
+      };
     },
     async stop() {
       if (cluster) await (await cluster).stop();
