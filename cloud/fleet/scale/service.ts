@@ -6,7 +6,8 @@
  * LISTEN/NOTIFY, the HTTP API and dashboard served by every process from the shared store, and
  * one leader (advisory lock) for the work that must happen once.
  *
- * What the leader runs today: telemetry retention. Releases and rollouts still live in the
+ * What the leader runs today: telemetry retention and, with `loop`, the hunger loop, whose
+ * discovery it queues for `liquidkan worker` (queued-discovery.ts). Releases and rollouts still live in the
  * SQLite release store of the embedded cloud; until they move to PostgreSQL the release routes
  * of a shared cloud answer 503 and say so.
  */
@@ -20,10 +21,13 @@ import { createApi, type ReleaseApi } from '../http/api.js';
 import { loadOrCreateToken, OperatorSessions, VIEWER_TOKEN_FILE } from '../http/auth.js';
 import { HttpError } from '../http/respond.js';
 import { startHttpServer } from '../http/server.js';
+import { type HungerPolicy, type HungerPolicyOptions, startHungerPolicy } from '../loop/index.js';
 import { bridgeEvents } from '../store/postgres/events.js';
 import { openPostgresStore, type PostgresStore } from '../store/postgres/index.js';
 import { competeForLeadership, type Leadership } from '../store/postgres/leader.js';
+import { pgLoopStores } from '../store/postgres/loop.js';
 import { startTelemetryIngest, type TelemetryIngest } from '../telemetry/ingest.js';
+import { queuedDiscovery } from './queued-discovery.js';
 
 export interface SharedCloudOptions {
   /** Holds operator.json (the broker account) and operator.token; the same files on every process. */
@@ -57,8 +61,22 @@ export interface SharedCloudOptions {
   /** Connections in this process's database pool. @defaultValue 4 + ingestConnections */
   readonly poolSize?: number;
   readonly dashboard?: Omit<DashboardOptions, 'log'>;
+  /**
+   * Runs the hunger loop on the leader: history and library versions in PostgreSQL, discovery
+   * queued for `liquidkan worker`. @defaultValue off
+   */
+  readonly loop?: SharedLoopOptions;
   readonly log?: (line: string) => void;
 }
+
+/** The hunger loop of a shared cloud (loop/types.ts HungerPolicyOptions, less what the cloud gives). */
+export type SharedLoopOptions = Pick<
+  HungerPolicyOptions,
+  'thresholds' | 'discovery' | 'seed' | 'intervalMs' | 'debounceMs' | 'signingKeyFile' | 'publish'
+> & {
+  /** How often a cycle waiting on its queued job looks at it, in ms. @defaultValue 1000 */
+  readonly pollMs?: number;
+};
 
 export const SHARED_CLOUD_DEFAULTS = Object.freeze({
   ingestConnections: 4,
@@ -78,6 +96,8 @@ export interface SharedCloud {
   readonly events: FleetEvents;
   readonly ingests: readonly TelemetryIngest[];
   readonly leadership: Leadership;
+  /** The hunger loop while this process leads (with `loop`), else null. */
+  readonly loop: () => HungerPolicy | null;
   readonly tokenFile: string;
   /** `{dataDir}/viewer.token`: a read-only login for the dashboard and the API's reads. */
   readonly viewerTokenFile: string;
@@ -165,6 +185,22 @@ export async function startSharedCloud(options: SharedCloudOptions): Promise<Sha
       );
     }
 
+    let loop: HungerPolicy | null = null;
+    const startLoop = (lo: SharedLoopOptions) => {
+      loop = startHungerPolicy({
+        ...lo,
+        dataDir: o.dataDir,
+        events,
+        stores: pgLoopStores(store.pool),
+        runner: queuedDiscovery({
+          pool: store.pool,
+          ...(lo.pollMs !== undefined ? { pollMs: lo.pollMs } : {}),
+          log: (line) => log(`loop: ${line}`),
+        }),
+        log: (line) => log(`loop: ${line}`),
+      });
+    };
+    closers.push(() => loop?.close());
     let pruneTimer: NodeJS.Timeout | null = null;
     const prune = () =>
       void Promise.resolve(store.telemetry.prune()).then(
@@ -180,10 +216,15 @@ export async function startSharedCloud(options: SharedCloudOptions): Promise<Sha
         prune();
         pruneTimer = setInterval(prune, o.retentionIntervalMs);
         pruneTimer.unref();
+        if (o.loop) startLoop(o.loop);
       },
-      onDeposed: () => {
+      onDeposed: async () => {
         if (pruneTimer) clearInterval(pruneTimer);
         pruneTimer = null;
+        // a cycle waiting on its queued job stops waiting; the next leader finishes it
+        const stopping = loop;
+        loop = null;
+        await stopping?.close();
       },
     });
     closers.push(() => leadership.close());
@@ -231,6 +272,7 @@ export async function startSharedCloud(options: SharedCloudOptions): Promise<Sha
       events,
       ingests,
       leadership,
+      loop: () => loop,
       tokenFile,
       viewerTokenFile: viewer.path,
       close: () => (closing ??= closeAll()),
