@@ -110,7 +110,7 @@ export function queuedDiscovery(options: QueuedDiscoveryOptions): DiscoveryRunne
         const item = await queue.get(c.workId);
         const payload = item?.payload as DiscoveryPayload | undefined;
         const parent: ActivationLibrary | null =
-          payload && payload.library && payload.library !== 'classic'
+          payload?.library && payload.library !== 'classic'
             ? parseLibrary(payload.library, `${where(c.workId)} payload`)
             : null;
         out.push({

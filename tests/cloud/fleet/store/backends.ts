@@ -8,15 +8,25 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeviceRegistry } from '../../../../cloud/fleet/devices.js';
+import { FileLoopHistory } from '../../../../cloud/fleet/loop/history.js';
+import { HungerQuery } from '../../../../cloud/fleet/loop/hunger-query.js';
+import { FileLibraryVersions } from '../../../../cloud/fleet/loop/library-store.js';
 import { type RunningCluster, startCluster } from '../../../../cloud/fleet/store/postgres/cluster.js';
 import { openPostgresStore } from '../../../../cloud/fleet/store/postgres/index.js';
-import type { DeviceRegistryApi, TelemetryStoreApi } from '../../../../cloud/fleet/store/types.js';
+import { pgLoopStores } from '../../../../cloud/fleet/store/postgres/loop.js';
+import type {
+  DeviceRegistryApi,
+  LoopStores,
+  TelemetryStoreApi,
+} from '../../../../cloud/fleet/store/types.js';
 import { TelemetryStore } from '../../../../cloud/fleet/telemetry/store.js';
 import { TOOLS } from '../../../helpers/system-tools.js';
 
 export interface OpenedStores {
   readonly registry: DeviceRegistryApi;
   readonly telemetry: TelemetryStoreApi;
+  /** The hunger loop's stores, reading the same telemetry. */
+  readonly loop: LoopStores;
   close(): Promise<void>;
 }
 
@@ -39,10 +49,18 @@ export function sqliteBackend(): Backend {
       dirs.push(dataDir);
       const registry = DeviceRegistry.open(dataDir, options.now ? { now: options.now } : {});
       const telemetry = TelemetryStore.open({ dataDir, retentionIntervalMs: 0, ...options });
+      const hunger = new HungerQuery(telemetry);
+      const loop: LoopStores = {
+        hunger,
+        history: new FileLoopHistory(join(dataDir, 'loop', 'history.jsonl'), () => {}),
+        libraries: new FileLibraryVersions(dataDir),
+      };
       return {
         registry,
         telemetry,
+        loop,
         close: async () => {
+          hunger.close();
           registry.close();
           telemetry.close();
         },
@@ -64,7 +82,12 @@ export function postgresBackend(): Backend {
       cluster ??= startCluster({ fast: true });
       const url = await (await cluster).createDatabase(`store_${process.pid}_${n++}`);
       const store = await openPostgresStore({ url, poolSize: 4, ...options });
-      return { registry: store.registry, telemetry: store.telemetry, close: () => store.close() };
+      return {
+        registry: store.registry,
+        telemetry: store.telemetry,
+        loop: pgLoopStores(store.pool, options.now),
+        close: () => store.close(),
+      };
     },
     async stop() {
       if (cluster) await (await cluster).stop();
