@@ -8,6 +8,7 @@
  *   scaling   for each process count: batches stored per second (the ledger's received times),
  *             end-to-end p50/p99 (record `t` at publish to received_ms), acknowledged batches
  *             not stored (0 expected), and the CPU time each part used (what saturates first).
+ *   flush     one process again with synchronous_commit = off: is the WAL flush the bound?
  *   kill      two processes; the leader is SIGKILLed half way and restarted at once (as systemd
  *             would, under the same instance name, so its broker sessions come back): leader
  *             takeover time, acknowledged batches lost, and how long until the stored rate is
@@ -19,7 +20,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { MosquittoFiles } from '../cloud/fleet/broker/mosquitto.js';
@@ -271,8 +272,24 @@ async function measured(db: pg.Client) {
   };
 }
 
-async function scalingRun(s: Setup, processes: number): Promise<Record<string, unknown>> {
-  const url = await freshStore(s, `scale_${processes}`);
+/**
+ * One run with `processes` clouds. `asyncCommit`: the database set to synchronous_commit = off
+ * (a commit returns before its WAL is flushed), to see side by side whether waiting for the
+ * flush is what bounds ingest.
+ */
+async function scalingRun(
+  s: Setup,
+  processes: number,
+  asyncCommit = false,
+): Promise<Record<string, unknown>> {
+  const name = `scale_${processes}${asyncCommit ? '_async' : ''}`;
+  const url = await freshStore(s, name);
+  if (asyncCommit) {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`ALTER DATABASE ${name} SET synchronous_commit = off`);
+    await admin.end();
+  }
   const clouds: CloudProc[] = [];
   for (let i = 0; i < processes; i++)
     clouds.push(await startCloudProc(s.dataDir, url, s.mosquitto.operatorUrl, `p${processes}-c${i}`));
@@ -289,6 +306,7 @@ async function scalingRun(s: Setup, processes: number): Promise<Record<string, u
     const m = await measured(db);
     return {
       processes,
+      ...(asyncCommit ? { synchronous_commit: 'off' } : {}),
       sent,
       acked,
       lost: acked - stored,
@@ -398,7 +416,8 @@ export async function benchFleetScale(): Promise<Record<string, unknown>> {
   files.addDevices(cached.creds);
   const mosquitto = await startMosquitto(files, { logTypes: ['error', 'warning'] });
   const s: Setup = { cluster, mosquitto, dataDir, creds: cached.creds, sqliteDir: cached.dir };
-  const result: Record<string, unknown> = { options: o };
+  // the machine is shared: its load says how much of it the run had
+  const result: Record<string, unknown> = { options: o, loadavg_start: loadavg().map((l) => +l.toFixed(1)) };
   try {
     const runs: Record<string, unknown>[] = [];
     for (const p of o.processes) runs.push(await scalingRun(s, p));
@@ -409,7 +428,17 @@ export async function benchFleetScale(): Promise<Record<string, unknown>> {
       result['scaling_1_to_2'] = +((two['stored_per_s'] as number) / (one['stored_per_s'] as number)).toFixed(
         2,
       );
+    if (one) {
+      // the same single process with commits not waiting for the WAL flush: a ratio near 1
+      // means fsync is not what bounds ingest (CPU is)
+      const unflushed = await scalingRun(s, 1, true);
+      result['one_process_without_commit_flush'] = unflushed;
+      result['commit_flush_ratio'] = +(
+        (unflushed['stored_per_s'] as number) / (one['stored_per_s'] as number)
+      ).toFixed(2);
+    }
     result['kill_one_of_two'] = await killRun(s);
+    result['loadavg_end'] = loadavg().map((l) => +l.toFixed(1));
   } finally {
     await mosquitto.stop();
     await cluster.stop();
