@@ -1,7 +1,7 @@
 /**
  * The shared PostgreSQL store (`--store postgres://…`): one pool, the schema migrated at open,
  * and the stores that read and write through it. What lives here and what does not:
- * registry, telemetry and the work queue (discovery jobs) are tables; the leader lock is an
+ * registry, telemetry, the work queue (discovery jobs) and the hunger loop's state (loop.ts) are tables; the leader lock is an
  * advisory lock; the live feed crosses processes as NOTIFY.
  */
 import type pg from 'pg';
@@ -45,6 +45,13 @@ export async function openPostgresStore(
 }
 
 export { describeConnectError, isPostgresUrl, openClient, openPool, redact } from './connect.js';
+export {
+  PgHungerQuery,
+  PgLibraryVersions,
+  PgLoopHistory,
+  PgOpenCycles,
+  pgLoopStores,
+} from './loop.js';
 export { MIGRATIONS, migrate, SCHEMA_VERSION, schemaVersion } from './migrations.js';
 export { PgDeviceRegistry } from './registry.js';
 export { PgTelemetryStore } from './telemetry.js';
