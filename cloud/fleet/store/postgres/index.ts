@@ -1,8 +1,8 @@
 /**
  * The shared PostgreSQL store (`--store postgres://…`): one pool, the schema migrated at open,
  * and the stores that read and write through it. What lives here and what does not:
- * registry, telemetry, the work queue (discovery jobs) and the hunger loop's state (loop.ts) are tables; the leader lock is an
- * advisory lock; the live feed crosses processes as NOTIFY.
+ * registry, telemetry, the work queue (discovery jobs) and the hunger loop's state (loop.ts)
+ * are tables; the leader lock is an advisory lock; the live feed crosses processes as NOTIFY.
  */
 import type pg from 'pg';
 import { openPool, type PostgresOptions } from './connect.js';
