@@ -229,7 +229,7 @@ export function startHungerPolicy(options: HungerPolicyOptions): HungerPolicy {
     for (const g of groups) {
       if (!g.persistent || g.cooldownUntilMs !== null) continue;
       if (!enabled || closed) break;
-      const id = `c${cycleCount + 1}`;
+      const id = `c${cycleCount + open.size + 1}`; // an open cycle keeps its number
       busy = true;
       try {
         const rec = await runCycle(context(), id, g.fleet, g.layer);
