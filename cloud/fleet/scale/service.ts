@@ -7,8 +7,8 @@
  * one leader (advisory lock) for the work that must happen once.
  *
  * What the leader runs today: telemetry retention and, with `loop`, the hunger loop, whose
- * discovery it queues for `liquidkan worker` (queued-discovery.ts). Releases and rollouts still live in the
- * SQLite release store of the embedded cloud; until they move to PostgreSQL the release routes
+ * discovery it queues for `liquidkan worker` (queued-discovery.ts). Releases and rollouts still
+ * live in the SQLite release store of the embedded cloud; until they move to PostgreSQL the release routes
  * of a shared cloud answer 503 and say so.
  */
 import { hostname } from 'node:os';
