@@ -292,7 +292,14 @@ async function scalingRun(
   }
   const clouds: CloudProc[] = [];
   for (let i = 0; i < processes; i++)
-    clouds.push(await startCloudProc(s.dataDir, url, s.mosquitto.operatorUrl, `p${processes}-c${i}`));
+    clouds.push(
+      await startCloudProc(
+        s.dataDir,
+        url,
+        s.mosquitto.operatorUrl,
+        `${asyncCommit ? 'a' : 'p'}${processes}-c${i}`,
+      ),
+    );
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   const workers = await startDevices(s);
