@@ -19,7 +19,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -101,8 +101,11 @@ async function startCloudProc(
   );
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   let err = '';
+  // LK_BENCH_CLOUD_LOGS=DIR keeps each cloud's log lines in DIR/{instance}.log (diagnosis)
+  const logDir = process.env['LK_BENCH_CLOUD_LOGS'];
   child.stderr!.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-4000);
+    if (logDir) appendFileSync(join(logDir, `${instance}.log`), d);
   });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.once('data', () => resolve());
