@@ -8,6 +8,7 @@
  *   scaling   for each process count: batches stored per second (the ledger's received times),
  *             end-to-end p50/p99 (record `t` at publish to received_ms), acknowledged batches
  *             not stored (0 expected), and the CPU time each part used (what saturates first).
+ *   flush     one process again with synchronous_commit = off: is the WAL flush the bound?
  *   kill      two processes; the leader is SIGKILLed half way and restarted at once (as systemd
  *             would, under the same instance name, so its broker sessions come back): leader
  *             takeover time, acknowledged batches lost, and how long until the stored rate is
@@ -25,8 +26,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { MosquittoFiles } from '../cloud/fleet/broker/mosquitto.js';
@@ -115,8 +116,11 @@ async function startCloudProc(
   );
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   let err = '';
+  // LK_BENCH_CLOUD_LOGS=DIR keeps each cloud's log lines in DIR/{instance}.log (diagnosis)
+  const logDir = process.env['LK_BENCH_CLOUD_LOGS'];
   child.stderr!.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-4000);
+    if (logDir) appendFileSync(join(logDir, `${instance}.log`), d);
   });
   let out = '';
   const line = await new Promise<string>((resolve, reject) => {
@@ -296,11 +300,34 @@ async function measured(db: pg.Client) {
   };
 }
 
-async function scalingRun(s: Setup, processes: number): Promise<Record<string, unknown>> {
-  const url = await freshStore(s, `scale_${processes}`);
+/**
+ * One run with `processes` clouds. `asyncCommit`: the database set to synchronous_commit = off
+ * (a commit returns before its WAL is flushed), to see side by side whether waiting for the
+ * flush is what bounds ingest.
+ */
+async function scalingRun(
+  s: Setup,
+  processes: number,
+  asyncCommit = false,
+): Promise<Record<string, unknown>> {
+  const name = `scale_${processes}${asyncCommit ? '_async' : ''}`;
+  const url = await freshStore(s, name);
+  if (asyncCommit) {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`ALTER DATABASE ${name} SET synchronous_commit = off`);
+    await admin.end();
+  }
   const clouds: CloudProc[] = [];
   for (let i = 0; i < processes; i++)
-    clouds.push(await startCloudProc(s.dataDir, url, s.mosquitto.operatorUrl, `p${processes}-c${i}`));
+    clouds.push(
+      await startCloudProc(
+        s.dataDir,
+        url,
+        s.mosquitto.operatorUrl,
+        `${asyncCommit ? 'a' : 'p'}${processes}-c${i}`,
+      ),
+    );
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   const workers = await startDevices(s);
@@ -314,6 +341,7 @@ async function scalingRun(s: Setup, processes: number): Promise<Record<string, u
     const m = await measured(db);
     return {
       processes,
+      ...(asyncCommit ? { synchronous_commit: 'off' } : {}),
       sent,
       acked,
       lost: acked - stored,
@@ -589,7 +617,8 @@ export async function benchFleetScale(): Promise<Record<string, unknown>> {
   files.addDevices(cached.creds);
   const mosquitto = await startMosquitto(files, { logTypes: ['error', 'warning'] });
   const s: Setup = { cluster, mosquitto, dataDir, creds: cached.creds, sqliteDir: cached.dir };
-  const result: Record<string, unknown> = { options: o };
+  // the machine is shared: its load says how much of it the run had
+  const result: Record<string, unknown> = { options: o, loadavg_start: loadavg().map((l) => +l.toFixed(1)) };
   try {
     if (o.runs.includes('scaling')) {
       const runs: Record<string, unknown>[] = [];
@@ -601,9 +630,19 @@ export async function benchFleetScale(): Promise<Record<string, unknown>> {
         result['scaling_1_to_2'] = +(
           (two['stored_per_s'] as number) / (one['stored_per_s'] as number)
         ).toFixed(2);
+      if (one) {
+        // the same single process with commits not waiting for the WAL flush: a ratio near 1
+        // means fsync is not what bounds ingest (CPU is)
+        const unflushed = await scalingRun(s, 1, true);
+        result['one_process_without_commit_flush'] = unflushed;
+        result['commit_flush_ratio'] = +(
+          (unflushed['stored_per_s'] as number) / (one['stored_per_s'] as number)
+        ).toFixed(2);
+      }
     }
     if (o.runs.includes('kill')) result['kill_one_of_two'] = await killRun(s);
     if (o.runs.includes('rollout')) result['rollout_leader_killed'] = await rolloutKillRun(s);
+    result['loadavg_end'] = loadavg().map((l) => +l.toFixed(1));
   } finally {
     await mosquitto.stop();
     await cluster.stop();

@@ -206,10 +206,13 @@ async function runShared(ctx: CommandContext, store: string, httpPort: number): 
       '--store postgres needs --broker mqtt://HOST:PORT: the processes sharing a store must share one external broker (the embedded one lives in a single process)',
     );
   }
-  if (ctx.flags['key'] !== undefined) {
-    throw new InputError(
-      '--key (the hunger loop and its releases) is not available with --store postgres yet',
-    );
+  // the hunger loop runs on the leader with --key, as on one cloud; its discovery is queued
+  // for `liquidkan worker`, and the library it makes is released through the shared release service
+  const key = optionalString(ctx.flags, 'key');
+  const closeLoop = key !== undefined && ctx.flags['no-close-loop'] !== true;
+  if (key !== undefined) {
+    const { readPrivateKey } = await import('../../shared/release/keys.js');
+    readPrivateKey(key); // a missing or unreadable key is refused at start, not at the first cycle
   }
   const instance = optionalString(ctx.flags, 'instance');
   const { startSharedCloud } = await import('../../cloud/fleet/scale/service.js');
@@ -224,6 +227,19 @@ async function runShared(ctx: CommandContext, store: string, httpPort: number): 
     trustedKeys: (ctx.flags['trust'] as string[] | undefined) ?? [],
     stageTimeoutMs: intFlag(ctx.flags, 'stage-timeout', 1) * 1000,
     ...(instance !== undefined ? { instance } : {}),
+    ...(closeLoop
+      ? {
+          loop: {
+            signingKeyFile: key,
+            thresholds: {
+              windowMs: intFlag(ctx.flags, 'hunger-window', 1) * 1000,
+              minHungryRecords: intFlag(ctx.flags, 'hunger-min-records', 1),
+              minDevices: intFlag(ctx.flags, 'hunger-min-devices', 1),
+              cooldownMs: intFlag(ctx.flags, 'hunger-cooldown', 0) * 1000,
+            },
+          },
+        }
+      : {}),
   });
   const stopSignal = stopSignalPromise();
   const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -232,6 +248,11 @@ async function runShared(ctx: CommandContext, store: string, httpPort: number): 
   );
   err(
     `liquidkan cloud: ingesting on ${cloud.ingests.length} shared-subscription connections; operator token in ${cloud.tokenFile}, read-only viewer token in ${cloud.viewerTokenFile}; Ctrl-C to stop`,
+  );
+  err(
+    closeLoop
+      ? 'liquidkan cloud: closing the loop on the leader: persistent fleet hunger → discovery queued for `liquidkan worker --kind discovery` → library version in the store (not released: releases are not shared yet)'
+      : `liquidkan cloud: hunger loop off (${key === undefined ? 'no --key' : '--no-close-loop'})`,
   );
   if (ctx.json) {
     ctx.stdout(

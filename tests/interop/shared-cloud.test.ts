@@ -19,6 +19,7 @@ import type { DeviceCredentials } from '../../cloud/fleet/devices.js';
 import { type SharedCloud, startSharedCloud } from '../../cloud/fleet/scale/service.js';
 import { type RunningCluster, startCluster } from '../../cloud/fleet/store/postgres/cluster.js';
 import { openPostgresStore } from '../../cloud/fleet/store/postgres/index.js';
+import { WorkQueue } from '../../cloud/fleet/store/postgres/queue.js';
 import { decodeChunkFrame, verifyChunk } from '../../shared/release/chunks.js';
 import { encodeReleaseFile } from '../../shared/release/release-file.js';
 import { connectDevice, libraryRelease } from '../cloud/fleet/releases/helpers.js';
@@ -83,6 +84,13 @@ describe.skipIf(skip !== null)('two cloud processes sharing PostgreSQL and mosqu
           httpPort: 0,
           host: '127.0.0.1',
           leaderPollMs: 200,
+          // the hunger loop on the leader, its discovery queued (no worker here: the job waits)
+          loop: {
+            thresholds: { windowMs: 600_000, minHungryRecords: 4, minDevices: 1 },
+            intervalMs: 0,
+            debounceMs: 100,
+            pollMs: 100,
+          },
           log: () => {},
         }),
       );
@@ -174,6 +182,39 @@ describe.skipIf(skip !== null)('two cloud processes sharing PostgreSQL and mosqu
     }
   });
 
+  it('queues discovery for persistent hunger sent over MQTT, from the leader alone', async () => {
+    const device = await mqtt.connectAsync(broker.url, {
+      username: creds.username,
+      password: creds.password,
+      clientId: creds.username,
+    });
+    const u = Array.from({ length: 40 }, (_, i) => -2 + i / 10);
+    const records = Array.from({ length: 5 }, () => ({
+      layer: 0,
+      entropy: 0.8,
+      gap: 0.3,
+      hungry: true,
+      samples: { u, phi: u.map(Math.abs) },
+    }));
+    await device.publishAsync(
+      'lk/v1/plant/pi-1/tel/hunger',
+      JSON.stringify({ stream: 'i-b1', seq: 0, records }),
+      {
+        qos: 1,
+      },
+    );
+    await device.endAsync();
+    const queue = new WorkQueue(clouds[0]!.store.pool);
+    await until('a discovery job', async () => (await queue.list('discovery')).length > 0);
+    await new Promise((r) => setTimeout(r, 500));
+    const jobs = await queue.list('discovery');
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]).toMatchObject({ state: 'queued', payload: { library: 'classic' } });
+    expect((jobs[0]!.payload as { job: { task: string } }).job.task).toBe('fleet-plant');
+    // only the leader runs the loop
+    expect(clouds.map((c) => c.loop() !== null)).toEqual(clouds.map((c) => c.leadership.isLeader));
+  });
+
   it('has one leader, and the other process leads once the leader stops', async () => {
     await until('a leader', () => clouds.some((c) => c.leadership.isLeader));
     expect(clouds.filter((c) => c.leadership.isLeader)).toHaveLength(1);
@@ -183,6 +224,9 @@ describe.skipIf(skip !== null)('two cloud processes sharing PostgreSQL and mosqu
     await leader.close();
     await until('the other leads', () => other.leadership.isLeader, 5000);
     expect(Date.now() - t0).toBeLessThan(1500);
+    // the new leader's loop waits on the job the old one queued, and queues nothing again
+    await until('the new leader to wait on the queued cycle', () => other.loop()?.status().busy === true);
+    expect(await new WorkQueue(other.store.pool).list('discovery')).toHaveLength(1);
     const viewer = readFileSync(other.viewerTokenFile, 'utf8').trim();
     const r = await fetch(`${other.httpUrl}/api/releases`, {
       headers: { authorization: `Bearer ${viewer}` },

@@ -4,6 +4,7 @@
  * rollout to the hungry fleet). Leave it out of `policies` and the loop is off.
  */
 import { readFileSync } from 'node:fs';
+import type { ReleaseService } from '../releases/service.js';
 import type { CloudPolicy } from '../service.js';
 import { startHungerPolicy } from './policy.js';
 import type { HungerPolicyOptions } from './types.js';
@@ -26,14 +27,28 @@ export function hungerCloudPolicy(o: HungerCloudPolicyOptions): CloudPolicy {
       events: cloud.events,
       dataDir: cloud.dataDir,
       log: (line) => cloud.log(`loop: ${line}`),
-      async publish(file, fleet) {
-        const { release } = await cloud.releases.addRelease(new Uint8Array(readFileSync(file)));
-        await cloud.releases.startRollout({
-          release: release.id,
-          fleet,
-          ...(o.stages ? { stages: [...o.stages] } : {}),
-          ...(o.abortFailureRate !== undefined ? { abortFailureRate: o.abortFailureRate } : {}),
-        });
-      },
+      publish: releasePublisher(() => cloud.releases, o),
     });
+}
+
+/**
+ * The loop's `publish`: uploads the release file to a release service and rolls it out to the
+ * hungry fleet. `service` is read at publish time (a shared cloud starts its service after it
+ * may already lead).
+ */
+export function releasePublisher(
+  service: () => ReleaseService | null,
+  o: { readonly stages?: readonly number[]; readonly abortFailureRate?: number } = {},
+): (releaseFile: string, fleet: string) => Promise<void> {
+  return async (file, fleet) => {
+    const releases = service();
+    if (!releases) throw new Error('the release service has not started yet');
+    const { release } = await releases.addRelease(new Uint8Array(readFileSync(file)));
+    await releases.startRollout({
+      release: release.id,
+      fleet,
+      ...(o.stages ? { stages: [...o.stages] } : {}),
+      ...(o.abortFailureRate !== undefined ? { abortFailureRate: o.abortFailureRate } : {}),
+    });
+  };
 }

@@ -1,44 +1,48 @@
 /**
  * One turn of the loop for one fleet and layer whose hunger persisted:
  *
- *   1. pool the hungry records' samples (u, φ) and write a discovery job (DATA/loop/jobs/)
- *   2. run discovery on it in a child process, growing the current library
- *   3. install the result as DATA/library/v{N} and point DATA/library/current at it
+ *   1. pool the hungry records' samples (u, φ) into a discovery job
+ *   2. run discovery on it (discovery-runner.ts: a child process here, or a queued job that a
+ *      `liquidkan worker` runs), growing the current library
+ *   3. install the result as the new library version (DATA/library/v{N}, or loop_libraries)
  *   4. sign a library release (DATA/loop/releases/) and hand it to the release service
  *
  * Every failure becomes the cycle's outcome with the stage it happened at; nothing throws out
  * of here except a shutdown (AbortedError), which leaves no record so the cycle runs again.
+ * A cycle whose discovery was queued by another leader is finished by resumeCycle.
  */
 import type { KeyObject } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { type ActivationLibrary, loadLibrary } from '../../../shared/library/library.js';
+import { type ActivationLibrary, classicLibrary, saveLibrary } from '../../../shared/library/library.js';
 import { Rng } from '../../../shared/numeric/rng.js';
 import { createRelease } from '../../../shared/release/create.js';
 import { writeReleaseFile } from '../../../shared/release/release-file.js';
-import { type DiscoveryJob, JOB_FORMAT, writeDiscoveryJob } from '../../train/hunger.js';
+import { type DiscoveryJob, JOB_FORMAT } from '../../train/hunger.js';
 import type { FleetEvents } from '../events.js';
+import type { HungerQueryApi, LibraryVersionsApi } from '../store/types.js';
 import { type PooledSamples, poolSamples } from './aggregate.js';
+import type { DiscoveryOutput, DiscoveryRunner } from './discovery-runner.js';
 import type { LoopMemory } from './history.js';
 import { groupKey } from './history.js';
-import type { HungerQuery } from './hunger-query.js';
-import { installLibraryVersion } from './library-store.js';
-import { AbortedError, type DiscoverySummary, runDiscovery } from './run-discovery.js';
+import { AbortedError, type DiscoverySummary } from './run-discovery.js';
 import { closestEntry, curveShape, hungerDistance, naturalRelRms } from './shape-fit.js';
 import type { CycleRecord, CycleStage, DiscoverySettings, EntryFit, HungerThresholds } from './types.js';
 
 export interface CycleContext {
   readonly dataDir: string;
-  readonly query: HungerQuery;
+  readonly query: HungerQueryApi;
+  readonly libraries: LibraryVersionsApi;
+  readonly runner: DiscoveryRunner;
   readonly events: FleetEvents;
   readonly thresholds: HungerThresholds;
   readonly discovery: DiscoverySettings;
   readonly seed: number;
-  readonly key: KeyObject;
+  /** Signs releases; absent (with publish) where there is no release service to hand them to. */
+  readonly key: KeyObject | null;
   readonly memory: LoopMemory;
-  parentRef(): string;
-  publish(releaseFile: string, fleet: string): Promise<void>;
-  readonly cli?: { readonly node: string; readonly script: string };
+  /** Absent: the cycle ends once the new library is installed (outcome 'installed'). */
+  readonly publish: ((releaseFile: string, fleet: string) => Promise<void>) | null;
   readonly signal: AbortSignal;
   readonly log: (line: string) => void;
   readonly now: () => number;
@@ -64,6 +68,12 @@ async function stage<T>(name: CycleStage, fn: () => T | Promise<T>): Promise<T> 
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** What a queued cycle keeps with its job, so whichever leader sees the job done can finish it. */
+export interface CycleState {
+  readonly record: CycleRecord;
+  readonly pool: PooledSamples;
+}
+
 /** Runs one cycle; null when it was stopped by shutdown. */
 export async function runCycle(
   ctx: CycleContext,
@@ -77,7 +87,7 @@ export async function runCycle(
     startedMs - t.windowMs,
     ctx.memory.handledUntilMs.get(groupKey(fleet, layer)) ?? -Infinity,
   );
-  const rows = ctx.query.hungryRows(fleet, layer, afterMs, startedMs, t.gap, ctx.discovery.maxRecords);
+  const rows = await ctx.query.hungryRows(fleet, layer, afterMs, startedMs, t.gap, ctx.discovery.maxRecords);
   const pool = poolSamples(rows, ctx.discovery.maxSamples, new Rng(ctx.seed).fork(`pool:${fleet}:L${layer}`));
   const rec: Mutable<CycleRecord> = {
     id,
@@ -104,72 +114,128 @@ export async function runCycle(
     error: null,
   };
   const work = join(ctx.dataDir, 'loop', 'work', id);
-  try {
+  return guarded(ctx, rec, work, async () => {
     await stage('samples', () => checkSamples(pool, ctx.discovery.minSamples));
-    const parentRef = ctx.parentRef();
-    const parent = await stage('library', () => loadLibrary(parentRef));
+    const current = await stage('library', () => ctx.libraries.current());
+    const parent = current ?? classicLibrary();
     rec.parent = { version: parent.version, hash: parent.hash };
-    const jobFile = join(ctx.dataDir, 'loop', 'jobs', `${id}-${fleet}-L${layer}.json`);
-    await stage('samples', () => writeDiscoveryJob(jobFile, makeJob(fleet, layer, ctx.seed, parent, pool)));
-    rec.job = relative(ctx.dataDir, jobFile);
-
     const began = Date.now();
-    const out = join(work, 'library');
-    const summary = await stage('discovery', () =>
-      runDiscovery({
-        job: jobFile,
-        library: parentRef,
-        out,
-        seed: ctx.seed,
-        steps: ctx.discovery.steps,
-        grid: ctx.discovery.grid,
-        timeoutMs: ctx.discovery.timeoutMs,
-        signal: ctx.signal,
-        ...(ctx.cli ? { cli: ctx.cli } : {}),
-      }),
+    const found = await stage('discovery', () =>
+      ctx.runner.run(
+        {
+          cycle: { id, fleet, layer },
+          job: makeJob(fleet, layer, ctx.seed, parent, pool),
+          parent: current,
+          seed: ctx.seed,
+          steps: ctx.discovery.steps,
+          grid: ctx.discovery.grid,
+          timeoutMs: ctx.discovery.timeoutMs,
+          workDir: work,
+          state: { record: rec, pool } satisfies CycleState,
+          signal: ctx.signal,
+        },
+        (where) => {
+          rec.job = where;
+        },
+      ),
     );
-    const grown = await stage('discovery', () => loadLibrary(out));
-    rec.discovery = describeDiscovery(summary, grown, parent, pool, Date.now() - began);
+    return afterDiscovery(ctx, rec, work, found, parent, current !== null, pool, Date.now() - began);
+  });
+}
 
-    let releaseDir: string;
-    let version: number;
-    if (rec.discovery.added.length > 0) {
-      const installed = await stage('install', () => installLibraryVersion(ctx.dataDir, grown));
-      rec.library = { version: installed.version, dir: relative(ctx.dataDir, installed.dir) };
-      ctx.events.publish({ type: 'library', version: String(installed.version) });
-      [releaseDir, version] = [installed.dir, installed.version];
-    } else if (parentRef !== 'classic' && ctx.memory.publishedVersion.get(fleet) !== parent.version) {
-      [releaseDir, version] = [parentRef, parent.version];
-    } else {
-      rec.outcome = 'nothing-new';
-      return finish(ctx, rec, work);
-    }
+/**
+ * Finishes a cycle whose discovery another process queued (the leader that queued it died or
+ * stepped down): `state` is what it kept with the job, `wait` brings the job's result.
+ */
+export async function resumeCycle(
+  ctx: CycleContext,
+  state: CycleState,
+  parent: ActivationLibrary | null,
+  wait: () => Promise<DiscoveryOutput>,
+): Promise<CycleRecord | null> {
+  const rec: Mutable<CycleRecord> = { ...state.record };
+  const work = join(ctx.dataDir, 'loop', 'work', rec.id);
+  return guarded(ctx, rec, work, async () => {
+    const began = Date.now();
+    const found = await stage('discovery', wait);
+    const p = parent ?? classicLibrary();
+    return afterDiscovery(ctx, rec, work, found, p, parent !== null, state.pool, Date.now() - began);
+  });
+}
 
-    const file = join(ctx.dataDir, 'loop', 'releases', `library-v${version}.lkr`);
-    const release = await stage('release', () => {
-      const r = createRelease({ kind: 'library', dir: releaseDir, key: ctx.key, now: new Date(ctx.now()) });
-      writeReleaseFile(file, r);
-      return r.envelope.manifest;
-    });
-    rec.release = {
-      file: relative(ctx.dataDir, file),
-      version: release.version,
-      sha256: release.sha256,
-      keyId: release.keyId,
-    };
-    await stage('publish', () => ctx.publish(file, fleet));
-    rec.published = true;
-    rec.outcome = rec.discovery.added.length > 0 ? 'released' : 'republished';
-    return finish(ctx, rec, work);
+async function guarded(
+  ctx: CycleContext,
+  rec: Mutable<CycleRecord>,
+  work: string,
+  body: () => Promise<CycleRecord>,
+): Promise<CycleRecord | null> {
+  try {
+    return await body();
   } catch (err) {
     if (err instanceof AbortedError) {
       rmSync(work, { recursive: true, force: true });
       return null;
     }
     const e = err as StageError;
-    rec.error = { stage: e.stage, message: e.message };
+    rec.error = { stage: e.stage ?? 'discovery', message: e.message };
     return finish(ctx, rec, work);
   }
+}
+
+async function afterDiscovery(
+  ctx: CycleContext,
+  rec: Mutable<CycleRecord>,
+  work: string,
+  found: DiscoveryOutput,
+  parent: ActivationLibrary,
+  parentInstalled: boolean,
+  pool: PooledSamples,
+  wallMs: number,
+): Promise<CycleRecord> {
+  const grown = found.library;
+  rec.discovery = describeDiscovery(found.summary, grown, parent, pool, wallMs);
+
+  let release: ActivationLibrary;
+  if (rec.discovery.added.length > 0) {
+    const installed = await stage('install', () => ctx.libraries.install(grown));
+    rec.library = { version: installed.version, dir: installed.where };
+    ctx.events.publish({ type: 'library', version: String(installed.version) });
+    release = grown;
+  } else if (
+    parentInstalled &&
+    ctx.publish &&
+    ctx.memory.publishedVersion.get(rec.fleet) !== parent.version
+  ) {
+    release = parent;
+  } else {
+    rec.outcome = 'nothing-new';
+    return finish(ctx, rec, work);
+  }
+  if (!ctx.publish || !ctx.key) {
+    rec.outcome = 'installed';
+    return finish(ctx, rec, work);
+  }
+  const { key, publish } = { key: ctx.key, publish: ctx.publish };
+
+  const file = join(ctx.dataDir, 'loop', 'releases', `library-v${release.version}.lkr`);
+  const manifest = await stage('release', () => {
+    const dir = join(work, 'release');
+    mkdirSync(dir, { recursive: true });
+    saveLibrary(dir, release);
+    const r = createRelease({ kind: 'library', dir, key, now: new Date(ctx.now()) });
+    writeReleaseFile(file, r);
+    return r.envelope.manifest;
+  });
+  rec.release = {
+    file: relative(ctx.dataDir, file),
+    version: manifest.version,
+    sha256: manifest.sha256,
+    keyId: manifest.keyId,
+  };
+  await stage('publish', () => publish(file, rec.fleet));
+  rec.published = true;
+  rec.outcome = rec.discovery.added.length > 0 ? 'released' : 'republished';
+  return finish(ctx, rec, work);
 }
 
 function finish(ctx: CycleContext, rec: Mutable<CycleRecord>, work: string): CycleRecord {

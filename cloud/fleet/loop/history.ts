@@ -7,6 +7,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { LoopHistoryApi } from '../store/types.js';
 import type { CycleRecord } from './types.js';
 
 export function readHistory(file: string, log: (line: string) => void): CycleRecord[] {
@@ -33,6 +34,29 @@ export function readHistory(file: string, log: (line: string) => void): CycleRec
 export function appendHistory(file: string, record: CycleRecord): void {
   mkdirSync(dirname(file), { recursive: true });
   appendFileSync(file, `${JSON.stringify(record)}\n`);
+}
+
+/** The history in DATA/loop/history.jsonl (the SQLite cloud's; store/postgres/loop.ts keeps it in a table). */
+export class FileLoopHistory implements LoopHistoryApi {
+  #ids: Set<string> | null = null;
+
+  constructor(
+    readonly file: string,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  read(): CycleRecord[] {
+    const records = readHistory(this.file, this.log);
+    this.#ids = new Set(records.map((r) => r.id));
+    return records;
+  }
+
+  append(record: CycleRecord): void {
+    this.#ids ??= new Set(readHistory(this.file, () => {}).map((r) => r.id));
+    if (this.#ids.has(record.id)) return;
+    appendHistory(this.file, record);
+    this.#ids.add(record.id);
+  }
 }
 
 export function groupKey(fleet: string, layer: number): string {

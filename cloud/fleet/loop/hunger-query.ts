@@ -4,6 +4,8 @@
  * loop keeps its own connection to the same file: WAL lets it read while ingest writes.
  * Windows are over received time (the cloud's clock), as retention is.
  */
+
+import type { HungerQueryApi } from '../store/types.js';
 import { KIND_SPECS } from '../telemetry/kinds/index.js';
 import { type Database, openDatabase } from '../telemetry/sqlite.js';
 import type { TelemetryStore } from '../telemetry/store.js';
@@ -28,7 +30,7 @@ const TABLE = KIND_SPECS.hunger.table;
 /** The hungry predicate on the kind's columns: the device said so, or the gap says so. */
 const HUNGRY = '(hungry = 1 OR (gap IS NOT NULL AND gap > @gap))';
 
-export class HungerQuery {
+export class HungerQuery implements HungerQueryApi {
   readonly #db: Database;
 
   constructor(store: TelemetryStore) {

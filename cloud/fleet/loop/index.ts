@@ -1,6 +1,7 @@
 /** cloud/fleet/loop: closing the loop, persistent fleet hunger → discovery → library release. Re-exports only. */
 export * from './aggregate.js';
 export * from './cloud-policy.js';
+export * from './discovery-runner.js';
 export * from './history.js';
 export * from './hunger-query.js';
 export * from './library-store.js';

@@ -7,9 +7,15 @@
  * current library" opens DATA/library/current like any other library directory.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { writeDirAtomic } from '../../../shared/io/atomic.js';
-import { type ActivationLibrary, LIBRARY_FILE, libraryToJson } from '../../../shared/library/library.js';
+import {
+  type ActivationLibrary,
+  LIBRARY_FILE,
+  libraryToJson,
+  loadLibrary,
+} from '../../../shared/library/library.js';
+import type { LibraryVersionsApi } from '../store/types.js';
 
 export const LIBRARY_ROOT = 'library';
 export const CURRENT_DIR = 'current';
@@ -69,4 +75,33 @@ export function installLibraryVersion(dataDir: string, lib: ActivationLibrary): 
   writeDirAtomic(dir, files);
   writeDirAtomic(join(root(dataDir), CURRENT_DIR), files);
   return { version: lib.version, dir, current: true };
+}
+
+/**
+ * The versions under DATA/library as the loop's LibraryVersionsApi. `currentDir` overrides where
+ * the library discovery grows lives (HungerPolicyOptions.currentLibraryDir).
+ */
+export class FileLibraryVersions implements LibraryVersionsApi {
+  constructor(
+    readonly dataDir: string,
+    private readonly currentDir: () => string | null = () => currentLibraryDir(dataDir),
+  ) {}
+
+  current(): ActivationLibrary | null {
+    const dir = this.currentDir();
+    return dir ? loadLibrary(dir) : null;
+  }
+
+  versions(): { version: number; current: boolean; where: string }[] {
+    return libraryVersions(this.dataDir).map((v) => ({
+      version: v.version,
+      current: v.current,
+      where: v.dir,
+    }));
+  }
+
+  install(lib: ActivationLibrary): { version: number; where: string } {
+    const installed = installLibraryVersion(this.dataDir, lib);
+    return { version: installed.version, where: relative(this.dataDir, installed.dir) };
+  }
 }

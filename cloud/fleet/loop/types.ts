@@ -6,7 +6,9 @@
 import type { KeyObject } from 'node:crypto';
 import { HUNGER_DEFAULTS } from '../../train/hunger.js';
 import type { FleetEvents } from '../events.js';
+import type { LoopStores } from '../store/types.js';
 import type { TelemetryStore } from '../telemetry/store.js';
+import type { DiscoveryRunner } from './discovery-runner.js';
 
 /** When hunger counts as persistent, per fleet and layer. */
 export interface HungerThresholds {
@@ -65,7 +67,15 @@ export const DISCOVERY_DEFAULTS: Readonly<DiscoverySettings> = Object.freeze({
 });
 
 export interface HungerPolicyOptions {
-  readonly store: TelemetryStore;
+  /** The SQLite telemetry store the hunger is read from (or give `stores`). */
+  readonly store?: TelemetryStore;
+  /**
+   * Where hunger is read and the loop's history and library versions are kept.
+   * @defaultValue the SQLite store's hunger table, DATA/loop/history.jsonl and DATA/library/
+   */
+  readonly stores?: LoopStores;
+  /** Where discovery runs. @defaultValue localDiscovery(dataDir, cli): a child process here */
+  readonly runner?: DiscoveryRunner;
   readonly events: FleetEvents;
   /** The cloud's data directory: the policy writes DATA/loop/ and DATA/library/. */
   readonly dataDir: string;
@@ -76,12 +86,15 @@ export interface HungerPolicyOptions {
    * classic one. @defaultValue () => currentLibraryDir(dataDir)
    */
   readonly currentLibraryDir?: () => string | null;
-  /** Ed25519 private key that signs library releases (or give signingKeyFile). */
+  /** Ed25519 private key that signs library releases (or give signingKeyFile); needed with `publish`. */
   readonly signingKey?: KeyObject;
   /** PEM file of that key, read once at start. */
   readonly signingKeyFile?: string;
-  /** Uploads a release file and starts its rollout to one fleet (the release service). */
-  publish(releaseFile: string, fleet: string): Promise<void>;
+  /**
+   * Uploads a release file and starts its rollout to one fleet (the release service). Without
+   * it no release is made: a cycle ends once its library is installed (outcome 'installed').
+   */
+  readonly publish?: (releaseFile: string, fleet: string) => Promise<void>;
   readonly thresholds?: Partial<HungerThresholds>;
   readonly discovery?: Partial<DiscoverySettings>;
   /** Seeds the sample pooling and discovery. @defaultValue 0 */
@@ -124,6 +137,11 @@ export type CycleOutcome =
   | 'republished'
   /** Discovery found nothing new and the fleet already had the current library from this loop. */
   | 'nothing-new'
+  /**
+   * A new library version was made and installed, and not released: the loop was started
+   * without `publish` (no release service to hand it to).
+   */
+  | 'installed'
   | 'failed';
 
 /** A new entry and how well it (and the best entry before it) explains the hungry shape. */

@@ -6,8 +6,10 @@
  * LISTEN/NOTIFY, the HTTP API and dashboard served by every process from the shared store, and
  * one leader (advisory lock) for the work that must happen once.
  *
- * What the leader runs: telemetry retention, and the rollouts (planning and issuing stages,
- * rollouts.ts says how a job reaches each device once across leaders). Every process answers
+ * What the leader runs: telemetry retention, the rollouts (planning and issuing stages,
+ * rollouts.ts says how a job reaches each device once across leaders) and, with `loop`, the
+ * hunger loop, whose discovery it queues for `liquidkan worker` (queued-discovery.ts) and whose
+ * new libraries it releases through the same release service. Every process answers
  * job updates and chunk requests (the release publisher in the same shared group; payloads are
  * chunks in PostgreSQL, store/postgres/payloads.ts) and the release API; a rollout started or
  * a job finished on a follower reaches the leader as a live-feed event (NOTIFY), and the
@@ -24,12 +26,16 @@ import { FleetEvents } from '../events.js';
 import { createApi } from '../http/api.js';
 import { loadOrCreateToken, OperatorSessions, VIEWER_TOKEN_FILE } from '../http/auth.js';
 import { startHttpServer } from '../http/server.js';
+import { releasePublisher } from '../loop/cloud-policy.js';
+import { type HungerPolicy, type HungerPolicyOptions, startHungerPolicy } from '../loop/index.js';
 import { isTerminal } from '../releases/rollout-plan.js';
 import { ReleaseService } from '../releases/service.js';
 import { bridgeEvents } from '../store/postgres/events.js';
 import { openPostgresStore, type PostgresStore } from '../store/postgres/index.js';
 import { competeForLeadership, type Leadership } from '../store/postgres/leader.js';
+import { pgLoopStores } from '../store/postgres/loop.js';
 import { startTelemetryIngest, type TelemetryIngest } from '../telemetry/ingest.js';
+import { queuedDiscovery } from './queued-discovery.js';
 
 export interface SharedCloudOptions {
   /** Holds operator.json (the broker account) and operator.token; the same files on every process. */
@@ -69,8 +75,22 @@ export interface SharedCloudOptions {
   /** How often the leader re-checks running rollouts, in ms. @defaultValue the release service's */
   readonly rolloutCheckMs?: number;
   readonly dashboard?: Omit<DashboardOptions, 'log'>;
+  /**
+   * Runs the hunger loop on the leader: history and library versions in PostgreSQL, discovery
+   * queued for `liquidkan worker`. @defaultValue off
+   */
+  readonly loop?: SharedLoopOptions;
   readonly log?: (line: string) => void;
 }
+
+/** The hunger loop of a shared cloud (loop/types.ts HungerPolicyOptions, less what the cloud gives). */
+export type SharedLoopOptions = Pick<
+  HungerPolicyOptions,
+  'thresholds' | 'discovery' | 'seed' | 'intervalMs' | 'debounceMs' | 'signingKeyFile' | 'publish'
+> & {
+  /** How often a cycle waiting on its queued job looks at it, in ms. @defaultValue 1000 */
+  readonly pollMs?: number;
+};
 
 export const SHARED_CLOUD_DEFAULTS = Object.freeze({
   ingestConnections: 4,
@@ -91,6 +111,8 @@ export interface SharedCloud {
   readonly ingests: readonly TelemetryIngest[];
   readonly leadership: Leadership;
   readonly releases: ReleaseService;
+  /** The hunger loop while this process leads (with `loop`), else null. */
+  readonly loop: () => HungerPolicy | null;
   readonly tokenFile: string;
   /** `{dataDir}/viewer.token`: a read-only login for the dashboard and the API's reads. */
   readonly viewerTokenFile: string;
@@ -165,6 +187,24 @@ export async function startSharedCloud(options: SharedCloudOptions): Promise<Sha
         (n) => log(`leader: rollouts taken over (${n} devices' latest jobs republished)`),
         (err: Error) => log(`leader: taking over the rollouts failed: ${err.message}`),
       );
+    let loop: HungerPolicy | null = null;
+    const startLoop = (lo: SharedLoopOptions) => {
+      loop = startHungerPolicy({
+        ...lo,
+        dataDir: o.dataDir,
+        events,
+        // the loop's releases go through this process's release service, as on one cloud
+        publish: lo.publish ?? releasePublisher(() => releases),
+        stores: pgLoopStores(store.pool),
+        runner: queuedDiscovery({
+          pool: store.pool,
+          ...(lo.pollMs !== undefined ? { pollMs: lo.pollMs } : {}),
+          log: (line) => log(`loop: ${line}`),
+        }),
+        log: (line) => log(`loop: ${line}`),
+      });
+    };
+    closers.push(() => loop?.close());
     let pruneTimer: NodeJS.Timeout | null = null;
     const prune = () =>
       void Promise.resolve(store.telemetry.prune()).then(
@@ -181,10 +221,15 @@ export async function startSharedCloud(options: SharedCloudOptions): Promise<Sha
         prune();
         pruneTimer = setInterval(prune, o.retentionIntervalMs);
         pruneTimer.unref();
+        if (o.loop) startLoop(o.loop);
       },
-      onDeposed: () => {
+      onDeposed: async () => {
         if (pruneTimer) clearInterval(pruneTimer);
         pruneTimer = null;
+        // a cycle waiting on its queued job stops waiting; the next leader finishes it
+        const stopping = loop;
+        loop = null;
+        await stopping?.close();
       },
     });
     closers.push(() => leadership.close());
@@ -261,6 +306,7 @@ export async function startSharedCloud(options: SharedCloudOptions): Promise<Sha
       ingests,
       leadership,
       releases: service,
+      loop: () => loop,
       tokenFile,
       viewerTokenFile: viewer.path,
       close: () => (closing ??= closeAll()),

@@ -7,8 +7,11 @@
  * (tests/cloud/fleet/store/) runs against both.
  */
 
+import type { ActivationLibrary } from '../../../shared/library/library.js';
 import type { ReleaseKind, ReleaseManifest } from '../../../shared/types/release.js';
 import type { DeviceCredentials, DeviceFacts, DeviceRecord, DeviceState } from '../devices.js';
+import type { GroupCount, HungryRow } from '../loop/hunger-query.js';
+import type { CycleRecord } from '../loop/types.js';
 import type { EndedRollout, IssuedJob } from '../releases/rollout-writes.js';
 import type { DesiredDoc } from '../releases/store.js';
 import type {
@@ -158,4 +161,59 @@ export interface PayloadStoreApi {
   ): Awaitable<void>;
   /** The chunk frame of chunk `index`, or undefined when the payload is missing. */
   frame(sha256: string, index: number, chunkBytes: number): Awaitable<Uint8Array | undefined>;
+}
+
+/**
+ * The hunger loop's reads of hunger telemetry across devices (cloud/fleet/loop/hunger-query.ts on
+ * SQLite, store/postgres/hunger-query.ts). Windows are over received time, (afterMs, untilMs].
+ */
+export interface HungerQueryApi {
+  /** Per fleet and layer: hungry records; with `only`, that one group (an empty list when it has none). */
+  groups(
+    afterMs: number,
+    untilMs: number,
+    gap: number,
+    only?: { readonly fleet: string; readonly layer: number },
+  ): Awaitable<GroupCount[]>;
+  /** Per fleet: devices with any hunger telemetry. */
+  fleetDevices(afterMs: number, untilMs: number): Awaitable<Map<string, number>>;
+  /** One group's hungry records, newest first, at most `limit`, in a total order (same rows, same job). */
+  hungryRows(
+    fleet: string,
+    layer: number,
+    afterMs: number,
+    untilMs: number,
+    gap: number,
+    limit: number,
+  ): Awaitable<HungryRow[]>;
+  close(): Awaitable<void>;
+}
+
+/** The loop's memory: every finished cycle (DATA/loop/history.jsonl, or the loop_cycles table). */
+export interface LoopHistoryApi {
+  /** Every finished cycle, oldest first. */
+  read(): Awaitable<CycleRecord[]>;
+  /** Records a finished cycle; a cycle id already recorded is left as it is (two leaders finishing one cycle). */
+  append(record: CycleRecord): Awaitable<void>;
+}
+
+/** The library versions the loop made (DATA/library/v{N} and current, or the loop_libraries table). */
+export interface LibraryVersionsApi {
+  /** The newest version the loop installed (the one discovery grows), or null before the first. */
+  current(): Awaitable<ActivationLibrary | null>;
+  /** Every version, oldest first; `current` marks the one in use, `where` names its directory or row. */
+  versions(): Awaitable<{ version: number; current: boolean; where: string }[]>;
+  /**
+   * Installs `lib` as version lib.version and makes it current; `where` names it for the cycle
+   * record (a directory relative to the data directory, or the table row). Installing a version
+   * again (a cycle finished twice) leaves one copy of it.
+   */
+  install(lib: ActivationLibrary): Awaitable<{ version: number; where: string }>;
+}
+
+/** What the hunger loop keeps, on one backend. */
+export interface LoopStores {
+  readonly hunger: HungerQueryApi;
+  readonly history: LoopHistoryApi;
+  readonly libraries: LibraryVersionsApi;
 }

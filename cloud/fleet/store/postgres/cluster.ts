@@ -52,6 +52,10 @@ export interface RunningCluster {
   /** A URL to a fresh, empty database in this cluster (one per test file keeps tests apart). */
   createDatabase(name: string): Promise<string>;
   readonly logs: string[];
+  /** Stops the server and keeps its data (the database down, for tests); resume() starts it again. */
+  pause(): Promise<void>;
+  /** Starts a paused server again on the same port. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -111,42 +115,63 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Runnin
   const args = ['-D', data, '-p', String(port)];
   for (const [name, value] of Object.entries(settings)) args.push('-c', `${name}=${value}`);
   const logs: string[] = [];
-  const child: ChildProcess = spawn(join(POSTGRES_BIN_DIR, 'postgres'), args, {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    cwd: root,
-    ...ids,
-  });
-  let exited = false;
-  const gone = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      exited = true;
-      resolve();
-    }),
-  );
-  child.stderr!.on('data', (d: Buffer) => {
-    logs.push(...d.toString().split('\n').filter(Boolean));
-    if (logs.length > 2000) logs.splice(0, logs.length - 2000);
-  });
   const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
   const { default: pg } = await import('pg');
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const client = new pg.Client({ connectionString: url });
-    try {
-      await client.connect();
-      await client.end();
-      break;
-    } catch (err) {
-      await client.end().catch(() => {});
-      if (exited || Date.now() > deadline) {
-        child.kill('SIGKILL');
-        rmSync(root, { recursive: true, force: true });
-        throw new Error(
-          `PostgreSQL did not start on port ${port} (${(err as Error).message}):\n${logs.join('\n')}`,
-        );
+  let server: { child: ChildProcess; exited: () => boolean; gone: Promise<void> } | null = null;
+
+  /** Starts the server on the cluster's port and waits until it accepts connections. */
+  const launch = async () => {
+    const child: ChildProcess = spawn(join(POSTGRES_BIN_DIR, 'postgres'), args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      cwd: root,
+      ...ids,
+    });
+    let exited = false;
+    const gone = new Promise<void>((resolve) =>
+      child.once('exit', () => {
+        exited = true;
+        resolve();
+      }),
+    );
+    child.stderr!.on('data', (d: Buffer) => {
+      logs.push(...d.toString().split('\n').filter(Boolean));
+      if (logs.length > 2000) logs.splice(0, logs.length - 2000);
+    });
+    server = { child, exited: () => exited, gone };
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const client = new pg.Client({ connectionString: url });
+      try {
+        await client.connect();
+        await client.end();
+        return;
+      } catch (err) {
+        await client.end().catch(() => {});
+        if (exited || Date.now() > deadline) {
+          child.kill('SIGKILL');
+          throw new Error(
+            `PostgreSQL did not start on port ${port} (${(err as Error).message}):\n${logs.join('\n')}`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 50));
       }
-      await new Promise((r) => setTimeout(r, 50));
     }
+  };
+  /** Stops the server (SIGINT: PostgreSQL's "fast" shutdown, clients disconnected), keeping its data. */
+  const halt = async () => {
+    const s = server;
+    server = null;
+    if (!s || s.exited()) return;
+    s.child.kill('SIGINT');
+    const timer = setTimeout(() => s.child.kill('SIGKILL'), 10_000);
+    await s.gone;
+    clearTimeout(timer);
+  };
+  try {
+    await launch();
+  } catch (err) {
+    rmSync(root, { recursive: true, force: true });
+    throw err;
   }
   return {
     port,
@@ -163,14 +188,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Runnin
       }
       return `postgres://postgres:${password}@127.0.0.1:${port}/${name}`;
     },
+    pause: halt,
+    resume: () => (server ? Promise.resolve() : launch()),
     async stop() {
-      if (!exited) {
-        // SIGINT: PostgreSQL's "fast" shutdown (disconnect clients, no waiting for them)
-        child.kill('SIGINT');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await gone;
-        clearTimeout(timer);
-      }
+      await halt();
       rmSync(root, { recursive: true, force: true });
     },
   };

@@ -2,8 +2,8 @@
  * The shared PostgreSQL store (`--store postgres://…`): one pool, the schema migrated at open,
  * and the stores that read and write through it. What lives here and what does not:
  * registry, telemetry, the work queue (discovery jobs), releases, their payloads (as chunks,
- * payloads.ts says why), rollouts and jobs are tables; the leader lock is an advisory lock; the
- * live feed crosses processes as NOTIFY.
+ * payloads.ts says why), rollouts and jobs, and the hunger loop's state (loop.ts) are tables; the
+ * leader lock is an advisory lock; the live feed crosses processes as NOTIFY.
  */
 import type pg from 'pg';
 import { openPool, type PostgresOptions } from './connect.js';
@@ -52,6 +52,13 @@ export async function openPostgresStore(
 }
 
 export { describeConnectError, isPostgresUrl, openClient, openPool, redact } from './connect.js';
+export {
+  PgHungerQuery,
+  PgLibraryVersions,
+  PgLoopHistory,
+  PgOpenCycles,
+  pgLoopStores,
+} from './loop.js';
 export { MIGRATIONS, migrate, SCHEMA_VERSION, schemaVersion } from './migrations.js';
 export { PgPayloadStore } from './payloads.js';
 export { PgDeviceRegistry } from './registry.js';

@@ -131,6 +131,27 @@ CREATE TABLE desired (
   PRIMARY KEY (fleet, device));
 `,
   },
+  {
+    version: 4,
+    name: 'the hunger loop: cycles, library versions, cycles waiting on queued discovery',
+    sql: `
+-- every finished cycle (loop/types.ts CycleRecord), in the order they finished
+CREATE TABLE loop_cycles (
+  n BIGSERIAL PRIMARY KEY, id TEXT NOT NULL UNIQUE, fleet TEXT NOT NULL, layer INTEGER NOT NULL,
+  started_ms BIGINT NOT NULL, outcome TEXT NOT NULL, record JSONB NOT NULL);
+
+-- the library versions the loop made; the newest is current. library.json's text as written
+CREATE TABLE loop_libraries (
+  version INTEGER PRIMARY KEY, hash TEXT NOT NULL, library TEXT NOT NULL, installed_ms BIGINT NOT NULL);
+
+-- a cycle whose discovery job is queued: at most one per fleet and layer, so the same hunger is
+-- never queued twice, whichever leader asks; deleted when the cycle's record is written
+CREATE TABLE loop_open_cycles (
+  fleet TEXT NOT NULL, layer INTEGER NOT NULL, id TEXT NOT NULL,
+  work_id BIGINT REFERENCES work_queue (id), opened_ms BIGINT NOT NULL, state JSONB NOT NULL,
+  PRIMARY KEY (fleet, layer));
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);

@@ -77,8 +77,13 @@ export class WorkQueue {
     this.maxAttempts = options.maxAttempts ?? WORK_QUEUE_DEFAULTS.maxAttempts;
   }
 
-  async enqueue(kind: string, payload: unknown, options: { maxAttempts?: number } = {}): Promise<number> {
-    const r = await this.#pool.query<{ id: number }>(
+  /** Queues a job; with `db`, on that connection (inside the caller's transaction). */
+  async enqueue(
+    kind: string,
+    payload: unknown,
+    options: { maxAttempts?: number; db?: pg.ClientBase } = {},
+  ): Promise<number> {
+    const r = await (options.db ?? this.#pool).query<{ id: number }>(
       `INSERT INTO work_queue (kind, payload, max_attempts, created_ms, updated_ms)
        VALUES ($1, $2, $3, ${NOW}, ${NOW}) RETURNING id`,
       [kind, JSON.stringify(payload), options.maxAttempts ?? this.maxAttempts],

@@ -8,12 +8,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeviceRegistry } from '../../../../cloud/fleet/devices.js';
+import { FileLoopHistory } from '../../../../cloud/fleet/loop/history.js';
+import { HungerQuery } from '../../../../cloud/fleet/loop/hunger-query.js';
+import { FileLibraryVersions } from '../../../../cloud/fleet/loop/library-store.js';
 import { PayloadStore } from '../../../../cloud/fleet/releases/payloads.js';
 import { ReleaseStore } from '../../../../cloud/fleet/releases/store.js';
 import { type RunningCluster, startCluster } from '../../../../cloud/fleet/store/postgres/cluster.js';
 import { openPostgresStore } from '../../../../cloud/fleet/store/postgres/index.js';
+import { pgLoopStores } from '../../../../cloud/fleet/store/postgres/loop.js';
 import type {
   DeviceRegistryApi,
+  LoopStores,
   PayloadStoreApi,
   ReleaseStoreApi,
   TelemetryStoreApi,
@@ -26,6 +31,8 @@ export interface OpenedStores {
   readonly telemetry: TelemetryStoreApi;
   readonly releases: ReleaseStoreApi;
   readonly payloads: PayloadStoreApi;
+  /** The hunger loop's stores, reading the same telemetry. */
+  readonly loop: LoopStores;
   close(): Promise<void>;
 }
 
@@ -49,12 +56,20 @@ export function sqliteBackend(): Backend {
       const registry = DeviceRegistry.open(dataDir, options.now ? { now: options.now } : {});
       const telemetry = TelemetryStore.open({ dataDir, retentionIntervalMs: 0, ...options });
       const releases = ReleaseStore.open(dataDir);
+      const hunger = new HungerQuery(telemetry);
+      const loop: LoopStores = {
+        hunger,
+        history: new FileLoopHistory(join(dataDir, 'loop', 'history.jsonl'), () => {}),
+        libraries: new FileLibraryVersions(dataDir),
+      };
       return {
         registry,
         telemetry,
         releases,
         payloads: new PayloadStore(dataDir),
+        loop,
         close: async () => {
+          hunger.close();
           registry.close();
           telemetry.close();
           releases.close();
@@ -82,6 +97,7 @@ export function postgresBackend(): Backend {
         telemetry: store.telemetry,
         releases: store.releases,
         payloads: store.payloads,
+        loop: pgLoopStores(store.pool, options.now),
         close: () => store.close(),
       };
     },
