@@ -91,7 +91,7 @@ describe.skipIf(skip !== null)('two cloud processes sharing PostgreSQL and mosqu
             debounceMs: 100,
             pollMs: 100,
           },
-          log: () => {},
+          log: (l) => process.env['LK_DEBUG'] && process.stderr.write(`[${instance}] ${l}\n`),
         }),
       );
     }

@@ -193,8 +193,11 @@ export async function startSharedCloud(options: SharedCloudOptions): Promise<Sha
         ...lo,
         dataDir: o.dataDir,
         events,
-        // the loop's releases go through this process's release service, as on one cloud
-        publish: lo.publish ?? releasePublisher(() => releases),
+        // with a key to sign them, the loop's releases go through this process's release
+        // service, as on one cloud; without one it installs its libraries unreleased
+        ...(lo.publish || lo.signingKeyFile
+          ? { publish: lo.publish ?? releasePublisher(() => releases) }
+          : {}),
         stores: pgLoopStores(store.pool),
         runner: queuedDiscovery({
           pool: store.pool,
