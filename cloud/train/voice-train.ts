@@ -51,6 +51,9 @@ export interface MiningRound {
   readonly scored: number;
   readonly found: number;
   readonly kept: number;
+  /** Clip accuracy of the model that mined (before this round's training), per test set. */
+  readonly seenVoiceAccuracyBefore: number;
+  readonly unseenVoiceAccuracyBefore: number;
 }
 
 export interface VoiceTrainResult {
@@ -167,7 +170,14 @@ function mineAndRetrain(
       ...(task.cacheDir ? { cacheDir: task.cacheDir } : {}),
     });
     const m = mineHardNegatives(withScaling(model), stream.samples, data.inputScaling, keywords.length, h);
-    rounds.push({ round, scored: m.scored, found: m.found, kept: m.train.n + m.val.n });
+    rounds.push({
+      round,
+      scored: m.scored,
+      found: m.found,
+      kept: m.train.n + m.val.n,
+      seenVoiceAccuracyBefore: accuracy(model, data.testSeen),
+      unseenVoiceAccuracyBefore: accuracy(model, data.testUnseen),
+    });
     if (m.train.n + m.val.n === 0) break;
     train = withRows(train, m.train);
     val = withRows(val, m.val);

@@ -23,7 +23,18 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe('liquidkan train --task voice', () => {
   it('trains a keyword spotter the device runs on a WAV file, and exports it with its error rate', async () => {
     const model = join(work, 'voice');
-    const args = ['train', '--task', 'voice', '--keywords', 'yes,no', '--per-class', '30'];
+    // one round of hard-negative mining: clips taken for a keyword in other words join 'other'
+    const args = [
+      'train',
+      '--task',
+      'voice',
+      '--keywords',
+      'yes,no',
+      '--per-class',
+      '30',
+      '--hard-negatives',
+      '1',
+    ];
     const r = await runCli(
       [...args, '--hidden', '8', '--epochs', '20', '--library', 'classic', '--out', model, '--json'],
       ROOT,
@@ -32,6 +43,7 @@ describe('liquidkan train --task voice', () => {
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary.classes).toEqual(['yes', 'no', 'other']);
+    expect(summary.hard_negatives_mined).toBeGreaterThan(0);
     // chance is 1/3 on 6 held-out clips per class
     expect(summary.test_accuracy).toBeGreaterThan(0.5);
     expect(summary.test_error_rate).toBeCloseTo(1 - summary.test_accuracy, 12);
