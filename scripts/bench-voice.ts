@@ -69,6 +69,8 @@ const TEST_STREAM_SEED = 12;
 const SMOOTHING = [1, 3, 5];
 const THRESHOLDS = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99];
 const MAX_FA_PER_HOUR = 2;
+/** Where the model before hard-negative mining is kept, inside the model directory. */
+const UNMINED = 'before-mining';
 
 const r3 = (v: number) => Math.round(v * 1000) / 1000;
 
@@ -82,7 +84,14 @@ function trainedModel(dir: string) {
   };
   if (existsSync(join(dir, 'model.json'))) {
     const data = voiceDataset({ ...task, seed: SEED });
-    return { model: loadModelDir(dir), data, trainSeconds: null, mining: null };
+    const unmined = join(dir, UNMINED);
+    return {
+      model: loadModelDir(dir),
+      unmined: existsSync(join(unmined, 'model.json')) ? loadModelDir(unmined) : null,
+      data,
+      trainSeconds: null,
+      mining: null,
+    };
   }
   const t0 = performance.now();
   const r = trainVoice({
@@ -106,7 +115,8 @@ function trainedModel(dir: string) {
       testAccuracy: r.testAccuracy,
     }),
   });
-  return { model: r.model, data: r.data, trainSeconds, mining: r.mining };
+  if (r.unminedModel) saveModelDir(join(dir, UNMINED), r.unminedModel, 'liquidkan bench');
+  return { model: r.model, unmined: r.unminedModel, data: r.data, trainSeconds, mining: r.mining };
 }
 
 /** The device's lines for a WAV: detections and (with clip lines) every clip's scores. */
@@ -187,7 +197,7 @@ export async function benchVoice(): Promise<Record<string, unknown>> {
   const work = mkdtempSync(join(tmpdir(), 'lk-bench-voice-'));
   const modelDir = process.env['LK_BENCH_VOICE_DIR'] ?? join(work, 'model');
   try {
-    const { model, data, trainSeconds, mining } = trainedModel(modelDir);
+    const { model, unmined, data, trainSeconds, mining } = trainedModel(modelDir);
     const C = data.classes.length;
     const { scaling: _raw, ...standardised } = model;
     const bundleDir = join(work, 'int8');
@@ -256,6 +266,12 @@ export async function benchVoice(): Promise<Record<string, unknown>> {
       };
     };
     const reference = judged(val.reference, test.reference);
+    const beforeMining = unmined
+      ? judged(
+          clipTrack(unmined, val.stream.samples, HOP_MS),
+          clipTrack(unmined, test.stream.samples, HOP_MS),
+        )
+      : null;
     const device = judged(val.device.track, test.device.track);
     const streamFacts = (s: KeywordStream, group: SpeakerGroup) => ({
       seed: s === val.stream ? VALIDATION_STREAM_SEED : TEST_STREAM_SEED,
@@ -286,6 +302,12 @@ export async function benchVoice(): Promise<Record<string, unknown>> {
         hop_ms: HOP_MS,
         refractory_s: DETECTOR_DEFAULTS.refractoryS,
         reference_fp32: referenceOut,
+        reference_fp32_before_mining: beforeMining
+          ? {
+              chosen_on_validation: beforeMining.chosen_on_validation,
+              test_at_chosen: beforeMining.test_at_chosen,
+            }
+          : null,
         device_int8: deviceOut,
         device_int8_test_at_device_default: {
           smooth_clips: DETECTOR_DEFAULTS.smoothClips,

@@ -11,7 +11,8 @@
  *   3. the clips whose largest keyword posterior reaches `minPosterior`, most confident first,
  *      at most `maxClips`, labelled 'other': the false accepts the model makes, or nearly makes;
  *   4. the model trained on for `epochs` more, from its weights, on its data plus those clips
- *      (clips from the stream's last fifth go to validation, so early stopping sees them too).
+ *      (clips from the stream's last fifth go to validation, so early stopping sees them too)
+ *      and as many keyword clips replayed from the data, so the classes keep their shares.
  *
  * Each round mines a new stream with the model the last round left, and keeps every clip
  * mined before. Seeded throughout: the same seed mines the same clips.
@@ -26,9 +27,9 @@ export interface HardNegativeOptions {
   readonly rounds: number;
   /** Seconds of non-keyword speech listened to per round. @defaultValue 300 */
   readonly streamS: number;
-  /** A clip is kept when some keyword's posterior reaches this. @defaultValue 0.2 */
+  /** A clip is kept when some keyword's posterior reaches this. @defaultValue 0.5 */
   readonly minPosterior: number;
-  /** Most clips kept per round. @defaultValue 400 */
+  /** Most clips kept per round. @defaultValue 300 */
   readonly maxClips: number;
   /** Epochs trained on after each round. @defaultValue 10 */
   readonly epochs: number;
@@ -41,8 +42,8 @@ export interface HardNegativeOptions {
 export const HARD_NEGATIVE_DEFAULTS: Readonly<HardNegativeOptions> = Object.freeze({
   rounds: 2,
   streamS: 300,
-  minPosterior: 0.2,
-  maxClips: 400,
+  minPosterior: 0.5,
+  maxClips: 300,
   epochs: 10,
   lr: 3e-3,
   hopMs: 100,
@@ -118,4 +119,26 @@ export function mineHardNegatives(
 /** `b`'s rows after `a`'s (either may be empty). */
 export function withRows(a: WindowSet, b: WindowSet): WindowSet {
   return b.n === 0 ? a : concatSets(a, b);
+}
+
+/**
+ * `count` keyword rows of `set` (rows whose class is not `otherClass`), taken in turn from
+ * `offset`: added next to as many mined 'other' clips, they keep the classes' shares as they
+ * were, so mining teaches what is not a keyword without teaching the model to say 'other' more
+ * often (without them, two rounds took clip accuracy on training voices from 0.93 to 0.72).
+ */
+export function keywordReplay(set: WindowSet, otherClass: number, count: number, offset: number): WindowSet {
+  const C = set.outputs;
+  const per = set.window * set.inputs;
+  const keywordRows: number[] = [];
+  for (let r = 0; r < set.n; r++) if (set.y[r * C + otherClass] !== 1) keywordRows.push(r);
+  const n = keywordRows.length ? count : 0;
+  const x = new Float64Array(n * per);
+  const y = new Float64Array(n * C);
+  for (let k = 0; k < n; k++) {
+    const r = keywordRows[(offset + k) % keywordRows.length]!;
+    x.set(set.x.subarray(r * per, (r + 1) * per), k * per);
+    y.set(set.y.subarray(r * C, (r + 1) * C), k * C);
+  }
+  return { x, y, last: new Float64Array(n), n, window: set.window, inputs: set.inputs, outputs: C };
 }

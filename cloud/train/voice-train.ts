@@ -24,6 +24,7 @@ import { type EpochRecord, type TrainOptions, type TrainResult, trainHybrid } fr
 import {
   HARD_NEGATIVE_DEFAULTS,
   type HardNegativeOptions,
+  keywordReplay,
   mineHardNegatives,
   withRows,
 } from './voice-hard-negatives.js';
@@ -78,6 +79,8 @@ export interface VoiceTrainResult {
   readonly data: VoiceData;
   /** Hard-negative mining rounds, in order (empty without mining). */
   readonly mining: MiningRound[];
+  /** With mining: the model before it (input scaling included), to measure what mining did. */
+  readonly unminedModel: HybridModel | null;
 }
 
 /**
@@ -135,6 +138,7 @@ export function trainVoice(o: VoiceTrainOptions, onEpoch?: (r: EpochRecord) => v
     softModel: r.softModel,
     data,
     mining: mined.rounds,
+    unminedModel: mined.rounds.length ? recordUsage(withScaling(r.model), 'voice') : null,
   };
 }
 
@@ -179,8 +183,12 @@ function mineAndRetrain(
       unseenVoiceAccuracyBefore: accuracy(model, data.testUnseen),
     });
     if (m.train.n + m.val.n === 0) break;
-    train = withRows(train, m.train);
-    val = withRows(val, m.val);
+    const other = keywords.length;
+    train = withRows(
+      withRows(train, m.train),
+      keywordReplay(data.train, other, m.train.n, round * h.maxClips),
+    );
+    val = withRows(withRows(val, m.val), keywordReplay(data.val, other, m.val.n, round * h.maxClips));
     const r = trainHybrid(
       model,
       { train, val },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VOICE_CLIP } from '../../../cloud/tasks/voice.js';
 import { clipTrack } from '../../../cloud/tasks/voice-metrics.js';
-import { mineHardNegatives } from '../../../cloud/train/voice-hard-negatives.js';
+import { keywordReplay, mineHardNegatives } from '../../../cloud/train/voice-hard-negatives.js';
 import { clipShape } from '../../../shared/audio/clip.js';
 import { classicLibrary } from '../../../shared/library/library.js';
 import { initModel } from '../../../shared/model/init.js';
@@ -76,5 +76,24 @@ describe('hard-negative mining', () => {
     for (let k = 0; k < m.train.n; k++) expect(track.t[found[k]!]!).toBeLessThanOrEqual(0.8 * end);
     for (let k = m.train.n; k < found.length; k++) expect(track.t[found[k]!]!).toBeGreaterThan(0.8 * end);
     expect([m.train.window, m.train.inputs, m.train.outputs]).toEqual([steps, dim, 3]);
+  });
+
+  it('replays keyword rows in turn, never an other row, to keep the classes in their shares', () => {
+    // 5 rows of [2 steps, 1 input], classes (yes, no, other): rows 0, 2, 4 are keywords
+    const labels = [0, 2, 1, 2, 0];
+    const set = {
+      x: Float64Array.from({ length: 10 }, (_, i) => i),
+      y: Float64Array.from({ length: 15 }, (_, i) => (labels[Math.floor(i / 3)] === i % 3 ? 1 : 0)),
+      last: new Float64Array(5),
+      n: 5,
+      window: 2,
+      inputs: 1,
+      outputs: 3,
+    };
+    const r = keywordReplay(set, 2, 4, 1);
+    expect(r.n).toBe(4);
+    expect(Array.from(r.x)).toEqual([4, 5, 8, 9, 0, 1, 4, 5]); // rows 2, 4, 0, 2
+    expect(Array.from(r.y)).toEqual([0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0]);
+    expect(keywordReplay({ ...set, y: set.y.map((_, i) => (i % 3 === 2 ? 1 : 0)) }, 2, 3, 0).n).toBe(0);
   });
 });
