@@ -18,7 +18,7 @@
  *     on its own validation track; nothing is tuned on the test stream.
  *
  * Environment: LK_BENCH_VOICE_DIR (keep and reuse the trained model), LK_BENCH_VOICE_PER_CLASS
- * (200), LK_BENCH_VOICE_OTHER_MULTIPLE (4), LK_BENCH_VOICE_HIDDEN (32), LK_BENCH_VOICE_EPOCHS
+ * (300), LK_BENCH_VOICE_OTHER_MULTIPLE (4), LK_BENCH_VOICE_HIDDEN (32), LK_BENCH_VOICE_EPOCHS
  * (30), LK_BENCH_VOICE_MINING_ROUNDS (2), LK_BENCH_VOICE_ACTIVATION (unset: the selector's search
  * and race as `train` runs them; an entry name such as tanh trains that fixed activation, about
  * a third of the time), LK_BENCH_VOICE_STREAM_S (600).
@@ -54,7 +54,7 @@ import { loadModelDir, saveModelDir } from '../shared/model/store.js';
 import { loadProfile } from '../shared/profiles.js';
 
 const KEYWORDS = ['yes', 'no', 'up', 'down'];
-const PER_CLASS = Number(process.env['LK_BENCH_VOICE_PER_CLASS'] ?? 200);
+const PER_CLASS = Number(process.env['LK_BENCH_VOICE_PER_CLASS'] ?? 300);
 const OTHER_MULTIPLE = Number(process.env['LK_BENCH_VOICE_OTHER_MULTIPLE'] ?? 4);
 const MINING_ROUNDS = Number(process.env['LK_BENCH_VOICE_MINING_ROUNDS'] ?? 2);
 const ACTIVATION = process.env['LK_BENCH_VOICE_ACTIVATION'] || undefined;
