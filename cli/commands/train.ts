@@ -24,7 +24,7 @@ export const trainCommand: Command = {
   name: 'train',
   summary: 'train a liquid hybrid (CSV forecast or voice keywords), selecting activations from a library',
   usage:
-    'train [--task forecast] --data FILE.csv --target COL --window W --horizon H --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json\n       train --task voice [--keywords yes,no,up,down] [--per-class N] --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json',
+    'train [--task forecast] --data FILE.csv --target COL --window W --horizon H --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json\n       train --task voice [--keywords yes,no,up,down] [--per-class N] [--hard-negatives R] --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json',
   flags: {
     task: {
       type: 'string',
@@ -57,6 +57,13 @@ export const trainCommand: Command = {
       value: 'N',
       description: "utterances per class (voice; 'other' gets 3× in training)",
       default: '200',
+    },
+    'hard-negatives': {
+      type: 'string',
+      value: 'R',
+      description:
+        "rounds of hard-negative mining (voice): clips the model takes for a keyword in 5 minutes of other words spoken by training voices join 'other', and training goes on",
+      default: '0',
     },
     library: { type: 'string', value: 'classic|DIR', description: 'activation library', required: true },
     hidden: { type: 'string', value: 'N', description: 'units per layer (default: 16; voice: 32)' },
@@ -226,7 +233,8 @@ function trainVoiceRun(
     .map((s) => s.trim())
     .filter((s) => s !== '');
   const perClass = intFlag(flags, 'per-class', 5);
-  const r = trainVoice({ ...common, task: { keywords, perClass } }, onEpoch);
+  const rounds = intFlag(flags, 'hard-negatives', 0);
+  const r = trainVoice({ ...common, task: { keywords, perClass }, hardNegatives: { rounds } }, onEpoch);
   return {
     result: r,
     model: r.model,
@@ -247,6 +255,7 @@ function trainVoiceRun(
       unseen_voice_accuracy: r.unseenVoiceAccuracy,
       train_accuracy: r.trainAccuracy,
       classes: r.classes,
+      hard_negatives_mined: r.mining.reduce((n, m) => n + m.kept, 0),
     },
     headline: `test accuracy ${r.testAccuracy.toFixed(3)} (training voices in silence ${r.seenVoiceAccuracy.toFixed(3)}, unseen voices in light noise ${r.unseenVoiceAccuracy.toFixed(3)}; chance ${(1 / r.classes.length).toFixed(3)}) over ${r.classes.join(', ')}`,
   };

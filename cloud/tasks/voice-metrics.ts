@@ -69,13 +69,23 @@ export interface ClipTrack {
   readonly classes: number;
 }
 
-/** Scores of every clip, one hop apart, of audio at the clip features' rate. */
-export function clipTrack(model: HybridModel, samples: Float32Array, hopMs: number, batch = 256): ClipTrack {
+/**
+ * Scores of every clip, one hop apart, of audio at the clip features' rate; with keepFeatures,
+ * also each clip's raw features [n, steps, dim] (hard-negative mining trains on them).
+ */
+export function clipTrack(
+  model: HybridModel,
+  samples: Float32Array,
+  hopMs: number,
+  batch = 256,
+  keepFeatures = false,
+): ClipTrack & { readonly features?: Float64Array } {
   const asm = new ClipAssembler({ hopMs });
   const { steps, dim } = asm;
   const C = model.outputs;
   const ts: number[] = [];
   const logits: number[] = [];
+  const kept: Float64Array[] = [];
   const runner = new ReferenceRunner(model, batch);
   const x = new Float64Array(batch * steps * dim);
   const step = new Float64Array(batch * dim);
@@ -95,6 +105,7 @@ export function clipTrack(model: HybridModel, samples: Float32Array, hopMs: numb
   const take = (clips: Iterable<{ features: Float64Array; tEnd: number }>) => {
     for (const c of clips) {
       x.set(c.features, filled * steps * dim);
+      if (keepFeatures) kept.push(Float64Array.from(c.features));
       ts.push(c.tEnd);
       if (++filled === batch) flush();
     }
@@ -104,7 +115,13 @@ export function clipTrack(model: HybridModel, samples: Float32Array, hopMs: numb
   for (let i = 0; i < samples.length; i += chunk) take(asm.push(samples.subarray(i, i + chunk)));
   take(asm.finish());
   flush();
-  return { t: Float64Array.from(ts), logits: Float64Array.from(logits), classes: C };
+  const track = { t: Float64Array.from(ts), logits: Float64Array.from(logits), classes: C };
+  if (!keepFeatures) return track;
+  const features = new Float64Array(kept.length * steps * dim);
+  kept.forEach((f, i) => {
+    features.set(f, i * steps * dim);
+  });
+  return { ...track, features };
 }
 
 /** The shared detector run over a track. */

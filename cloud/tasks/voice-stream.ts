@@ -10,29 +10,12 @@
  * audio the model has not heard. Seeded: a seed reproduces the stream sample for sample.
  */
 import { Rng } from '../../shared/numeric/rng.js';
-import { VOICE_DEFAULTS, WordBank } from './voice.js';
+import { VOICE_DEFAULTS, type VoiceTaskOptions, WordBank } from './voice.js';
 import { type NoiseColour, power } from './voice-augment.js';
 import { activeRange } from './voice-mix.js';
+import { FILLER_WORDS } from './voice-words.js';
 
-/** Non-keyword speech for streams: none of these is in OTHER_WORDS (checked in the tests). */
-export const FILLER_WORDS: readonly string[] = Object.freeze([
-  'table',
-  'water',
-  'morning',
-  'people',
-  'little',
-  'number',
-  'open',
-  'paper',
-  'music',
-  'window',
-  'garden',
-  'yellow',
-  'basket',
-  'moment',
-  'river',
-  'chicken',
-]);
+export { FILLER_WORDS };
 
 export interface KeywordStreamOptions {
   readonly seed: number;
@@ -76,14 +59,47 @@ export interface KeywordStream {
   readonly segments: readonly { readonly start: number; readonly levelDbfs: number }[];
 }
 
+/**
+ * espeak-ng variants for validation streams: no training speaker and no test speaker uses them,
+ * so a threshold chosen on a validation stream is chosen on voices the report never hears.
+ */
+export const VALIDATION_VARIANTS: readonly string[] = Object.freeze([
+  'adam',
+  'edward',
+  'iven',
+  'norbert',
+  'travis',
+  'klatt4',
+  'Mario',
+  'steph2',
+]);
+
+/**
+ * Who speaks in a stream, as espeak-ng voice names, from the voice task's speaker lists:
+ *   - training:   the training speakers (base voices × training variants), for mining negatives;
+ *   - validation: training base voices with VALIDATION_VARIANTS, for choosing a threshold;
+ *   - test:       the unseen-speaker test's speakers (test-only base voices, plain or with a
+ *                 test-only variant, and training base voices with a test-only variant);
+ *   - all:        every training and test-only speaker.
+ */
+export type SpeakerGroup = 'training' | 'validation' | 'test' | 'all';
+
+type SpeakerLists = Pick<VoiceTaskOptions, 'voices' | 'variants' | 'unseenVoices' | 'unseenVariants'>;
+
+export function streamSpeakers(group: SpeakerGroup, lists: SpeakerLists = VOICE_DEFAULTS): string[] {
+  const cross = (voices: readonly string[], variants: readonly string[]) =>
+    voices.flatMap((v) => variants.map((x) => (x ? `${v}+${x}` : v)));
+  const { voices, variants, unseenVoices, unseenVariants } = lists;
+  if (group === 'training') return cross(voices, variants);
+  if (group === 'validation') return cross(voices, VALIDATION_VARIANTS);
+  if (group === 'test')
+    return [...cross(unseenVoices, ['', ...unseenVariants]), ...cross(voices, unseenVariants)];
+  return cross([...voices, ...unseenVoices], [...variants, ...unseenVariants]);
+}
+
 /** Every training and test-only speaker of the voice task's defaults. */
 export function allSpeakers(): string[] {
-  const d = VOICE_DEFAULTS;
-  const out: string[] = [];
-  for (const v of [...d.voices, ...d.unseenVoices]) {
-    for (const x of [...d.variants, ...d.unseenVariants]) out.push(x ? `${v}+${x}` : v);
-  }
-  return out;
+  return streamSpeakers('all');
 }
 
 export function keywordStream(

@@ -32,6 +32,7 @@ describe('liquidkan train --task voice', () => {
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary.classes).toEqual(['yes', 'no', 'other']);
+    expect(summary.hard_negatives_mined).toBe(0); // mining is asked for with --hard-negatives R
     // chance is 1/3 on 6 held-out clips per class
     expect(summary.test_accuracy).toBeGreaterThan(0.5);
     expect(summary.test_error_rate).toBeCloseTo(1 - summary.test_accuracy, 12);
@@ -121,4 +122,25 @@ describe('liquidkan train --task voice', () => {
     expect(quiet.clips).toBe(591);
     expect(quiet.detections).toEqual({ total: 0, by_word: {} });
   }, 400_000);
+
+  it('refuses hard-negative rounds that are not a whole number by name, before any training', async () => {
+    const r = await runCli(
+      [
+        'train',
+        '--task',
+        'voice',
+        '--hard-negatives',
+        'two',
+        '--library',
+        'classic',
+        '--out',
+        join(work, 'no'),
+      ],
+      ROOT,
+      30_000,
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--hard-negatives must be an integer ≥ 0, got 'two'/);
+    expect(existsSync(join(work, 'no'))).toBe(false);
+  });
 });

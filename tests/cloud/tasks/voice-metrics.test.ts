@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { OTHER_WORDS } from '../../../cloud/tasks/voice.js';
 import { operatingPoint, scoreDetections, sweep } from '../../../cloud/tasks/voice-metrics.js';
-import { FILLER_WORDS, keywordStream, type StreamEvent } from '../../../cloud/tasks/voice-stream.js';
+import {
+  FILLER_WORDS,
+  keywordStream,
+  type StreamEvent,
+  streamSpeakers,
+} from '../../../cloud/tasks/voice-stream.js';
 
 const ev = (word: string, keyword: boolean, start: number, end: number): StreamEvent => ({
   word,
@@ -63,6 +68,20 @@ describe('keyword-spotting metrics', () => {
 });
 
 describe('keyword stream', () => {
+  it('has validation and test voices that training never heard, and no voice in both', () => {
+    const training = new Set(streamSpeakers('training'));
+    const validation = streamSpeakers('validation');
+    const test = streamSpeakers('test');
+    expect(validation.length).toBeGreaterThan(20);
+    expect(test.length).toBeGreaterThan(20);
+    for (const v of [...validation, ...test]) expect(training.has(v)).toBe(false);
+    expect(validation.filter((v) => test.includes(v))).toEqual([]);
+    // no variant of a held-out speaker is a training variant either
+    const trainingVariants = new Set([...training].map((v) => v.split('+')[1] ?? ''));
+    for (const v of [...validation, ...test].map((s) => s.split('+')[1]).filter((x) => x))
+      expect(trainingVariants.has(v!)).toBe(false);
+  });
+
   it('places words one after another at known times over backgrounds that change level', () => {
     expect(FILLER_WORDS.filter((w) => OTHER_WORDS.includes(w))).toEqual([]);
     const s = keywordStream({ seed: 3, keywords: ['yes', 'no'], durationS: 40, segmentS: 10 });
