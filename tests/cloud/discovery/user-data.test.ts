@@ -111,7 +111,7 @@ describe('discovery on user data', () => {
   });
 
   it('finds exp(sin(πx) + y²) in a table: the formula in raw units, network and formula held-out RMSE ≤ 1e-3, the same every run', async () => {
-    const data = table(['x', 'y', 'z'], 1000, 21, (u) => {
+    const data = table(['x', 'y', 'z'], 800, 21, (u) => {
       const x = -1 + 2 * u();
       const y = -1 + 2 * u();
       return [x, y, Math.exp(Math.sin(Math.PI * x) + y * y)];
@@ -133,6 +133,8 @@ describe('discovery on user data', () => {
     expect(t.width).toEqual([2, 1, 1]);
     expect(t.formula).toBe('z = exp(sin(π·x) + y²)');
     expect(t.formulaRmse!).toBeLessThanOrEqual(1e-3);
+    // fitting before sparsity and the grid margin reach 3.3e-4 on this table, where sparsity from
+    // the first step and grids ending at the data reached 1.4e-3
     expect(t.testRmse).toBeLessThanOrEqual(1e-3);
     const again = await run();
     expect(again.tasks[0]!.formula).toBe(t.formula);
