@@ -67,7 +67,11 @@ export const discoverCommand: Command = {
     },
     job: { type: 'string', value: 'FILE', description: 'a hunger job written by `liquidkan train`' },
     width: { type: 'string', value: 'W', description: 'KAN widths, e.g. 2,5,1 (default: per task)' },
-    grid: { type: 'string', value: 'G', description: 'initial grid intervals', default: '5' },
+    grid: {
+      type: 'string',
+      value: 'G',
+      description: 'initial grid intervals (default: 3 with hidden layers, else 5)',
+    },
     steps: { type: 'string', value: 'N', description: 'L-BFGS steps per phase', default: '20' },
     lambda: {
       type: 'string',
@@ -137,7 +141,7 @@ export const discoverCommand: Command = {
       source,
       library: parent,
       seed: intFlag(f, 'seed', 0),
-      grid: intFlag(f, 'grid', 2),
+      ...(f['grid'] === undefined ? {} : { grid: intFlag(f, 'grid', 2) }),
       steps: intFlag(f, 'steps', 1),
       lambda,
       ...split,

@@ -54,8 +54,17 @@ function refit(layer: KanLayer, next: SplineGrid, x: Float64Array, batch: number
  * eps·uniform + (1 − eps)·quantiles of x[:, i] over [min, max], then coef is refitted.
  * @param x [batch, nIn] the layer's inputs over the data.
  * @param eps weight of the uniform grid (pykan's grid_eps); 1 = uniform over the data range.
+ * @param margin share of the data range added beyond each end of the grid. With none, an input
+ *   a little outside the training rows' range (a held-out row near a hidden node's extreme)
+ *   falls past the last knot, where a fine spline extrapolates badly.
  */
-export function updateLayerGrid(layer: KanLayer, x: Float64Array, batch: number, eps: number): void {
+export function updateLayerGrid(
+  layer: KanLayer,
+  x: Float64Array,
+  batch: number,
+  eps: number,
+  margin = 0,
+): void {
   const { nIn } = layer;
   const { G, k } = layer.grid;
   const M = G + 2 * k + 1;
@@ -78,6 +87,9 @@ export function updateLayerGrid(layer: KanLayer, x: Float64Array, batch: number,
       const adaptive = g === G ? col[batch - 1]! : col[Math.floor((batch / G) * g)]!;
       inner[g] = degenerate ? uniform : eps * uniform + (1 - eps) * adaptive;
     }
+    const pad = margin * (hi - lo);
+    inner[0]! -= pad;
+    inner[G]! += pad;
     extendKnots(inner, k, knots, i * M);
   }
   const next: SplineGrid = { knots, nIn, G, k };
@@ -87,10 +99,10 @@ export function updateLayerGrid(layer: KanLayer, x: Float64Array, batch: number,
 }
 
 /** Update every layer's grid from the data, layer by layer (each on its refreshed inputs). */
-export function updateKanGrid(kan: Kan, x: Float64Array, batch: number, eps: number): void {
+export function updateKanGrid(kan: Kan, x: Float64Array, batch: number, eps: number, margin = 0): void {
   for (let l = 0; l < kan.layers.length; l++) {
     const h = kan.activations(x, batch)[l]!;
-    updateLayerGrid(kan.layers[l]!, h, batch, eps);
+    updateLayerGrid(kan.layers[l]!, h, batch, eps, margin);
   }
 }
 

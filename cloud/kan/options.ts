@@ -36,6 +36,8 @@ export interface GridScheduleOptions {
   readonly stopAt: number;
   /** Weight of the uniform grid in each update (pykan's grid_eps). @defaultValue 0.02 */
   readonly eps: number;
+  /** Share of the data range each update adds beyond both ends of the grid. @defaultValue 0 */
+  readonly margin: number;
 }
 
 /** Progress of one step: MSE on the training data and the regularisation penalty. */
@@ -70,7 +72,7 @@ export const TRAIN_DEFAULTS: Readonly<TrainKanOptions> = Object.freeze({
   optimizer: Object.freeze({ kind: 'lbfgs', lr: 1e-2, lbfgsIterations: 20, history: 10, batchSize: 0 }),
   schedule: Object.freeze({ steps: 50, lrDecay: 'constant' }),
   regularisation: Object.freeze({ lambda: 0, l1: 1, entropy: 2 }),
-  grid: Object.freeze({ update: true, updates: 10, stopAt: 50, eps: 0.02 }),
+  grid: Object.freeze({ update: true, updates: 10, stopAt: 50, eps: 0.02, margin: 0 }),
   seed: 0,
 });
 

@@ -77,7 +77,8 @@ export function trainKan(kan: Kan, data: KanData, input: TrainKanInput = {}): Tr
   const adam = optimizer.kind === 'adam' ? new Adam([theta], { lr: optimizer.lr }) : null;
 
   for (let step = 0; step < schedule.steps; step++) {
-    if (grid.update && step % gridEvery === 0 && step < grid.stopAt) updateKanGrid(kan, x, batch, grid.eps);
+    if (grid.update && step % gridEvery === 0 && step < grid.stopAt)
+      updateKanGrid(kan, x, batch, grid.eps, grid.margin);
     if (adam) {
       let bx = x;
       let by = y;

@@ -25,6 +25,24 @@ describe('grid update from samples', () => {
   });
 });
 
+describe('grid update with a margin', () => {
+  it('extends the grid past the data by the share asked, so a nearby held-out input stays on the grid', () => {
+    const kan = randomKan(1);
+    const batch = 400;
+    const x = new Rng(2).fillUniform(new Float64Array(batch * 2), -0.6, 0.9);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let b = 0; b < batch; b++) {
+      lo = Math.min(lo, x[b * 2]!);
+      hi = Math.max(hi, x[b * 2]!);
+    }
+    updateKanGrid(kan, x, batch, 0.02, 0.05);
+    const [gLo, gHi] = kan.edgeRange(0, 0, 0);
+    expect(gLo).toBeCloseTo(lo - 0.05 * (hi - lo), 12);
+    expect(gHi).toBeCloseTo(hi + 0.05 * (hi - lo), 12);
+  });
+});
+
 describe('grid extension', () => {
   it('refines G 5 → 10 → 20 keeping the function (exact for multiples of G)', () => {
     let kan = randomKan(3);
