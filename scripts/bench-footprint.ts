@@ -4,8 +4,9 @@
  * reports each one's size on disk and gzipped (what an OTA or a download moves); then runs
  * `liquidkan device` from copies of them in empty directories on a 32-neuron, 8-input int8 bundle
  * over 2,000 rows, started with the bundle's Node flags as the systemd unit starts it, and reads
- * the process's peak resident memory from its own summary: the --lite bundle standalone, the --lite bundle with fleet sync to a real cloud (embedded broker), and the
- * native bundle on onnxruntime-node.
+ * the process's peak resident memory from its own summary: the --lite bundle standalone, the
+ * --lite bundle with fleet sync to a real cloud (embedded broker), and the native bundle on
+ * onnxruntime-node.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import {

@@ -125,6 +125,9 @@ describe('npm run build:device', () => {
     expect(flags).toContain('--single-threaded');
     const unit = readFileSync(join(ROOT, 'deploy', 'liquidkan-device.service'), 'utf8');
     expect(unit).toContain(`/usr/bin/node ${flags.join(' ')} /opt/liquidkan/liquidkan-device.mjs device`);
+    // V8's heap limit is the unit's memory ceiling: it collects harder there instead of being killed
+    const oldSpace = flags.find((f) => f.startsWith('--max-old-space-size='))?.split('=')[1];
+    expect(unit).toMatch(new RegExp(`^MemoryMax=${oldSpace}M$`, 'm'));
     const launcher = join(board, 'liquidkan-device.mjs');
     expect(readFileSync(launcher, 'utf8').split('\n')[0]).toBe(`#!/usr/bin/env -S node ${flags.join(' ')}`);
     // and the launcher runs as a program of its own through that line (PATH's node is this one)
