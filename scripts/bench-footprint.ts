@@ -3,9 +3,10 @@
  * builds the --lite, host-architecture and arm64 device bundles (scripts/build-device.mjs) and
  * reports each one's size on disk and gzipped (what an OTA or a download moves); then runs
  * `liquidkan device` from copies of them in empty directories on a 32-neuron, 8-input int8 bundle
- * over 2,000 rows and reads the process's peak resident memory from its own summary: the --lite
- * bundle standalone, the --lite bundle with fleet sync to a real cloud (embedded broker), and the
- * native bundle on onnxruntime-node.
+ * over 2,000 rows, started with the bundle's Node flags as the systemd unit starts it, and reads
+ * the process's peak resident memory from its own summary: the --lite bundle standalone, the
+ * --lite bundle with fleet sync to a real cloud (embedded broker), and the native bundle on
+ * onnxruntime-node.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import {
@@ -74,8 +75,14 @@ interface Summary {
   latency_us: { p50: number; p99: number };
 }
 
+/** The bundle's Node flags (build.json), which the launcher's #! line and the systemd unit pass. */
+function nodeFlags(board: string): string[] {
+  return (JSON.parse(readFileSync(join(board, 'build.json'), 'utf8')) as { nodeFlags: string[] }).nodeFlags;
+}
+
 async function device(board: string, args: string[]): Promise<Summary> {
-  const { stdout } = await run(process.execPath, [join(board, 'liquidkan-device.mjs'), 'device', ...args], {
+  const argv = [...nodeFlags(board), join(board, 'liquidkan-device.mjs'), 'device', ...args];
+  const { stdout } = await run(process.execPath, argv, {
     cwd: join(board, '..'),
     maxBuffer: 64 * MiB,
   });
@@ -156,6 +163,7 @@ export async function benchFootprint(): Promise<Record<string, unknown>> {
     const result = {
       model:
         '32 neurons, 8 inputs, int8, pi4 profile, 2,000 CSV rows; sizes include onnxruntime where shipped',
+      node_flags: nodeFlags(lite).join(' '),
       bundles,
       rss: {
         lite_standalone: rss(standalone),

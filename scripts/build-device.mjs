@@ -69,12 +69,23 @@ await build({
   logLevel: 'warning',
 });
 
-const built = { lite, arch: lite ? null : arch, platform: 'linux' };
+// Node's flags for a small, steady process, on the command line that starts the device: the
+// launcher's #! line and deploy/liquidkan-device.service's ExecStart (a bundle test keeps them the
+// same), and build.json, from which the footprint bench starts the device the same way. Measured
+// side by side (npm run bench -- --only footprint), step p50 no worse:
+// - one V8 platform thread and no background tasks (concurrent compilation, marking, sweeping):
+//   each thread costs a stack and a malloc arena, about 2 MiB of resident memory in all, and a
+//   device is one event loop;
+// - an explicit old-space limit, the unit's MemoryMax: about 1 MiB less than V8's default sizing
+//   for a machine's physical memory, and a heap that collects harder near the cgroup's ceiling
+//   instead of being killed at it (the runtime's heap is about 10 MiB).
+const nodeFlags = ['--v8-pool-size=1', '--single-threaded', '--max-old-space-size=256'];
+const built = { lite, arch: lite ? null : arch, platform: 'linux', nodeFlags };
 writeFileSync(join(out, 'build.json'), `${JSON.stringify(built, null, 2)}\n`);
 // The launcher checks the architecture before the bundle (and any addon) is loaded.
 writeFileSync(
   join(out, 'liquidkan-device.mjs'),
-  `#!/usr/bin/env node
+  `#!/usr/bin/env -S node ${nodeFlags.join(' ')}
 import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 // A small young generation: a step allocates little, and 1 MiB semi-spaces keep a board's

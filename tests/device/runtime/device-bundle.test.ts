@@ -18,7 +18,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportModel, writeBundle } from '../../../shared/export/export.js';
@@ -70,10 +70,17 @@ beforeAll(() => {
   writeFileSync(csv, `value\n${rows.join('\n')}\nnan\n`);
 });
 
+/** Node's flags the bundle was built to start with (build.json). */
+function nodeFlags(board: string): string[] {
+  return JSON.parse(readFileSync(join(board, 'build.json'), 'utf8')).nodeFlags;
+}
+
+/** Runs the bundle the way deploy/liquidkan-device.service starts it: node, its flags, the launcher. */
 async function runBoard(board: string, extra: string[] = []) {
   const { stdout } = await run(
     process.execPath,
     [
+      ...nodeFlags(board),
       join(board, 'liquidkan-device.mjs'),
       'device',
       ...['--model', bundle, '--profile', 'pi4', '--input', csv, '--target', 'value', '--horizon', '1'],
@@ -112,6 +119,22 @@ describe('npm run build:device', () => {
       }),
     );
     expect(Number.isFinite(summary.mse_first_half)).toBe(true);
+
+    // the systemd unit and the launcher's #! line start Node with the bundle's flags
+    const flags = nodeFlags(board);
+    expect(flags).toContain('--single-threaded');
+    const unit = readFileSync(join(ROOT, 'deploy', 'liquidkan-device.service'), 'utf8');
+    expect(unit).toContain(`/usr/bin/node ${flags.join(' ')} /opt/liquidkan/liquidkan-device.mjs device`);
+    // V8's heap limit is the unit's memory ceiling: it collects harder there instead of being killed
+    const oldSpace = flags.find((f) => f.startsWith('--max-old-space-size='))?.split('=')[1];
+    expect(unit).toMatch(new RegExp(`^MemoryMax=${oldSpace}M$`, 'm'));
+    const launcher = join(board, 'liquidkan-device.mjs');
+    expect(readFileSync(launcher, 'utf8').split('\n')[0]).toBe(`#!/usr/bin/env -S node ${flags.join(' ')}`);
+    // and the launcher runs as a program of its own through that line (PATH's node is this one)
+    const direct = await run(launcher, ['device', '--help'], {
+      env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}` },
+    });
+    expect(direct.stdout).toContain('--engine');
   }, 120_000);
 
   it(`--arch ${HOST}: onnxruntime-node for ${HOST} only and onnxruntime-web's Node files, both engines run`, async () => {
