@@ -15,6 +15,7 @@
  */
 import type { ActivationEntry } from '../../activations/entry.js';
 import { activationSource } from './activation.js';
+import { tanhF32 } from './fast-math.js';
 
 /** Y [rows, units] = X [rows, inWidth]·Wᵀ + b. */
 export type DriveKernel = (X: Float64Array, rows: number, Y: Float64Array) => void;
@@ -146,7 +147,8 @@ export function compileActivationKernel(entry: ActivationEntry): ActivationKerne
     '};',
   ].join('\n');
   const make = factory<ActivationKernel>(['f'], source) as (f: (u: number) => number) => ActivationKernel;
-  return make(src.f);
+  // tanh through onnxruntime's float32 rational (fast-math.ts), four times cheaper than Math.tanh
+  return make(src.f === Math.tanh ? tanhF32 : src.f);
 }
 
 export interface LiquidShape {
