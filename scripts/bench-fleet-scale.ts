@@ -20,6 +20,10 @@
  *             more than one job (0 expected), takeover time, and the time until the new leader
  *             issued its first stage.
  * `--scale-runs scaling,kill,rollout` picks the runs (all by default).
+ * Each run starts from nothing left by the one before: its own database, and at its end its
+ * device workers and clouds are stopped (killed after a grace period) and the clouds' broker
+ * sessions ended, so no process or shared-group member of one run takes the next run's batches;
+ * `teardown` says per run what had to be killed or ended (all 0 when every process closed).
  *
  * All on one machine: the device simulators, mosquitto, PostgreSQL and the clouds share its cores,
  * so the figures are ratios of one run, not capacity planning.
@@ -29,6 +33,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mqtt, { type IConnackPacket } from 'mqtt';
 import pg from 'pg';
 import { MosquittoFiles } from '../cloud/fleet/broker/mosquitto.js';
 import {
@@ -139,9 +144,82 @@ async function startCloudProc(
   };
 }
 
-async function stopCloud(c: CloudProc): Promise<void> {
+/** SIGTERM, then SIGKILL after 15 s; whether it had to be killed. */
+async function stopCloud(c: CloudProc): Promise<boolean> {
+  if (c.child.exitCode !== null || c.child.signalCode !== null) return false;
   c.child.kill('SIGTERM');
-  await Promise.race([c.exited, sleep(10_000)]);
+  const done = await Promise.race([c.exited.then(() => true), sleep(15_000).then(() => false)]);
+  if (done) return false;
+  c.child.kill('SIGKILL');
+  await c.exited;
+  return true;
+}
+
+/**
+ * Ends the MQTT sessions a run's clouds may have left on the broker (a cloud killed, or one whose
+ * close did not finish, keeps its ingest sessions for --session-expiry): each would stay a member
+ * of the shared group, and the broker would park its turn of the next run's batches in it.
+ * Connects as each of their client ids (resuming the session if there is one), then disconnects
+ * with Session Expiry 0. Returns how many sessions were still there.
+ */
+async function endSessions(s: Setup, instances: readonly string[]): Promise<number> {
+  const operator = loadOrCreateOperator(s.dataDir);
+  const ids = instances.flatMap((instance) => [
+    ...Array.from({ length: o.connections }, (_, i) => `lk-cloud-${instance}-${i}`),
+    `lk-cloud-${instance}-releases`,
+  ]);
+  let present = 0;
+  for (const clientId of ids) {
+    const client = mqtt.connect(s.mosquitto.operatorUrl, {
+      clientId,
+      username: operator.username,
+      password: operator.password,
+      protocolVersion: 5,
+      clean: false,
+      reconnectPeriod: 0,
+      properties: { sessionExpiryInterval: 0 },
+    });
+    const connack = await new Promise<IConnackPacket>((resolve, reject) => {
+      client.once('connect', resolve);
+      client.once('error', reject);
+    });
+    if (connack.sessionPresent) present++;
+    await client.endAsync(true);
+  }
+  return present;
+}
+
+/** What a run left behind when it ended (each of these would skew the next run). */
+interface Teardown {
+  readonly run: string;
+  /** Cloud processes that did not exit within 15 s of SIGTERM (then killed). */
+  readonly clouds_killed: number;
+  /** Device simulator processes that did not exit within 10 s of 'stop' (then killed). */
+  readonly device_workers_killed: number;
+  /** The clouds' broker sessions still there after they stopped (then ended). */
+  readonly sessions_left: number;
+}
+const teardowns: Teardown[] = [];
+
+/** Stops a run's devices and clouds and ends their broker sessions, so none outlives the run. */
+async function endRun(s: Setup, run: string, workers: Worker[], clouds: readonly CloudProc[]): Promise<void> {
+  const workersKilled = await stopDevices(workers);
+  let cloudsKilled = 0;
+  for (const c of clouds) if (await stopCloud(c)) cloudsKilled++;
+  const left = await endSessions(
+    s,
+    clouds.map((c) => c.instance),
+  );
+  teardowns.push({
+    run,
+    clouds_killed: cloudsKilled,
+    device_workers_killed: workersKilled,
+    sessions_left: left,
+  });
+  if (cloudsKilled + workersKilled + left > 0)
+    progress(
+      `${run}: left behind ${cloudsKilled} cloud(s) and ${workersKilled} device worker(s) (killed), ${left} broker session(s) (ended)`,
+    );
 }
 
 interface ProcStat {
@@ -251,9 +329,22 @@ async function startDevices(s: Setup, trustPem?: string): Promise<Worker[]> {
   return workers;
 }
 
-async function stopDevices(workers: Worker[]): Promise<void> {
+/** Asks the device workers to stop; kills those still there after 10 s; how many it killed. */
+async function stopDevices(workers: Worker[]): Promise<number> {
   for (const w of workers) w.send({ type: 'stop' });
-  await Promise.race([Promise.all(workers.map((w) => w.exited)), sleep(10_000)]);
+  const gone = workers.map(() => false);
+  await Promise.race([
+    Promise.all(workers.map((w, i) => w.exited.then(() => (gone[i] = true)))),
+    sleep(10_000),
+  ]);
+  let killed = 0;
+  for (const [i, w] of workers.entries()) {
+    if (gone[i]) continue;
+    w.kill();
+    await w.exited;
+    killed++;
+  }
+  return killed;
 }
 
 /** Offers the load for o.seconds; the devices' counts of sent and broker-acknowledged batches. */
@@ -351,8 +442,7 @@ async function scalingRun(
       cores_busy: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, +(v / wallS).toFixed(2)])),
     };
   } finally {
-    await stopDevices(workers);
-    for (const c of clouds) await stopCloud(c);
+    await endRun(s, name, workers, clouds);
     await db.end();
   }
 }
@@ -435,8 +525,7 @@ async function killRun(s: Setup): Promise<Record<string, unknown>> {
       rate_before_kill_per_s: Math.round(baseline * 4),
     };
   } finally {
-    await stopDevices(workers);
-    for (const c of clouds) await stopCloud(c);
+    await endRun(s, 'kill', workers, clouds);
     await db.end();
   }
 }
@@ -601,8 +690,7 @@ async function rolloutKillRun(s: Setup): Promise<Record<string, unknown>> {
   } finally {
     for (const w of workers) w.send({ type: 'go', seconds: 0, rate: 1, records: 1 });
     await Promise.race([Promise.all(workers.map((w) => w.next('sent'))), sleep(10_000)]);
-    await stopDevices(workers);
-    for (const c of clouds) await stopCloud(c);
+    await endRun(s, 'rollout', workers, clouds);
     await db.end();
   }
 }
@@ -643,6 +731,7 @@ export async function benchFleetScale(): Promise<Record<string, unknown>> {
     if (o.runs.includes('kill')) result['kill_one_of_two'] = await killRun(s);
     if (o.runs.includes('rollout')) result['rollout_leader_killed'] = await rolloutKillRun(s);
     result['loadavg_end'] = loadavg().map((l) => +l.toFixed(1));
+    result['teardown'] = teardowns;
   } finally {
     await mosquitto.stop();
     await cluster.stop();

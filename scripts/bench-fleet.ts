@@ -120,6 +120,8 @@ export interface Worker {
   send(m: WorkerInit | WorkerGo | { type: 'stop' } | { type: 'jobs' }): void;
   next(type: WorkerReply['type']): Promise<WorkerReply>;
   exited: Promise<void>;
+  /** SIGKILL (a worker that did not stop in time must not outlive its run). */
+  kill(): void;
 }
 
 export function startWorker(): Worker {
@@ -142,6 +144,7 @@ export function startWorker(): Worker {
       }
     },
     exited,
+    kill: () => child.kill('SIGKILL'),
   };
 }
 

@@ -251,7 +251,7 @@ async function runShared(ctx: CommandContext, store: string, httpPort: number): 
   );
   err(
     closeLoop
-      ? 'liquidkan cloud: closing the loop on the leader: persistent fleet hunger → discovery queued for `liquidkan worker --kind discovery` → library version in the store (not released: releases are not shared yet)'
+      ? 'liquidkan cloud: closing the loop on the leader: persistent fleet hunger → discovery queued for `liquidkan worker --kind discovery` → library version in the store → signed release and rollout to the hungry fleet'
       : `liquidkan cloud: hunger loop off (${key === undefined ? 'no --key' : '--no-close-loop'})`,
   );
   if (ctx.json) {

@@ -18,7 +18,7 @@
  */
 import { hostname } from 'node:os';
 import { InputError } from '../../../shared/errors.js';
-import type { KeyInput } from '../../../shared/release/keys.js';
+import { type KeyInput, readPublicKey } from '../../../shared/release/keys.js';
 import { createDashboard, type DashboardOptions } from '../../dashboard/index.js';
 import type { OperatorAccount } from '../broker/auth.js';
 import { loadOrCreateOperator } from '../broker/operator.js';
@@ -68,8 +68,11 @@ export interface SharedCloudOptions {
   readonly leaderPollMs?: number;
   /** Connections in this process's database pool. @defaultValue 4 + ingestConnections */
   readonly poolSize?: number;
-  /** Public keys a release must be signed by; none = signatures are not checked at upload. */
-  readonly trustedKeys?: readonly KeyInput[];
+  /**
+   * Public key files (PEM) a release must be signed by, as `liquidkan cloud --trust` gives them
+   * and as one cloud takes them; none = signatures are not checked at upload.
+   */
+  readonly trustedKeys?: readonly string[];
   /** How long a rollout stage waits for a device that is offline or lost, in ms. @defaultValue the release service's */
   readonly stageTimeoutMs?: number;
   /** How often the leader re-checks running rollouts, in ms. @defaultValue the release service's */
@@ -131,6 +134,8 @@ export async function startSharedCloud(options: SharedCloudOptions): Promise<Sha
   if (!(Number.isInteger(o.ingestConnections) && o.ingestConnections >= 1 && o.ingestConnections <= 64)) {
     throw new InputError(`ingest connections must be an integer from 1 to 64, got ${o.ingestConnections}`);
   }
+  // read at start: a missing or unreadable key is refused now, not at the first upload
+  const trustedKeys: KeyInput[] = (o.trustedKeys ?? []).map((file) => readPublicKey(file));
   const closers: (() => unknown)[] = [];
   const closeAll = async () => {
     for (const close of closers.splice(0).reverse()) {
@@ -250,7 +255,7 @@ export async function startSharedCloud(options: SharedCloudOptions): Promise<Sha
       clientId: `lk-cloud-${instance}-releases`,
       shareGroup: o.shareGroup,
       ...(o.sessionExpiryS !== undefined ? { sessionExpiryS: o.sessionExpiryS } : {}),
-      ...(o.trustedKeys ? { trustedKeys: o.trustedKeys } : {}),
+      trustedKeys,
       ...(o.stageTimeoutMs !== undefined ? { stageTimeoutMs: o.stageTimeoutMs } : {}),
       ...(o.rolloutCheckMs !== undefined ? { checkIntervalMs: o.rolloutCheckMs } : {}),
       log: (line) => log(`releases: ${line}`),
