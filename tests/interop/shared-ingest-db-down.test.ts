@@ -4,7 +4,8 @@
  * not PUBACK the batches it cannot store, so the broker keeps them in the cloud's session and
  * hands them over again; once the database is back each is stored exactly once. (With an
  * external broker the device's own PUBACK comes from the broker, which holds the batch from then
- * on: what must not happen is the cloud acknowledging a batch it has not committed.)
+ * on: what must not happen is the cloud acknowledging a batch it has not committed.) A member
+ * killed and started again under its name stores what its session queued meanwhile.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,5 +102,30 @@ describe.skipIf(skip !== null)('a batch while the database is down (mosquitto + 
     expect(rows.map((r) => r.seq)).toEqual([0, 1, 2]);
     expect(await store.telemetry.count('perf')).toBe(3);
     expect(await store.telemetry.conflicts()).toBe(0);
+  }, 60_000);
+
+  it('a member back under its name stores every batch its session held while it was away', async () => {
+    // killed: the socket drops with no DISCONNECT, so the broker keeps the session and queues
+    // the member's share for it
+    const before = await store.telemetry.count('perf');
+    ingest.client.stream.destroy();
+    await ingest.client.endAsync(true);
+    for (let seq = 100; seq < 140; seq++) await device.publishAsync(topic, batch(seq), { qos: 1 });
+    const handled: string[] = [];
+    ingest = await startTelemetryIngest({
+      url: broker.operatorUrl,
+      ...loadOrCreateOperator(dir),
+      clientId: 'lk-cloud-c0-0',
+      shareGroup: 'lk-cloud',
+      store: store.telemetry,
+      registry: store.registry,
+      log: (l) => logs.push(l),
+      onHandled: (_t, outcome) => handled.push(outcome.result),
+    });
+    // the queue follows the CONNACK at once: each batch must reach the store, none acknowledged unstored
+    const until = Date.now() + 20_000;
+    while ((await store.telemetry.count('perf')) < before + 40 && Date.now() < until) await sleep(50);
+    expect(await store.telemetry.count('perf')).toBe(before + 40);
+    expect(handled.filter((r) => r === 'stored')).toHaveLength(40);
   }, 60_000);
 });

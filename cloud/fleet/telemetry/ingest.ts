@@ -92,43 +92,51 @@ export async function startTelemetryIngest(options: TelemetryIngestOptions): Pro
   const share = o.shareGroup ? `$share/${o.shareGroup}/` : '';
   const filters = kinds.map((kind) => `${share}${TOPIC_PREFIX}/+/+/${kind}`);
 
-  const client = o.shareGroup
-    ? await connectShared(o.url, {
-        ...operatorClientOptions(o),
-        properties: {
-          receiveMaximum: o.receiveMaximum ?? 8,
-          ...(o.persistentSession ? { sessionExpiryInterval: o.sessionExpiryS ?? 300 } : {}),
-        },
-      })
-    : await mqtt.connectAsync(o.url, operatorClientOptions(o));
-  noDelayOnConnect(client);
   // mqtt.js sends the QoS 1 PUBACK when handleMessage calls back, and reads the next packet of
   // this connection only then: a message is acknowledged only once it is committed (at once on
   // SQLite, after the round trip on PostgreSQL). A store failure (the database unreachable)
   // withholds the PUBACK and drops the connection, so the broker delivers the message again.
+  // The handler is in place before CONNECT goes out: a resumed session's queued messages follow
+  // the CONNACK at once, and mqtt.js's default handler would acknowledge them unstored.
   let inHand: Promise<unknown> = Promise.resolve();
-  client.handleMessage = (packet, callback) => {
-    if (packet.cmd !== 'publish') return callback();
-    const topic = packet.topic;
-    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    const handled = handle(topic, payload, packet.retain === true);
-    inHand = handled.catch(() => {});
-    void handled.then(
-      (outcome) => {
-        if (outcome.result === 'dropped') log(`dropped message on '${topic}': ${outcome.reason}`);
-        if (outcome.result === 'unknown-device')
-          log(`message on '${topic}' for a device not in the registry`);
-        if (outcome.result === 'conflict') logConflict(topic);
-        o.onHandled?.(topic, outcome);
-        if (o.events && o.events.size > 0) announce(o.events, topic, payload, outcome);
-        callback();
-      },
-      (err: Error) => {
-        log(`cannot store the message on '${topic}', not acknowledged: ${err.message}`);
-        client.stream.destroy();
-      },
-    );
+  const prepare = (c: MqttClient): void => {
+    c.handleMessage = (packet, callback) => {
+      if (packet.cmd !== 'publish') return callback();
+      const topic = packet.topic;
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      const handled = handle(topic, payload, packet.retain === true);
+      inHand = handled.catch(() => {});
+      void handled.then(
+        (outcome) => {
+          if (outcome.result === 'dropped') log(`dropped message on '${topic}': ${outcome.reason}`);
+          if (outcome.result === 'unknown-device')
+            log(`message on '${topic}' for a device not in the registry`);
+          if (outcome.result === 'conflict') logConflict(topic);
+          o.onHandled?.(topic, outcome);
+          if (o.events && o.events.size > 0) announce(o.events, topic, payload, outcome);
+          callback();
+        },
+        (err: Error) => {
+          log(`cannot store the message on '${topic}', not acknowledged: ${err.message}`);
+          c.stream.destroy();
+        },
+      );
+    };
   };
+  const client = o.shareGroup
+    ? await connectShared(
+        o.url,
+        {
+          ...operatorClientOptions(o),
+          properties: {
+            receiveMaximum: o.receiveMaximum ?? 8,
+            ...(o.persistentSession ? { sessionExpiryInterval: o.sessionExpiryS ?? 300 } : {}),
+          },
+        },
+        prepare,
+      )
+    : await connectPrepared(o.url, operatorClientOptions(o), prepare);
+  noDelayOnConnect(client);
 
   function logConflict(topic: string): void {
     // the count is a read of its own (a round trip on PostgreSQL): not awaited before the PUBACK
@@ -208,6 +216,34 @@ export async function startTelemetryIngest(options: TelemetryIngestOptions): Pro
         }
       : () => client.endAsync(),
   };
+}
+
+/**
+ * mqtt.connectAsync with `prepare` run on the client before its CONNECT goes out (mqtt.js's own
+ * connectAsync hands the client over only after the CONNACK, when a resumed session's queued
+ * messages may already have been handled): resolves on CONNACK, rejects on the first error.
+ */
+async function connectPrepared(
+  url: string,
+  options: IClientOptions,
+  prepare: (client: MqttClient) => void,
+): Promise<MqttClient> {
+  const client = mqtt.connect(url, options);
+  prepare(client);
+  await new Promise<void>((resolve, reject) => {
+    const onConnect = () => {
+      client.off('error', onError);
+      resolve();
+    };
+    const onError = (err: Error) => {
+      client.off('connect', onConnect);
+      client.end();
+      reject(err);
+    };
+    client.once('connect', onConnect);
+    client.once('error', onError);
+  });
+  return client;
 }
 
 /**
