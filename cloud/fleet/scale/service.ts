@@ -168,9 +168,11 @@ export async function startSharedCloud(options: SharedCloudOptions): Promise<Sha
     const operator = loadOrCreateOperator(o.dataDir);
     const ingests: TelemetryIngest[] = [];
     closers.push(() => Promise.all(ingests.map((i) => i.close())));
-    for (let i = 0; i < o.ingestConnections; i++) {
-      ingests.push(
-        await startTelemetryIngest({
+    // all at once: a process restarted under its name gets back every session's queue together,
+    // rather than the later connections' shares waiting while the first one drains its own
+    const started = await Promise.allSettled(
+      Array.from({ length: o.ingestConnections }, (_, i) =>
+        startTelemetryIngest({
           url: o.broker,
           username: operator.username,
           password: operator.password,
@@ -182,8 +184,11 @@ export async function startSharedCloud(options: SharedCloudOptions): Promise<Sha
           events: bridge,
           log: (line) => log(`telemetry: ${line}`),
         }),
-      );
-    }
+      ),
+    );
+    for (const r of started) if (r.status === 'fulfilled') ingests.push(r.value);
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
 
     // set once the release service has started; an election before that is covered by its start
     let releases: ReleaseService | null = null;
