@@ -128,4 +128,33 @@ describe.skipIf(skip !== null)('a batch while the database is down (mosquitto + 
     expect(await store.telemetry.count('perf')).toBe(before + 40);
     expect(handled.filter((r) => r === 'stored')).toHaveLength(40);
   }, 60_000);
+
+  it("takes the retained statuses on a process's first connection only", async () => {
+    await device.publishAsync('lk/v1/plant/pi-1/status', 'online', { qos: 1, retain: true });
+    const operator = loadOrCreateOperator(dir);
+    const seen = [0, 0];
+    const members: TelemetryIngest[] = [];
+    for (const [i, retainedAtSubscribe] of [true, false].entries()) {
+      members.push(
+        await startTelemetryIngest({
+          url: broker.operatorUrl,
+          ...operator,
+          clientId: `lk-cloud-c9-${i}`,
+          shareGroup: 'lk-cloud',
+          retainedAtSubscribe,
+          store: store.telemetry,
+          registry: store.registry,
+          log: (l) => logs.push(l),
+          onHandled: (topic) => {
+            if (topic.endsWith('/status')) seen[i]!++;
+          },
+        }),
+      );
+    }
+    await sleep(1000);
+    for (const m of members) await m.close();
+    // mosquitto hands every shared member the retained message at subscribe: the first takes it,
+    // the second asked not to (without Retain Handling 2 both get it)
+    expect(seen).toEqual([1, 0]);
+  }, 60_000);
 });

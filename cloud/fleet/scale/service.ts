@@ -178,6 +178,8 @@ export async function startSharedCloud(options: SharedCloudOptions): Promise<Sha
           password: operator.password,
           clientId: `lk-cloud-${instance}-${i}`,
           shareGroup: o.shareGroup,
+          // one connection per process takes the retained statuses; the others' would repeat them
+          retainedAtSubscribe: i === 0,
           ...(o.sessionExpiryS !== undefined ? { sessionExpiryS: o.sessionExpiryS } : {}),
           store: store.telemetry,
           registry: store.registry,

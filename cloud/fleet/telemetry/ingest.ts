@@ -34,6 +34,12 @@ export interface TelemetryIngestOptions {
    */
   readonly shareGroup?: string;
   /**
+   * With `shareGroup`: whether this member takes the retained status/birth/reported messages when
+   * it subscribes. mosquitto hands them to every member, so a process's connections after its
+   * first say no (Retain Handling 2). @defaultValue true
+   */
+  readonly retainedAtSubscribe?: boolean;
+  /**
    * With `shareGroup` (MQTT 5) and a persistent session: how long the broker keeps this member's
    * session (and the QoS 1 messages in flight to it) after it disconnects, in s, so a restarted
    * process with the same client id gets them back [MQTT-3.1.2.11.2]. @defaultValue 300
@@ -185,7 +191,11 @@ export async function startTelemetryIngest(options: TelemetryIngestOptions): Pro
 
   try {
     // mqtt.js rejects when the broker refuses any filter (SUBACK 0x80).
-    await client.subscribeAsync(filters, { qos: 1 });
+    // Every shared member would get each retained status/birth/reported at subscribe (mosquitto
+    // does): N connections times D devices registry writes queued ahead of telemetry at every
+    // start (32 connections, 2,000 devices: 64,000, and no batch stored for over a minute).
+    const skipRetained = o.shareGroup !== undefined && o.retainedAtSubscribe === false;
+    await client.subscribeAsync(filters, skipRetained ? { qos: 1, rh: 2 } : { qos: 1 });
   } catch (err) {
     await client.endAsync(true);
     const e = err as Error & { code?: number };
