@@ -16,6 +16,7 @@ import {
 } from '../../../cloud/fleet/telemetry/index.js';
 import type { SyncCredentials } from '../../../device/sync/credentials.js';
 import { generateKeys, type KeyPair } from '../../../shared/release/keys.js';
+import { tryParseTopic } from '../../../shared/types/topics.js';
 import { ReleaseServer } from '../../helpers/release-server.js';
 
 export const FLEET = 'sync-fleet';
@@ -31,9 +32,19 @@ export interface SyncFleet {
   readonly store: TelemetryStore | null;
   /** Telemetry messages in the order the subscriber handled them. */
   readonly handled: { topic: string; outcome: Outcome }[];
+  /**
+   * Telemetry batches in the order the broker received them from devices (retransmissions
+   * included): the order devices sent them in. Subscribers may see another order after a broker
+   * restart, when aedes delivers a restored session's queue beside live messages.
+   */
+  readonly received: { device: string; kind: string; stream: string; seq: number }[];
   provision(id: string): SyncCredentials;
   /** Close the broker, wait `downMs`, start it again on the same port and data dir. */
   restartBroker(downMs?: number): Promise<void>;
+  /** Close the broker (until startBroker). */
+  stopBroker(): Promise<void>;
+  /** Start the broker again on its port and data dir. */
+  startBroker(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,8 +52,27 @@ export async function startSyncFleet(o: { telemetry?: boolean } = {}): Promise<S
   const dir = mkdtempSync(join(tmpdir(), 'liquidkan-sync-'));
   const registry = DeviceRegistry.open(dir);
   const brokerLogs: string[] = [];
-  const start = (port: number) =>
-    startFleetBroker({ dataDir: dir, host: '127.0.0.1', port, registry, log: (l) => brokerLogs.push(l) });
+  const received: SyncFleet['received'] = [];
+  const start = async (port: number) => {
+    const broker = await startFleetBroker({
+      dataDir: dir,
+      host: '127.0.0.1',
+      port,
+      registry,
+      log: (l) => brokerLogs.push(l),
+    });
+    broker.aedes.on('publish', (packet, client) => {
+      const t = client ? tryParseTopic(packet.topic) : null;
+      if (!t?.kind.startsWith('tel/')) return;
+      try {
+        const b = JSON.parse(packet.payload.toString()) as { stream: string; seq: number };
+        received.push({ device: t.device, kind: t.kind, stream: b.stream, seq: b.seq });
+      } catch {
+        // a malformed batch is the ingest's business
+      }
+    });
+    return broker;
+  };
   const first = await start(0);
   const server = await ReleaseServer.start({
     url: first.url,
@@ -70,6 +100,7 @@ export async function startSyncFleet(o: { telemetry?: boolean } = {}): Promise<S
     dir,
     store,
     handled,
+    received,
     registry,
     broker: first,
     server,
@@ -77,10 +108,13 @@ export async function startSyncFleet(o: { telemetry?: boolean } = {}): Promise<S
     brokerLogs,
     provision: (id) => registry.addDevice({ fleet: FLEET, id, broker: first.url }),
     async restartBroker(downMs = 300) {
-      const port = fleet.broker.port;
-      await fleet.broker.close();
+      await fleet.stopBroker();
       await new Promise((r) => setTimeout(r, downMs));
-      fleet.broker = await start(port);
+      await fleet.startBroker();
+    },
+    stopBroker: () => fleet.broker.close(),
+    async startBroker() {
+      fleet.broker = await start(fleet.broker.port);
     },
     async close() {
       await ingest?.close();
