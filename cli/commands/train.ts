@@ -24,7 +24,7 @@ export const trainCommand: Command = {
   name: 'train',
   summary: 'train a liquid hybrid (CSV forecast or voice keywords), selecting activations from a library',
   usage:
-    'train [--task forecast] --data FILE.csv --target COL --window W --horizon H --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json\n       train --task voice [--keywords yes,no,up,down] [--per-class N] [--hard-negatives R] --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json',
+    'train [--task forecast] --data FILE.csv --target COL --window W --horizon H --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json\n       train --task voice [--keywords yes,no,up,down] [--per-class N] [--hard-negatives R] [--ensemble K] --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json',
   flags: {
     task: {
       type: 'string',
@@ -64,6 +64,13 @@ export const trainCommand: Command = {
       description:
         "rounds of hard-negative mining (voice): clips the model takes for a keyword in 5 minutes of other words spoken by training voices join 'other', and training goes on",
       default: '0',
+    },
+    ensemble: {
+      type: 'string',
+      value: 'K',
+      description:
+        'voice: train K models from different seeds and merge them into one that averages their logits (K times the units; steadier on voices none of them heard)',
+      default: '1',
     },
     library: { type: 'string', value: 'classic|DIR', description: 'activation library', required: true },
     hidden: { type: 'string', value: 'N', description: 'units per layer (default: 16; voice: 32)' },
@@ -234,7 +241,11 @@ function trainVoiceRun(
     .filter((s) => s !== '');
   const perClass = intFlag(flags, 'per-class', 5);
   const rounds = intFlag(flags, 'hard-negatives', 0);
-  const r = trainVoice({ ...common, task: { keywords, perClass }, hardNegatives: { rounds } }, onEpoch);
+  const ensemble = intFlag(flags, 'ensemble', 1);
+  const r = trainVoice(
+    { ...common, task: { keywords, perClass }, hardNegatives: { rounds }, ensemble },
+    onEpoch,
+  );
   return {
     result: r,
     model: r.model,
@@ -256,6 +267,7 @@ function trainVoiceRun(
       train_accuracy: r.trainAccuracy,
       classes: r.classes,
       hard_negatives_mined: r.mining.reduce((n, m) => n + m.kept, 0),
+      ensemble_members: r.members,
     },
     headline: `test accuracy ${r.testAccuracy.toFixed(3)} (training voices in silence ${r.seenVoiceAccuracy.toFixed(3)}, unseen voices in light noise ${r.unseenVoiceAccuracy.toFixed(3)}; chance ${(1 / r.classes.length).toFixed(3)}) over ${r.classes.join(', ')}`,
   };

@@ -37,6 +37,15 @@ export interface HardNegativeOptions {
   readonly lr: number;
   /** Hop between the scored clips. @defaultValue 100 */
   readonly hopMs: number;
+  /**
+   * Share of the mining stream's words that are keywords (0: non-keyword speech only). A clip
+   * that holds a whole keyword is a positive in the setting the device meets, neighbouring
+   * words' edges included; those the model scores below `positiveBelow` are kept as that
+   * keyword. @defaultValue 0
+   */
+  readonly keywordShare: number;
+  /** A clip holding a whole keyword is kept when that keyword's posterior is below this. @defaultValue 0.9 */
+  readonly positiveBelow: number;
 }
 
 export const HARD_NEGATIVE_DEFAULTS: Readonly<HardNegativeOptions> = Object.freeze({
@@ -47,28 +56,46 @@ export const HARD_NEGATIVE_DEFAULTS: Readonly<HardNegativeOptions> = Object.free
   epochs: 10,
   lr: 3e-3,
   hopMs: 100,
+  keywordShare: 0,
+  positiveBelow: 0.9,
 });
 
 export interface MinedClips {
-  /** Mined clips labelled 'other', standardised like the training set. */
+  /** Mined clips (false accepts as 'other', missed keywords as their keyword), standardised like the training set. */
   readonly train: WindowSet;
   readonly val: WindowSet;
   /** Clips scored. */
   readonly scored: number;
   /** Clips whose keyword posterior reached minPosterior (before the cap). */
   readonly found: number;
+  /** Clips holding a whole keyword scored below positiveBelow (before the cap). */
+  readonly foundPositives: number;
+  /** Of the kept clips, those labelled as a keyword. */
+  readonly positives: number;
+}
+
+/** A word placed in the mining stream (voice-stream.ts StreamEvent), class index for keywords. */
+export interface MiningEvent {
+  readonly start: number;
+  readonly end: number;
+  /** The keyword's class, or null for a non-keyword. */
+  readonly keyword: number | null;
 }
 
 /**
- * The clips of `samples` (non-keyword audio at the clip features' rate) that `model` (raw
- * features in: it carries its input scaling) scores as a keyword, as 'other' rows.
+ * The clips of `samples` (audio at the clip features' rate) that `model` (raw features in: it
+ * carries its input scaling) gets wrong: clips overlapping no keyword in `events` that it scores
+ * as a keyword, as 'other' rows, and clips holding one whole keyword that it scores low, as that
+ * keyword's rows. Clips that cut a keyword are left out: neither answer is wrong there.
  */
 export function mineHardNegatives(
   model: HybridModel,
   samples: Float32Array,
   scaling: Standardizer,
   otherClass: number,
-  o: Pick<HardNegativeOptions, 'minPosterior' | 'maxClips' | 'hopMs'>,
+  o: Pick<HardNegativeOptions, 'minPosterior' | 'maxClips' | 'hopMs'> &
+    Partial<Pick<HardNegativeOptions, 'positiveBelow'>>,
+  events: readonly MiningEvent[] = [],
 ): MinedClips {
   const track = clipTrack(model, samples, o.hopMs, 256, true);
   const C = track.classes;
@@ -76,25 +103,48 @@ export function mineHardNegatives(
   const per = (track.features?.length ?? 0) / Math.max(1, n);
   const dim = scaling.mean.length;
   const score = new Float64Array(n);
+  /** Per clip: otherClass (no keyword in it), a keyword's class (it holds it whole), or -1 (cut). */
+  const label = new Int32Array(n).fill(otherClass);
+  const clipS = track.t[0] ?? 0;
+  let first = 0;
+  const probs = new Float64Array(C);
   for (let i = 0; i < n; i++) {
     const l = track.logits.subarray(i * C, (i + 1) * C);
     let max = -Infinity;
     for (let c = 0; c < C; c++) max = Math.max(max, l[c]!);
     let z = 0;
-    for (let c = 0; c < C; c++) z += Math.exp(l[c]! - max);
+    for (let c = 0; c < C; c++) z += probs[c] = Math.exp(l[c]! - max);
+    const t1 = track.t[i]!;
+    const t0 = t1 - clipS;
+    while (first < events.length && events[first]!.end <= t0) first++;
+    for (let e = first; e < events.length && events[e]!.start < t1; e++) {
+      const k = events[e]!.keyword;
+      if (k === null) continue;
+      const whole = events[e]!.start >= t0 && events[e]!.end <= t1;
+      label[i] = whole && label[i] === otherClass ? k : -1;
+    }
     let best = 0;
-    for (let c = 0; c < C; c++) if (c !== otherClass) best = Math.max(best, Math.exp(l[c]! - max) / z);
+    if (label[i] === otherClass) {
+      for (let c = 0; c < C; c++) if (c !== otherClass) best = Math.max(best, probs[c]! / z);
+    } else if (label[i]! >= 0) best = probs[label[i]!]! / z;
     score[i] = best;
   }
-  const hits = [...score.keys()].filter((i) => score[i]! >= o.minPosterior);
-  const kept = [...hits].sort((a, b) => score[b]! - score[a]! || a - b).slice(0, o.maxClips);
+  const all = [...score.keys()];
+  const hits = all.filter((i) => label[i] === otherClass && score[i]! >= o.minPosterior);
+  const misses = all.filter(
+    (i) => label[i]! >= 0 && label[i] !== otherClass && score[i]! < (o.positiveBelow ?? 0.9),
+  );
+  const kept = [
+    ...[...hits].sort((a, b) => score[b]! - score[a]! || a - b).slice(0, o.maxClips),
+    ...[...misses].sort((a, b) => score[a]! - score[b]! || a - b).slice(0, o.maxClips),
+  ];
   const end = track.t[n - 1] ?? 0;
   const set = (rows: number[]): WindowSet => {
     const x = new Float64Array(rows.length * per);
     const y = new Float64Array(rows.length * C);
     rows.forEach((i, r) => {
       x.set(track.features!.subarray(i * per, (i + 1) * per), r * per);
-      y[r * C + otherClass] = 1;
+      y[r * C + label[i]!] = 1;
     });
     standardize(x, scaling);
     return {
@@ -113,6 +163,8 @@ export function mineHardNegatives(
     val: set(ordered.filter((i) => track.t[i]! > 0.8 * end)),
     scored: n,
     found: hits.length,
+    foundPositives: misses.length,
+    positives: kept.length - Math.min(hits.length, o.maxClips),
   };
 }
 

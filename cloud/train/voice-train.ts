@@ -5,6 +5,7 @@
  * feeds it what its WAV adapter computes. Test error is the error rate on held-out utterances,
  * also reported per test set: training speakers in silence, and speakers training never heard.
  */
+import { InputError } from '../../shared/errors.js';
 import type { ActivationLibrary } from '../../shared/library/library.js';
 import { initModel } from '../../shared/model/init.js';
 import type { HybridModel } from '../../shared/model/model.js';
@@ -16,6 +17,7 @@ import {
   voiceDataset,
 } from '../tasks/voice.js';
 import { keywordStream, streamSpeakers } from '../tasks/voice-stream.js';
+import { mergeEnsemble } from './ensemble.js';
 import { accuracy } from './evaluate.js';
 import { type LayerSelection, recordUsage, selectionOf } from './forecast.js';
 import type { LayerHunger } from './hunger.js';
@@ -28,6 +30,7 @@ import {
   mineHardNegatives,
   withRows,
 } from './voice-hard-negatives.js';
+import type { WindowSet } from './windows.js';
 
 export interface VoiceTrainOptions {
   readonly library: ActivationLibrary;
@@ -44,6 +47,13 @@ export interface VoiceTrainOptions {
    * @defaultValue { rounds: 0 } (none; HARD_NEGATIVE_DEFAULTS for the rest)
    */
   readonly hardNegatives?: Partial<HardNegativeOptions>;
+  /**
+   * Models trained from different seeds on the same data and merged into one that averages
+   * their logits (ensemble.ts): K times the units and the step cost. Members after the first
+   * start hard on the first one's chosen entries, and every member keeps each entry's natural
+   * affine, so the merge is exact. @defaultValue 1
+   */
+  readonly ensemble?: number;
 }
 
 /** One mining round: clips scored on the non-keyword stream, how many reached the bar, kept. */
@@ -52,6 +62,8 @@ export interface MiningRound {
   readonly scored: number;
   readonly found: number;
   readonly kept: number;
+  /** Of the kept clips, those holding a whole keyword the model scored low (0 without keywords in the stream). */
+  readonly positives: number;
   /** Clip accuracy of the model that mined (before this round's training), per test set. */
   readonly seenVoiceAccuracyBefore: number;
   readonly unseenVoiceAccuracyBefore: number;
@@ -81,6 +93,8 @@ export interface VoiceTrainResult {
   readonly mining: MiningRound[];
   /** With mining: the model before it (input scaling included), to measure what mining did. */
   readonly unminedModel: HybridModel | null;
+  /** Models merged into `model` (1: a single model). */
+  readonly members: number;
 }
 
 /**
@@ -99,15 +113,8 @@ export const VOICE_TRAIN_DEFAULTS: Readonly<Partial<TrainOptions>> = Object.free
 
 export function trainVoice(o: VoiceTrainOptions, onEpoch?: (r: EpochRecord) => void): VoiceTrainResult {
   const data = voiceDataset({ ...o.task, seed: o.task?.seed ?? o.seed });
-  const initial = initModel({
-    library: o.library,
-    inputs: data.train.inputs,
-    hidden: o.hidden ?? 32,
-    outputs: data.classes.length,
-    seed: o.seed,
-    ...(o.activation ? { activation: o.activation } : {}),
-  });
-  const r = trainHybrid(initial, data, { ...VOICE_TRAIN_DEFAULTS, seed: o.seed, ...o.train }, onEpoch);
+  const K = o.ensemble ?? 1;
+  if (!(Number.isInteger(K) && K >= 1)) throw new InputError(`ensemble must be a whole number ≥ 1, got ${K}`);
   const C = data.classes.length;
   const withScaling = (m: HybridModel): HybridModel => ({
     ...m,
@@ -118,8 +125,15 @@ export function trainVoice(o: VoiceTrainOptions, onEpoch?: (r: EpochRecord) => v
       outputStd: new Array<number>(C).fill(1),
     },
   });
-  const mined = mineAndRetrain(o, data, r.model, withScaling, onEpoch);
-  const model = mined.model;
+  const members: ReturnType<typeof trainMember>[] = [];
+  for (let k = 0; k < K; k++) {
+    // the first member's seed is the run's, so a single model trains as it always did
+    const seed = o.seed + 7919 * k;
+    members.push(trainMember(o, data, seed, K > 1, members[0]?.unmined.layers ?? null, withScaling, onEpoch));
+  }
+  const first = members[0]!;
+  const model = mergeEnsemble(members.map((m) => m.model));
+  const unmined = mergeEnsemble(members.map((m) => m.unmined));
   const trained = withScaling(model);
   const testAccuracy = accuracy(model, data.test);
   return {
@@ -130,16 +144,45 @@ export function trainVoice(o: VoiceTrainOptions, onEpoch?: (r: EpochRecord) => v
     unseenVoiceAccuracy: accuracy(model, data.testUnseen),
     trainAccuracy: accuracy(model, data.train),
     testErrorRate: 1 - testAccuracy,
-    selection: selectionOf(r.model),
-    hunger: r.hunger,
-    standings: r.standings,
-    decision: r.decision,
-    history: r.history,
-    softModel: r.softModel,
+    selection: selectionOf(first.unmined),
+    hunger: first.r.hunger,
+    standings: first.r.standings,
+    decision: first.r.decision,
+    history: first.r.history,
+    softModel: first.r.softModel,
     data,
-    mining: mined.rounds,
-    unminedModel: mined.rounds.length ? recordUsage(withScaling(r.model), 'voice') : null,
+    mining: members.flatMap((m) => m.rounds),
+    unminedModel: first.rounds.length ? recordUsage(withScaling(unmined), 'voice') : null,
+    members: K,
   };
+}
+
+/**
+ * One model: trained, then mined. `layers` (an ensemble's first member's, hard) fixes the
+ * activations of the members after it.
+ */
+function trainMember(
+  o: VoiceTrainOptions,
+  data: VoiceData,
+  seed: number,
+  shareAffine: boolean,
+  layers: HybridModel['layers'] | null,
+  withScaling: (m: HybridModel) => HybridModel,
+  onEpoch?: (r: EpochRecord) => void,
+) {
+  const init = initModel({
+    library: o.library,
+    inputs: data.train.inputs,
+    hidden: o.hidden ?? 32,
+    outputs: data.classes.length,
+    seed,
+    ...(o.activation ? { activation: o.activation } : {}),
+  });
+  const initial = layers ? { ...init, layers } : init;
+  const train: Partial<TrainOptions> = { ...o.train, ...(shareAffine ? { trainAffine: false } : {}) };
+  const r = trainHybrid(initial, data, { ...VOICE_TRAIN_DEFAULTS, ...train, seed }, onEpoch);
+  const mined = mineAndRetrain({ ...o, seed, train }, data, r.model, withScaling, onEpoch);
+  return { r, unmined: r.model, model: mined.model, rounds: mined.rounds };
 }
 
 /**
@@ -166,29 +209,48 @@ function mineAndRetrain(
     const stream = keywordStream({
       seed: (o.task?.seed ?? o.seed) * 1009 + 17 * (round + 1),
       keywords,
-      keywordShare: 0,
+      keywordShare: h.keywordShare,
       fillerWords: otherWords,
       speakers: streamSpeakers('training', task),
       durationS: h.streamS,
       sampleRate: data.features.sampleRate,
       ...(task.cacheDir ? { cacheDir: task.cacheDir } : {}),
     });
-    const m = mineHardNegatives(withScaling(model), stream.samples, data.inputScaling, keywords.length, h);
+    const events = stream.events.map((e) => ({
+      start: e.start,
+      end: e.end,
+      keyword: e.keyword ? keywords.indexOf(e.word) : null,
+    }));
+    const m = mineHardNegatives(
+      withScaling(model),
+      stream.samples,
+      data.inputScaling,
+      keywords.length,
+      h,
+      events,
+    );
     rounds.push({
       round,
       scored: m.scored,
       found: m.found,
       kept: m.train.n + m.val.n,
+      positives: m.positives,
       seenVoiceAccuracyBefore: accuracy(model, data.testSeen),
       unseenVoiceAccuracyBefore: accuracy(model, data.testUnseen),
     });
     if (m.train.n + m.val.n === 0) break;
     const other = keywords.length;
+    // as many keyword rows as 'other' ones come in, the mined keywords counted first
+    const replay = (mined: WindowSet) => {
+      let others = 0;
+      for (let r = 0; r < mined.n; r++) others += mined.y[r * mined.outputs + other]!;
+      return Math.max(0, 2 * others - mined.n);
+    };
     train = withRows(
       withRows(train, m.train),
-      keywordReplay(data.train, other, m.train.n, round * h.maxClips),
+      keywordReplay(data.train, other, replay(m.train), round * h.maxClips),
     );
-    val = withRows(withRows(val, m.val), keywordReplay(data.val, other, m.val.n, round * h.maxClips));
+    val = withRows(withRows(val, m.val), keywordReplay(data.val, other, replay(m.val), round * h.maxClips));
     const r = trainHybrid(
       model,
       { train, val },

@@ -23,7 +23,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe('liquidkan train --task voice', () => {
   it('trains a keyword spotter the device runs on a WAV file, and exports it with its error rate', async () => {
     const model = join(work, 'voice');
-    const args = ['train', '--task', 'voice', '--keywords', 'yes,no', '--per-class', '30'];
+    // two members merged into one model (16 units a layer): export and the device run it as any other
+    const args = ['train', '--task', 'voice', '--keywords', 'yes,no', '--per-class', '30', '--ensemble', '2'];
     const r = await runCli(
       [...args, '--hidden', '8', '--epochs', '20', '--library', 'classic', '--out', model, '--json'],
       ROOT,
@@ -33,6 +34,9 @@ describe('liquidkan train --task voice', () => {
     const summary = JSON.parse(r.stdout);
     expect(summary.classes).toEqual(['yes', 'no', 'other']);
     expect(summary.hard_negatives_mined).toBe(0); // mining is asked for with --hard-negatives R
+    expect(summary.ensemble_members).toBe(2);
+    const saved = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
+    expect(saved.layers.map((l: { units: number }) => l.units)).toEqual([16, 16]);
     // chance is 1/3 on 6 held-out clips per class
     expect(summary.test_accuracy).toBeGreaterThan(0.5);
     expect(summary.test_error_rate).toBeCloseTo(1 - summary.test_accuracy, 12);

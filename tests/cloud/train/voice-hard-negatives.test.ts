@@ -78,6 +78,73 @@ describe('hard-negative mining', () => {
     expect([m.train.window, m.train.inputs, m.train.outputs]).toEqual([steps, dim, 3]);
   });
 
+  it('labels clips holding a whole keyword as that keyword, the hardest first, and skips clips that cut one', () => {
+    const { dim } = clipShape(VOICE_CLIP);
+    const model = initModel({
+      library: classicLibrary(),
+      inputs: dim,
+      hidden: 4,
+      outputs: 3,
+      seed: 6,
+      activation: 'tanh',
+    });
+    const scaling = { mean: new Array<number>(dim).fill(0), std: new Array<number>(dim).fill(1) };
+    const rng = new Rng(7);
+    const audio = Float32Array.from(
+      { length: 6 * 16000 },
+      (_, i) => 0.2 * Math.sin(i * 0.07) + 0.05 * rng.normal(),
+    );
+    const track = clipTrack(model, audio, 100, 256, true);
+    const n = track.t.length;
+    // 'no' (class 1) at 2.2–2.5 s, a non-keyword at 4.0–4.3 s
+    const events = [
+      { start: 2.2, end: 2.5, keyword: 1 },
+      { start: 4.0, end: 4.3, keyword: null },
+    ];
+    const ts = Array.from(track.t);
+    const whole = ts.filter((t) => t >= 2.5 - 1e-9 && t - 1 <= 2.2 + 1e-9).length;
+    const clear = ts.filter((t) => t <= 2.2 || t - 1 >= 2.5).length;
+    const all = mineHardNegatives(
+      model,
+      audio,
+      scaling,
+      2,
+      { minPosterior: 0, maxClips: 1000, hopMs: 100, positiveBelow: 1.01 },
+      events,
+    );
+    expect(all.scored).toBe(n);
+    expect(all.foundPositives).toBe(whole);
+    expect(all.positives).toBe(whole);
+    expect(all.found).toBe(clear);
+    const labels = [all.train, all.val].flatMap((set) =>
+      Array.from({ length: set.n }, (_, r) => Array.from(set.y.subarray(r * 3, r * 3 + 3)).indexOf(1)),
+    );
+    expect(labels.filter((c) => c === 1).length).toBe(whole);
+    expect(labels.filter((c) => c === 2).length).toBe(clear);
+    expect(labels.filter((c) => c === 0).length).toBe(0);
+    // a bar below every score keeps no positive; a cap keeps the lowest-scored ones
+    expect(
+      mineHardNegatives(
+        model,
+        audio,
+        scaling,
+        2,
+        { minPosterior: 2, maxClips: 5, hopMs: 100, positiveBelow: 0 },
+        events,
+      ).positives,
+    ).toBe(0);
+    const capped = mineHardNegatives(
+      model,
+      audio,
+      scaling,
+      2,
+      { minPosterior: 2, maxClips: 2, hopMs: 100, positiveBelow: 1.01 },
+      events,
+    );
+    expect(capped.positives).toBe(2);
+    expect(capped.train.n + capped.val.n).toBe(2);
+  });
+
   it('replays keyword rows in turn, never an other row, to keep the classes in their shares', () => {
     // 5 rows of [2 steps, 1 input], classes (yes, no, other): rows 0, 2, 4 are keywords
     const labels = [0, 2, 1, 2, 0];
