@@ -21,12 +21,14 @@
  * (300), LK_BENCH_VOICE_OTHER_MULTIPLE (4), LK_BENCH_VOICE_HIDDEN (32), LK_BENCH_VOICE_EPOCHS
  * (30), LK_BENCH_VOICE_MINING_ROUNDS (2), LK_BENCH_VOICE_ACTIVATION (unset: the selector's search
  * and race as `train` runs them; an entry name such as tanh trains that fixed activation, about
- * a third of the time), LK_BENCH_VOICE_STREAM_S (600).
+ * a third of the time), LK_BENCH_VOICE_STREAM_S (600), LK_BENCH_VOICE_ENSEMBLE (1: members merged into
+ * one model, ensemble.ts), LK_BENCH_VOICE_SEED (0: training and data seed), and
+ * LK_BENCH_VOICE_MINING_KEYWORD_SHARE (0: mining streams hold no keyword; voice-hard-negatives.ts).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { VOICE_DEFAULTS, voiceDataset } from '../cloud/tasks/voice.js';
+import { voiceDataset } from '../cloud/tasks/voice.js';
 import {
   type ClipTrack,
   clipTrack,
@@ -57,11 +59,6 @@ const KEYWORDS = ['yes', 'no', 'up', 'down'];
 const PER_CLASS = Number(process.env['LK_BENCH_VOICE_PER_CLASS'] ?? 300);
 const OTHER_MULTIPLE = Number(process.env['LK_BENCH_VOICE_OTHER_MULTIPLE'] ?? 4);
 const MINING_ROUNDS = Number(process.env['LK_BENCH_VOICE_MINING_ROUNDS'] ?? 2);
-const SPEED_PERTURB = process.env['LK_BENCH_VOICE_SPEED_PERTURB']
-  ? (process.env['LK_BENCH_VOICE_SPEED_PERTURB'].split(',').map(Number) as [number, number])
-  : null;
-const LR_FINAL = Number(process.env['LK_BENCH_VOICE_LR_FINAL'] ?? 1);
-const TRAIN_AFFINE = process.env['LK_BENCH_VOICE_TRAIN_AFFINE'] !== '0';
 const ENSEMBLE = Number(process.env['LK_BENCH_VOICE_ENSEMBLE'] ?? 1);
 const MINING_KEYWORD_SHARE = Number(process.env['LK_BENCH_VOICE_MINING_KEYWORD_SHARE'] ?? 0);
 const ACTIVATION = process.env['LK_BENCH_VOICE_ACTIVATION'] || undefined;
@@ -70,7 +67,6 @@ const HIDDEN = Number(process.env['LK_BENCH_VOICE_HIDDEN'] ?? 32);
 const EPOCHS = Number(process.env['LK_BENCH_VOICE_EPOCHS'] ?? 30);
 const HOP_MS = 100;
 const SEED = Number(process.env['LK_BENCH_VOICE_SEED'] ?? 0);
-const EXTRA_VOICES = (process.env['LK_BENCH_VOICE_EXTRA_VOICES'] ?? '').split(',').filter(Boolean);
 /** Streams: validation and test seeds differ from each other and from the mining streams'. */
 const VALIDATION_STREAM_SEED = 11;
 const TEST_STREAM_SEED = 12;
@@ -88,8 +84,6 @@ function trainedModel(dir: string) {
     keywords: KEYWORDS,
     perClass: PER_CLASS,
     otherMultiple: OTHER_MULTIPLE,
-    speedPerturb: SPEED_PERTURB,
-    ...(EXTRA_VOICES.length ? { voices: [...VOICE_DEFAULTS.voices, ...EXTRA_VOICES] } : {}),
     keepTestAudio: true,
   };
   if (existsSync(join(dir, 'model.json'))) {
@@ -109,7 +103,7 @@ function trainedModel(dir: string) {
     seed: SEED,
     hidden: HIDDEN,
     task,
-    train: { epochs: EPOCHS, lrFinal: LR_FINAL, trainAffine: TRAIN_AFFINE },
+    train: { epochs: EPOCHS },
     hardNegatives: { rounds: MINING_ROUNDS, keywordShare: MINING_KEYWORD_SHARE },
     ensemble: ENSEMBLE,
     ...(ACTIVATION ? { activation: ACTIVATION } : {}),

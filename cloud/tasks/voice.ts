@@ -82,12 +82,6 @@ export interface VoiceTaskOptions {
    * in one or two of them, too few for smoothing over hops. @defaultValue 300
    */
   readonly shiftMs: number;
-  /**
-   * Speed perturbation of training and validation words: each is played back at a factor drawn
-   * from this range (resampled), which moves pitch and formants as another vocal tract would
-   * and changes tempo; the test sets keep the rendered voices. null: none. @defaultValue null
-   */
-  readonly speedPerturb: readonly [number, number] | null;
   /** @defaultValue 0.6, 0.2 (the rest is the seen-speaker test; the unseen test is as large) */
   readonly trainFraction: number;
   readonly valFraction: number;
@@ -122,7 +116,6 @@ export const VOICE_DEFAULTS: Readonly<Omit<VoiceTaskOptions, 'seed'>> = Object.f
   channel: CHANNEL_DEFAULTS,
   lightSnrDb: [20, 30] as const,
   shiftMs: 300,
-  speedPerturb: null,
   trainFraction: 0.6,
   valFraction: 0.2,
   clip: VOICE_CLIP,
@@ -243,13 +236,12 @@ function makeClip(o: VoiceTaskOptions, plan: SplitPlan, content: OtherContent, r
     speedWpm: Math.round(rng.uniform(o.speedWpm[0], o.speedWpm[1])),
     pitch: Math.round(rng.uniform(o.pitch[0], o.pitch[1])),
   };
-  const rendered = perturbed(bank.get(p), o, plan, rate, rng);
   if (content.kind === 'partial') {
-    const cut = partialWord(rendered, clipSamples, rng.uniform(0.15, 0.5), rng.next() < 0.5, 0.1);
+    const cut = partialWord(bank.get(p), clipSamples, rng.uniform(0.15, 0.5), rng.next() < 0.5, 0.1);
     return { speaker: p.voice, samples: applyChannel(cut, channel, rate, rng) };
   }
   const placed = mixWord(
-    rendered,
+    bank.get(p),
     {
       clipSamples,
       shiftSamples: (rng.uniform(-1, 1) * o.shiftMs * rate) / 1000,
@@ -259,14 +251,6 @@ function makeClip(o: VoiceTaskOptions, plan: SplitPlan, content: OtherContent, r
     rng,
   );
   return { speaker: p.voice, samples: applyChannel(placed, channel, rate, rng) };
-}
-
-/** A training or validation word played back at a random speed (o.speedPerturb); others as rendered. */
-function perturbed(word: Float32Array, o: VoiceTaskOptions, plan: SplitPlan, rate: number, rng: Rng) {
-  if (!o.speedPerturb || (plan.name !== 'train' && plan.name !== 'val')) return word;
-  // factors on a 1% grid keep the resampler on its tabulated path (rate·f is a whole number)
-  const f = Math.round(100 * rng.uniform(o.speedPerturb[0], o.speedPerturb[1])) / 100;
-  return f === 1 ? word : resample(word, Math.round(rate * f), rate);
 }
 
 /** A keyword clip's word, or what an 'other' clip holds (keyword === null). */

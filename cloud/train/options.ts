@@ -10,12 +10,6 @@ export interface TrainOptions {
   /** Adam step size. @defaultValue 5e-3 */
   readonly lr: number;
   /**
-   * Step size at the last epoch as a fraction of `lr`, reached on a cosine from the first: a
-   * small final step lets the weights settle into a minimum instead of rattling around it.
-   * 1: constant. @defaultValue 1
-   */
-  readonly lrFinal?: number;
-  /**
    * Train each layer's per-entry affine (a, b, c, d). false keeps every entry's natural affine,
    * so that models trained apart share it and can be merged into one (cloud/train/ensemble.ts).
    * @defaultValue true

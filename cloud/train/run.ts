@@ -46,8 +46,6 @@ export interface EpochStats {
 }
 
 interface Optimizer {
-  /** Scale every step size by `f` of its starting value. */
-  scaleLr(f: number): void;
   zeroGrad(): void;
   /** Returns the gradient norm before clipping. */
   step(): number;
@@ -64,10 +62,6 @@ function makeOptimizer(vars: Map<string, Var>, o: TrainOptions): Optimizer {
   const net = new Adam(rest, { lr: o.lr, clipNorm: o.clipNorm });
   const sel = logits.length ? new Adam(logits, { lr: o.lr * o.selectorLrScale, clipNorm: o.clipNorm }) : null;
   return {
-    scaleLr(f) {
-      net.lr = o.lr * f;
-      if (sel) sel.lr = o.lr * o.selectorLrScale * f;
-    },
     zeroGrad() {
       net.zeroGrad();
       sel?.zeroGrad();
@@ -268,11 +262,6 @@ export class TrainingRun {
   ): void {
     while (this.#ran < until && !this.#stopped) {
       const temperature = temperatureAt(this.#ran);
-      const final = this.o.lrFinal ?? 1;
-      if (final !== 1) {
-        const progress = Math.min(1, this.#ran / Math.max(1, this.o.epochs - 1));
-        this.#opt.scaleLr(final + (1 - final) * 0.5 * (1 + Math.cos(Math.PI * progress)));
-      }
       if (this.#model.layers.some((l) => l.selector.mode === 'soft'))
         this.#model = withTemperature(this.#model, temperature);
       const { trainLoss, gradNorm } =
