@@ -31,7 +31,9 @@ import { join } from 'node:path';
 import { voiceDataset } from '../cloud/tasks/voice.js';
 import {
   type ClipTrack,
+  chooseDetector,
   clipTrack,
+  DETECTOR_SEARCH,
   detectionsOf,
   type KwsScore,
   scoreDetections,
@@ -42,11 +44,18 @@ import {
   keywordStream,
   type SpeakerGroup,
   streamSpeakers,
+  VALIDATION_STREAM_SEED,
 } from '../cloud/tasks/voice-stream.js';
 import { accuracy } from '../cloud/train/evaluate.js';
 import { voiceHeldOut } from '../cloud/train/held-out.js';
-import { TRAINING_FILE, trainingRecordJson } from '../cloud/train/training-record.js';
-import { trainVoice } from '../cloud/train/voice-train.js';
+import {
+  manifestTraining,
+  readTrainingRecord,
+  TRAINING_FILE,
+  type TrainingRecord,
+  trainingRecordJson,
+} from '../cloud/train/training-record.js';
+import { calibrateDetector, trainVoice } from '../cloud/train/voice-train.js';
 import { runDevice } from '../device/runtime/run.js';
 import { DETECTOR_DEFAULTS, type Detection } from '../shared/audio/detection.js';
 import { exportModel, writeBundle } from '../shared/export/export.js';
@@ -54,6 +63,7 @@ import { writeWav } from '../shared/io/wav.js';
 import { classicLibrary } from '../shared/library/library.js';
 import { loadModelDir, saveModelDir } from '../shared/model/store.js';
 import { loadProfile } from '../shared/profiles.js';
+import type { DetectorSetting } from '../shared/types/manifest.js';
 
 const KEYWORDS = ['yes', 'no', 'up', 'down'];
 const PER_CLASS = Number(process.env['LK_BENCH_VOICE_PER_CLASS'] ?? 300);
@@ -68,15 +78,14 @@ const EPOCHS = Number(process.env['LK_BENCH_VOICE_EPOCHS'] ?? 30);
 const HOP_MS = 100;
 const SEED = Number(process.env['LK_BENCH_VOICE_SEED'] ?? 0);
 /** Streams: validation and test seeds differ from each other and from the mining streams'. */
-const VALIDATION_STREAM_SEED = 11;
 const TEST_STREAM_SEED = 12;
-const SMOOTHING = [1, 3, 5];
-const THRESHOLDS = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99];
 const MAX_FA_PER_HOUR = 2;
 /** Where the model before hard-negative mining is kept, inside the model directory. */
 const UNMINED = 'before-mining';
 
 const r3 = (v: number) => Math.round(v * 1000) / 1000;
+
+const withDetector = (d: DetectorSetting | null) => (d ? { detector: d } : {});
 
 /** The model directory: LK_BENCH_VOICE_DIR when it holds one, else trained now (and kept there). */
 function trainedModel(dir: string) {
@@ -89,8 +98,16 @@ function trainedModel(dir: string) {
   if (existsSync(join(dir, 'model.json'))) {
     const data = voiceDataset({ ...task, seed: SEED });
     const unmined = join(dir, UNMINED);
+    const model = loadModelDir(dir);
+    const kept = readTrainingRecord(dir);
+    // a model kept from before detectors were calibrated gets its setting now, as `train` chooses it
+    const record =
+      kept?.task === 'classify' && !kept.detector
+        ? { ...kept, ...withDetector(calibrateDetector(model, data, { task })) }
+        : kept;
     return {
-      model: loadModelDir(dir),
+      model,
+      record,
       unmined: existsSync(join(unmined, 'model.json')) ? loadModelDir(unmined) : null,
       data,
       trainSeconds: null,
@@ -109,19 +126,19 @@ function trainedModel(dir: string) {
     ...(ACTIVATION ? { activation: ACTIVATION } : {}),
   });
   const trainSeconds = (performance.now() - t0) / 1000;
-  saveModelDir(dir, r.model, 'liquidkan bench', {
-    [TRAINING_FILE]: trainingRecordJson({
-      task: 'classify',
-      data: 'voice',
-      classes: [...r.classes],
-      keywords: KEYWORDS,
-      perClass: PER_CLASS,
-      seed: SEED,
-      testAccuracy: r.testAccuracy,
-    }),
-  });
+  const record: TrainingRecord = {
+    task: 'classify',
+    data: 'voice',
+    classes: [...r.classes],
+    keywords: KEYWORDS,
+    perClass: PER_CLASS,
+    seed: SEED,
+    testAccuracy: r.testAccuracy,
+    ...withDetector(r.detector),
+  };
+  saveModelDir(dir, r.model, 'liquidkan bench', { [TRAINING_FILE]: trainingRecordJson(record) });
   if (r.unminedModel) saveModelDir(join(dir, UNMINED), r.unminedModel, 'liquidkan bench');
-  return { model: r.model, unmined: r.unminedModel, data: r.data, trainSeconds, mining: r.mining };
+  return { model: r.model, record, unmined: r.unminedModel, data: r.data, trainSeconds, mining: r.mining };
 }
 
 /** The device's lines for a WAV: detections and (with clip lines) every clip's scores. */
@@ -168,47 +185,23 @@ function concat(clips: readonly Float32Array[]): Float32Array {
   return out;
 }
 
-/**
- * The detector setting (smoothing, threshold) with the lowest miss rate at ≤ MAX_FA_PER_HOUR
- * on a validation stream; when none stays under, the one with the fewest false accepts.
- */
-function chooseSetting(track: ClipTrack, s: KeywordStream) {
-  let best: { smoothClips: number; threshold: number; score: KwsScore } | null = null;
-  const better = (a: KwsScore, b: KwsScore) => {
-    const okA = a.falseAcceptsPerHour <= MAX_FA_PER_HOUR;
-    const okB = b.falseAcceptsPerHour <= MAX_FA_PER_HOUR;
-    if (okA !== okB) return okA;
-    if (!okA)
-      return (
-        a.falseAccepts < b.falseAccepts || (a.falseAccepts === b.falseAccepts && a.missRate < b.missRate)
-      );
-    return a.missRate < b.missRate || (a.missRate === b.missRate && a.falseAccepts < b.falseAccepts);
-  };
-  for (const smoothClips of SMOOTHING) {
-    for (const r of sweep(
-      track,
-      { classes: [...KEYWORDS, 'other'], smoothClips },
-      s.events,
-      s.durationS,
-      THRESHOLDS,
-    )) {
-      if (!best || better(r, best.score)) best = { smoothClips, threshold: r.threshold, score: r };
-    }
-  }
-  return best!;
-}
-
 export async function benchVoice(): Promise<Record<string, unknown>> {
   const work = mkdtempSync(join(tmpdir(), 'lk-bench-voice-'));
   const modelDir = process.env['LK_BENCH_VOICE_DIR'] ?? join(work, 'model');
   try {
-    const { model, unmined, data, trainSeconds, mining } = trainedModel(modelDir);
+    const { model, record, unmined, data, trainSeconds, mining } = trainedModel(modelDir);
     const C = data.classes.length;
     const { scaling: _raw, ...standardised } = model;
     const bundleDir = join(work, 'int8');
     writeBundle(
       bundleDir,
-      exportModel(model, { profile: loadProfile('pi4'), quant: 'int8', ...voiceHeldOut(data) }),
+      // the manifest carries the classes and the detector setting `train` chose, as `export` writes them
+      exportModel(model, {
+        profile: loadProfile('pi4'),
+        quant: 'int8',
+        ...voiceHeldOut(data),
+        ...(record ? { training: manifestTraining(record) } : {}),
+      }),
     );
 
     const clipAccuracy: Record<string, unknown> = {
@@ -252,7 +245,13 @@ export async function benchVoice(): Promise<Record<string, unknown>> {
     });
     /** Chosen on the validation track, reported on the test track. */
     const judged = (valTrack: ClipTrack, testTrack: ClipTrack) => {
-      const chosen = chooseSetting(valTrack, val.stream);
+      const chosen = chooseDetector(
+        valTrack,
+        [...KEYWORDS, 'other'],
+        val.stream.events,
+        val.stream.durationS,
+        MAX_FA_PER_HOUR,
+      );
       const o = { ...detector, smoothClips: chosen.smoothClips };
       const atChosen = scoreDetections(
         detectionsOf(testTrack, { ...o, threshold: chosen.threshold }),
@@ -263,10 +262,16 @@ export async function benchVoice(): Promise<Record<string, unknown>> {
         chosen_on_validation: {
           smooth_clips: chosen.smoothClips,
           threshold: chosen.threshold,
-          validation: row(chosen.score),
+          validation: row({ ...chosen.score, threshold: chosen.threshold }),
         },
         test_at_chosen: row(atChosen),
-        test_tradeoff: sweep(testTrack, o, test.stream.events, test.stream.durationS, THRESHOLDS).map(row),
+        test_tradeoff: sweep(
+          testTrack,
+          o,
+          test.stream.events,
+          test.stream.durationS,
+          DETECTOR_SEARCH.thresholds,
+        ).map(row),
         atChosen,
       };
     };
@@ -315,9 +320,9 @@ export async function benchVoice(): Promise<Record<string, unknown>> {
             }
           : null,
         device_int8: deviceOut,
-        device_int8_test_at_device_default: {
-          smooth_clips: DETECTOR_DEFAULTS.smoothClips,
-          threshold: DETECTOR_DEFAULTS.threshold,
+        // what a user gets out of the box: the device's own detections at the bundle's setting
+        device_int8_test_at_model_setting: {
+          ...test.device.summary.detections?.setting,
           ...row(scoreDetections(test.device.detections, test.stream.events, test.stream.durationS)),
         },
       },

@@ -82,14 +82,14 @@ export const deviceCommand: Command = {
     threshold: {
       type: 'string',
       value: 'P',
-      description: 'voice: smoothed posterior a keyword must reach to be detected',
-      default: '0.8',
+      description:
+        "voice: smoothed posterior a keyword must reach to be detected (default: the model's validated setting, else 0.8)",
     },
     'smooth-clips': {
       type: 'string',
       value: 'N',
-      description: 'voice: clips whose posteriors are averaged',
-      default: '3',
+      description:
+        "voice: clips whose posteriors are averaged (default: the model's validated setting, else 3)",
     },
     'refractory-ms': {
       type: 'string',
@@ -164,8 +164,8 @@ export const deviceCommand: Command = {
       latencyCheck: f['no-latency-check'] !== true,
       clipHopMs: numberFlag(f, 'clip-hop-ms'),
       detector: {
-        threshold: numberFlag(f, 'threshold'),
-        smoothClips: intFlag(f, 'smooth-clips', 1),
+        ...(optionalString(f, 'threshold') ? { threshold: numberFlag(f, 'threshold') } : {}),
+        ...(optionalString(f, 'smooth-clips') ? { smoothClips: intFlag(f, 'smooth-clips', 1) } : {}),
         refractoryS: numberFlag(f, 'refractory-ms') / 1000,
       },
       clipLines: f['clip-lines'] === true,

@@ -24,7 +24,7 @@ export const trainCommand: Command = {
   name: 'train',
   summary: 'train a liquid hybrid (CSV forecast or voice keywords), selecting activations from a library',
   usage:
-    'train [--task forecast] --data FILE.csv --target COL --window W --horizon H --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json\n       train --task voice [--keywords yes,no,up,down] [--per-class N] [--hard-negatives R] [--ensemble K] --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json',
+    'train [--task forecast] --data FILE.csv --target COL --window W --horizon H --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json\n       train --task voice [--keywords yes,no,up,down] [--per-class N] [--hard-negatives R] [--ensemble K] [--calibrate-s S] --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json',
   flags: {
     task: {
       type: 'string',
@@ -71,6 +71,13 @@ export const trainCommand: Command = {
       description:
         'voice: train K models from different seeds and merge them into one that averages their logits (K times the units; steadier on voices none of them heard)',
       default: '1',
+    },
+    'calibrate-s': {
+      type: 'string',
+      value: 'S',
+      description:
+        "voice: seconds of validation stream (voices and words training never heard) on which the detector's smoothing and threshold are chosen and stored for the device; 0 skips",
+      default: '600',
     },
     library: { type: 'string', value: 'classic|DIR', description: 'activation library', required: true },
     hidden: { type: 'string', value: 'N', description: 'units per layer (default: 16; voice: 32)' },
@@ -242,8 +249,9 @@ function trainVoiceRun(
   const perClass = intFlag(flags, 'per-class', 5);
   const rounds = intFlag(flags, 'hard-negatives', 0);
   const ensemble = intFlag(flags, 'ensemble', 1);
+  const calibrationS = intFlag(flags, 'calibrate-s', 0);
   const r = trainVoice(
-    { ...common, task: { keywords, perClass }, hardNegatives: { rounds }, ensemble },
+    { ...common, task: { keywords, perClass }, hardNegatives: { rounds }, ensemble, calibrationS },
     onEpoch,
   );
   return {
@@ -258,6 +266,7 @@ function trainVoiceRun(
       perClass,
       seed: common.seed,
       testAccuracy: r.testAccuracy,
+      ...(r.detector ? { detector: r.detector } : {}),
     },
     figures: {
       test_error_rate: r.testErrorRate,
@@ -268,7 +277,15 @@ function trainVoiceRun(
       classes: r.classes,
       hard_negatives_mined: r.mining.reduce((n, m) => n + m.kept, 0),
       ensemble_members: r.members,
+      ...(r.detector
+        ? {
+            detector_threshold: r.detector.threshold,
+            detector_smooth_clips: r.detector.smoothClips,
+            detector_validation_miss_rate: r.detector.validation.missRate,
+            detector_validation_false_accepts_per_hour: r.detector.validation.falseAcceptsPerHour,
+          }
+        : {}),
     },
-    headline: `test accuracy ${r.testAccuracy.toFixed(3)} (training voices in silence ${r.seenVoiceAccuracy.toFixed(3)}, unseen voices in light noise ${r.unseenVoiceAccuracy.toFixed(3)}; chance ${(1 / r.classes.length).toFixed(3)}) over ${r.classes.join(', ')}`,
+    headline: `test accuracy ${r.testAccuracy.toFixed(3)} (training voices in silence ${r.seenVoiceAccuracy.toFixed(3)}, unseen voices in light noise ${r.unseenVoiceAccuracy.toFixed(3)}; chance ${(1 / r.classes.length).toFixed(3)}) over ${r.classes.join(', ')}${r.detector ? `; detector ${r.detector.threshold} over ${r.detector.smoothClips} clips (validation stream: ${(100 * r.detector.validation.missRate).toFixed(1)} % misses, ${r.detector.validation.falseAcceptsPerHour.toFixed(0)} false accepts/h)` : ''}`,
   };
 }

@@ -162,3 +162,52 @@ export function operatingPoint(rows: readonly SweepRow[], maxFaPerHour = 2): Swe
   }
   return best;
 }
+
+/** Detector smoothings and thresholds chooseDetector() tries. */
+export const DETECTOR_SEARCH = Object.freeze({
+  smoothClips: Object.freeze([1, 3, 5]),
+  thresholds: Object.freeze([0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99]),
+});
+
+export interface ChosenDetector {
+  readonly smoothClips: number;
+  readonly threshold: number;
+  readonly score: KwsScore;
+}
+
+/**
+ * The detector setting (smoothing, threshold) with the lowest miss rate at ≤ `maxFaPerHour` on
+ * a validation stream; when none stays under, the one with the fewest false accepts (then the
+ * fewest misses).
+ */
+export function chooseDetector(
+  track: ClipTrack,
+  classes: readonly string[],
+  events: readonly StreamEvent[],
+  durationS: number,
+  maxFaPerHour = 2,
+  search: {
+    readonly smoothClips: readonly number[];
+    readonly thresholds: readonly number[];
+  } = DETECTOR_SEARCH,
+): ChosenDetector {
+  let best: ChosenDetector | null = null;
+  const better = (a: KwsScore, b: KwsScore) => {
+    const okA = a.falseAcceptsPerHour <= maxFaPerHour;
+    const okB = b.falseAcceptsPerHour <= maxFaPerHour;
+    if (okA !== okB) return okA;
+    if (!okA)
+      return (
+        a.falseAccepts < b.falseAccepts || (a.falseAccepts === b.falseAccepts && a.missRate < b.missRate)
+      );
+    return a.missRate < b.missRate || (a.missRate === b.missRate && a.falseAccepts < b.falseAccepts);
+  };
+  for (const smoothClips of search.smoothClips) {
+    for (const r of sweep(track, { classes, smoothClips }, events, durationS, search.thresholds)) {
+      const { threshold, ...score } = r;
+      if (!best || better(score, best.score)) best = { smoothClips, threshold, score };
+    }
+  }
+  if (!best) throw new Error('chooseDetector: no smoothing or threshold to try');
+  return best;
+}

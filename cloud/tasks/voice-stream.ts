@@ -60,6 +60,12 @@ export interface KeywordStream {
 }
 
 /**
+ * Seed of the validation stream on which `train` and the benchmark choose a keyword detector's
+ * setting (the benchmark's test stream has another).
+ */
+export const VALIDATION_STREAM_SEED = 11;
+
+/**
  * espeak-ng variants for validation streams: no training speaker and no test speaker uses them,
  * so a threshold chosen on a validation stream is chosen on voices the report never hears.
  */

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readNumericCsv, selectColumns } from '../../shared/io/csv.js';
 import { readJsonWithSchema } from '../../shared/io/json-file.js';
-import type { ManifestTraining } from '../../shared/types/manifest.js';
+import { DetectorSettingSchema, type ManifestTraining } from '../../shared/types/manifest.js';
 import * as z from '../../shared/zod.js';
 import { type ForecastStreamData, forecastData } from './windows.js';
 
@@ -36,6 +36,8 @@ export const ClassifyRecordSchema = z.strictObject({
   perClass: z.int().check(z.positive()),
   seed: z.int(),
   testAccuracy: z.number().check(z.gte(0), z.lte(1)),
+  /** The detector setting chosen on a validation stream (train --calibrate-s). */
+  detector: z.optional(DetectorSettingSchema),
 });
 
 export const TrainingRecordSchema = z.discriminatedUnion('task', [
@@ -73,6 +75,7 @@ export function manifestTraining(r: TrainingRecord): ManifestTraining {
         units: 'fraction',
         evaluation: 'clips',
       },
+      ...(r.detector ? { detector: r.detector } : {}),
     };
   }
   return {

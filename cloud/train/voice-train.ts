@@ -9,6 +9,7 @@ import { InputError } from '../../shared/errors.js';
 import type { ActivationLibrary } from '../../shared/library/library.js';
 import { initModel } from '../../shared/model/init.js';
 import type { HybridModel } from '../../shared/model/model.js';
+import type { DetectorSetting } from '../../shared/types/manifest.js';
 import {
   OTHER_WORDS,
   VOICE_DEFAULTS,
@@ -16,7 +17,8 @@ import {
   type VoiceTaskOptions,
   voiceDataset,
 } from '../tasks/voice.js';
-import { keywordStream, streamSpeakers } from '../tasks/voice-stream.js';
+import { chooseDetector, clipTrack } from '../tasks/voice-metrics.js';
+import { keywordStream, streamSpeakers, VALIDATION_STREAM_SEED } from '../tasks/voice-stream.js';
 import { mergeEnsemble } from './ensemble.js';
 import { accuracy } from './evaluate.js';
 import { type LayerSelection, recordUsage, selectionOf } from './forecast.js';
@@ -54,6 +56,12 @@ export interface VoiceTrainOptions {
    * affine, so the merge is exact. @defaultValue 1
    */
   readonly ensemble?: number;
+  /**
+   * Seconds of validation stream (voices neither training nor the test uses, words training
+   * never heard) on which the detector's smoothing and threshold are chosen, stored with the
+   * model for the device; 0 skips it. @defaultValue 600
+   */
+  readonly calibrationS?: number;
 }
 
 /** One mining round: clips scored on the non-keyword stream, how many reached the bar, kept. */
@@ -95,6 +103,8 @@ export interface VoiceTrainResult {
   readonly unminedModel: HybridModel | null;
   /** Models merged into `model` (1: a single model). */
   readonly members: number;
+  /** The detector setting chosen on the validation stream (null: calibrationS 0). */
+  readonly detector: DetectorSetting | null;
 }
 
 /**
@@ -136,6 +146,7 @@ export function trainVoice(o: VoiceTrainOptions, onEpoch?: (r: EpochRecord) => v
   const unmined = mergeEnsemble(members.map((m) => m.unmined));
   const trained = withScaling(model);
   const testAccuracy = accuracy(model, data.test);
+  const detector = calibrateDetector(trained, data, o);
   return {
     model: recordUsage(trained, 'voice'),
     classes: data.classes,
@@ -154,8 +165,47 @@ export function trainVoice(o: VoiceTrainOptions, onEpoch?: (r: EpochRecord) => v
     mining: members.flatMap((m) => m.rounds),
     unminedModel: first.rounds.length ? recordUsage(withScaling(unmined), 'voice') : null,
     members: K,
+    detector,
   };
 }
+
+/**
+ * The detector setting with the lowest miss rate at ≤ 2 false accepts per hour on a validation
+ * stream (voice-metrics.ts chooseDetector), scored as the device scores: a clip every 100 ms.
+ */
+export function calibrateDetector(
+  model: HybridModel,
+  data: VoiceData,
+  o: Pick<VoiceTrainOptions, 'calibrationS' | 'task'>,
+): DetectorSetting | null {
+  const seconds = o.calibrationS ?? 600;
+  if (!(seconds >= 0)) throw new InputError(`calibration seconds must be ≥ 0, got ${seconds}`);
+  if (seconds === 0) return null;
+  const task = { ...VOICE_DEFAULTS, ...o.task };
+  const stream = keywordStream({
+    seed: VALIDATION_STREAM_SEED,
+    keywords: data.classes.slice(0, -1),
+    durationS: seconds,
+    speakers: streamSpeakers('validation', task),
+    sampleRate: data.features.sampleRate,
+    ...(task.cacheDir ? { cacheDir: task.cacheDir } : {}),
+  });
+  const track = clipTrack(model, stream.samples, CALIBRATION_HOP_MS);
+  const c = chooseDetector(track, data.classes, stream.events, stream.durationS);
+  return {
+    threshold: c.threshold,
+    smoothClips: c.smoothClips,
+    validation: {
+      seconds: stream.durationS,
+      keywords: c.score.keywords,
+      missRate: c.score.missRate,
+      falseAcceptsPerHour: c.score.falseAcceptsPerHour,
+    },
+  };
+}
+
+/** The device's default clip hop (cli/commands/device.ts --clip-hop-ms). */
+const CALIBRATION_HOP_MS = 100;
 
 /**
  * One model: trained, then mined. `layers` (an ensemble's first member's, hard) fixes the

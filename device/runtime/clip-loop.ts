@@ -25,6 +25,8 @@ export interface ClipLoopOptions {
   readonly classes?: readonly string[] | null;
   /** Threshold, smoothing and refractory time of the detector. @defaultValue DETECTOR_DEFAULTS */
   readonly detector?: Omit<DetectorOptions, 'classes'>;
+  /** Where `detector` came from, for the summary. @defaultValue 'defaults' */
+  readonly detectorFrom?: 'model' | 'flags' | 'defaults';
   /** A line per clip besides the detections. @defaultValue false */
   readonly clipLines?: boolean;
   /** Called with every detection (the fleet agent sends them as telemetry). */
@@ -97,6 +99,19 @@ export async function runClipLoop(adapter: ClipAdapter, o: ClipLoopOptions): Pro
     clamped_values: c.clamped,
     engine: { ...o.engine, quant: loaded.quant, profile: loaded.profile.name },
     clips,
-    ...(detector ? { detections: { total: detections, by_word: byWord } } : {}),
+    ...(detector
+      ? {
+          detections: {
+            total: detections,
+            by_word: byWord,
+            setting: {
+              threshold: detector.threshold,
+              smooth_clips: detector.smoothClips,
+              refractory_s: detector.refractoryS,
+              from: o.detectorFrom ?? 'defaults',
+            },
+          },
+        }
+      : {}),
   };
 }

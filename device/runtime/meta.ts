@@ -8,7 +8,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ExportManifest } from '../../shared/types/manifest.js';
+import {
+  type DetectorSetting,
+  DetectorSettingSchema,
+  type ExportManifest,
+} from '../../shared/types/manifest.js';
 
 export interface ModelMeta {
   /** Input column names in model order. */
@@ -23,6 +27,8 @@ export interface ModelMeta {
   readonly classes: readonly string[] | null;
   /** A forecaster's streaming test MSE in the target's units (what `train` reported). */
   readonly testMse: number | null;
+  /** A keyword spotter's detector setting validated in the cloud. */
+  readonly detector: DetectorSetting | null;
   /** Where it was read from, for messages ('manifest.json training', 'training.json'). */
   readonly source: string | null;
 }
@@ -34,6 +40,7 @@ export const EMPTY_META: ModelMeta = Object.freeze({
   task: null,
   classes: null,
   testMse: null,
+  detector: null,
   source: null,
 });
 
@@ -49,6 +56,7 @@ export function metaFromManifest(manifest: ExportManifest): ModelMeta | null {
     task: t.task,
     classes: t.classes ?? null,
     testMse: mse,
+    detector: t.detector ?? null,
     source: 'manifest.json training',
   };
 }
@@ -77,6 +85,7 @@ export function readModelMeta(dir: string): ModelMeta {
       typeof r['testMse'] === 'number' && r['testMse'] > 0 && Number.isFinite(r['testMse'])
         ? r['testMse']
         : null,
+    detector: DetectorSettingSchema.safeParse(r['detector']).data ?? null,
     source: 'training.json',
   };
 }

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Detection, DetectorOptions } from '../../shared/audio/detection.js';
 import { InputError } from '../../shared/errors.js';
+import type { DetectorSetting } from '../../shared/types/manifest.js';
 import type { FirmwareProfile, Quantization } from '../../shared/types/profile.js';
 import { csvAdapter } from '../adapters/csv.js';
 import { jsonlAdapter } from '../adapters/jsonl.js';
@@ -250,7 +251,7 @@ export async function runStarted(
       counters,
       emit: o.emit,
       classes: o.classes ?? loaded.meta.classes,
-      ...(o.detector ? { detector: o.detector } : {}),
+      ...detectorSetting(loaded.meta.detector, o.detector),
       ...(o.clipLines ? { clipLines: true } : {}),
       ...(o.onDetection ? { onDetection: o.onDetection } : {}),
     });
@@ -319,4 +320,18 @@ export async function runDevice(o: DeviceRunOptions): Promise<DeviceSummary> {
   } finally {
     await started.session.release();
   }
+}
+
+/**
+ * The keyword detector's setting: flags first, then the bundle's validated one, then the
+ * defaults (shared/audio/detection.ts), each field on its own.
+ */
+function detectorSetting(
+  validated: DetectorSetting | null,
+  given: Omit<DetectorOptions, 'classes'> | undefined,
+): { detector: Omit<DetectorOptions, 'classes'>; detectorFrom: 'model' | 'flags' | 'defaults' } {
+  const flags = Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== undefined));
+  const fromModel = validated ? { threshold: validated.threshold, smoothClips: validated.smoothClips } : {};
+  const from = 'threshold' in flags || 'smoothClips' in flags ? 'flags' : validated ? 'model' : 'defaults';
+  return { detector: { ...fromModel, ...flags }, detectorFrom: from };
 }

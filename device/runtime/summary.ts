@@ -47,7 +47,17 @@ export interface DeviceSummary {
   /** Clips classified (voice models only). */
   readonly clips?: number;
   /** Keywords spotted (voice models with class names), in all and per word. */
-  readonly detections?: { readonly total: number; readonly by_word: Readonly<Record<string, number>> };
+  readonly detections?: {
+    readonly total: number;
+    readonly by_word: Readonly<Record<string, number>>;
+    /** The detector's setting and where it came from: the bundle's validated one, flags, or the defaults. */
+    readonly setting: {
+      readonly threshold: number;
+      readonly smooth_clips: number;
+      readonly refractory_s: number;
+      readonly from: 'model' | 'flags' | 'defaults';
+    };
+  };
   /** With fleet sync: telemetry batches dropped to keep the outbox in its bounds, garbled
    * stretches skipped when it was opened, and batches still unsent. */
   readonly sync?: {

@@ -30,6 +30,25 @@ export const TEST_ERROR_UNITS = ['target_squared', 'fraction'] as const;
  * held-out streaming test error, the drift monitor's residual scale. Covered by the release
  * signature like every bundle file, and by the manifest's own checks on the device.
  */
+/**
+ * A keyword spotter's detector setting chosen in the cloud on a validation stream (voices
+ * neither training nor the test uses): the lowest miss rate at ≤ 2 false accepts per hour. The
+ * device detects with it unless told otherwise (shared/audio/detection.ts).
+ */
+export const DetectorSettingSchema = z.strictObject({
+  threshold: z.number().check(z.gt(0), z.lte(1)),
+  smoothClips: positiveInt(),
+  /** What it scored on the validation stream. */
+  validation: z.strictObject({
+    seconds: z.number().check(z.positive()),
+    keywords: nonNegativeInt(),
+    missRate: z.number().check(z.gte(0), z.lte(1)),
+    falseAcceptsPerHour: nonNegative(),
+  }),
+});
+
+export type DetectorSetting = z.output<typeof DetectorSettingSchema>;
+
 export const ManifestTrainingSchema = z.strictObject({
   task: z.enum(['forecast', 'regress', 'classify']),
   /** Input column names in model order (as many as model.inputs). */
@@ -52,6 +71,8 @@ export const ManifestTrainingSchema = z.strictObject({
       evaluation: z.enum(['streaming', 'clips']),
     }),
   ),
+  /** A keyword spotter's validated detector setting. */
+  detector: z.optional(DetectorSettingSchema),
 });
 
 export type ManifestTraining = z.output<typeof ManifestTrainingSchema>;

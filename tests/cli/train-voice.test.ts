@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DETECTOR_SEARCH } from '../../cloud/tasks/voice-metrics.js';
 import { mixWord } from '../../cloud/tasks/voice-mix.js';
 import { speechAudio } from '../../cloud/tasks/voice-render.js';
 import { writeWav } from '../../shared/io/wav.js';
@@ -24,7 +25,11 @@ describe('liquidkan train --task voice', () => {
   it('trains a keyword spotter the device runs on a WAV file, and exports it with its error rate', async () => {
     const model = join(work, 'voice');
     // two members merged into one model (16 units a layer): export and the device run it as any other
-    const args = ['train', '--task', 'voice', '--keywords', 'yes,no', '--per-class', '30', '--ensemble', '2'];
+    // and a detector setting chosen on a minute of validation stream, which the device then uses
+    const args = [
+      ...['train', '--task', 'voice', '--keywords', 'yes,no', '--per-class', '30'],
+      ...['--ensemble', '2', '--calibrate-s', '60'],
+    ];
     const r = await runCli(
       [...args, '--hidden', '8', '--epochs', '20', '--library', 'classic', '--out', model, '--json'],
       ROOT,
@@ -37,6 +42,11 @@ describe('liquidkan train --task voice', () => {
     expect(summary.ensemble_members).toBe(2);
     const saved = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
     expect(saved.layers.map((l: { units: number }) => l.units)).toEqual([16, 16]);
+    expect(DETECTOR_SEARCH.smoothClips).toContain(summary.detector_smooth_clips);
+    expect(DETECTOR_SEARCH.thresholds).toContain(summary.detector_threshold);
+    expect(summary.detector_validation_miss_rate).toBeGreaterThanOrEqual(0);
+    expect(summary.detector_validation_miss_rate).toBeLessThanOrEqual(1);
+    const setting = { threshold: summary.detector_threshold, smoothClips: summary.detector_smooth_clips };
     // chance is 1/3 on 6 held-out clips per class
     expect(summary.test_accuracy).toBeGreaterThan(0.5);
     expect(summary.test_error_rate).toBeCloseTo(1 - summary.test_accuracy, 12);
@@ -67,6 +77,7 @@ describe('liquidkan train --task voice', () => {
       task: 'classify',
       classes: ['yes', 'no', 'other'],
       testError: { metric: 'test_error_rate', units: 'fraction', evaluation: 'clips' },
+      detector: { ...setting, validation: { seconds: 60 } },
     });
     expect(existsSync(join(bundle, 'training.json'))).toBe(false);
 
@@ -124,7 +135,33 @@ describe('liquidkan train --task voice', () => {
     expect(q.code, q.stderr).toBe(0);
     const quiet = JSON.parse(q.stdout.trim().split('\n').at(-1)!);
     expect(quiet.clips).toBe(591);
-    expect(quiet.detections).toEqual({ total: 0, by_word: {} });
+    expect(quiet.detections).toEqual({
+      total: 0,
+      by_word: {},
+      setting: {
+        threshold: setting.threshold,
+        smooth_clips: setting.smoothClips,
+        refractory_s: 1,
+        from: 'model',
+      },
+    });
+    // a flag overrides the model's setting field by field
+    const short = join(work, 'short.wav');
+    writeWav(short, new Float32Array(3 * 16000), 16000);
+    const f = await runCli(
+      [
+        ...['device', '--model', bundle, '--profile', 'pi4', '--input', short],
+        ...['--threshold', '0.97', '--no-latency-check', '--threads', '1', '--json'],
+      ],
+      ROOT,
+    );
+    expect(f.code, f.stderr).toBe(0);
+    expect(JSON.parse(f.stdout.trim().split('\n').at(-1)!).detections.setting).toEqual({
+      threshold: 0.97,
+      smooth_clips: setting.smoothClips,
+      refractory_s: 1,
+      from: 'flags',
+    });
   }, 400_000);
 
   it('refuses hard-negative rounds that are not a whole number by name, before any training', async () => {
