@@ -11,11 +11,15 @@
  * of models from different seeds steadies a keyword spotter whose single models disagree
  * on voices none of them heard (issue 18).
  *
- * Exactness needs what the format shares per layer to be equal across members: the layer
- * kinds, units, τ bands and selectors (the same chosen entry) and the per-entry affine, which
- * is why members train with `trainAffine: false`. Input scalings may differ: each member's is
- * folded into its first layer's weights, relative to the first member's, which the merged model
- * keeps.
+ * The format shares one activation affine φ = c·ψ(a·u + b) + d per layer, so every member is
+ * first rewritten, exactly, onto the first member's (toAffineOf): a and b fold into the layer's
+ * input weights and bias; a dense layer's c and d into whatever reads it (the next layer's input
+ * weights and bias, or the readout); a liquid layer's c into its state's scale (its recurrent
+ * weights and its readers). A liquid layer's d drives the state from its zero start and folds
+ * nowhere, so members must share d/c there: the members after the first train with that
+ * layer's c and d frozen at the first's (freezeAffine 'liquid-output'). Input scalings may
+ * differ too: each member's folds into its first layer, relative to the first member's, which
+ * the merged model keeps. Layer kinds, units, τ bands and the chosen entries must be equal.
  */
 import { InputError } from '../../shared/errors.js';
 import { type HybridModel, param } from '../../shared/model/model.js';
@@ -57,12 +61,75 @@ function mismatch(first: HybridModel, m: HybridModel, k: number): string | null 
       return `layer ${i}: selectors must be hard (member ${a.selector.mode !== 'hard' ? 0 : k} is soft)`;
     if (a.selector.candidates[a.selector.chosen!] !== b.selector.candidates[b.selector.chosen!])
       return `layer ${i}: member ${k} chose another activation than member 0`;
-    const affine = (x: HybridModel, l: typeof a) =>
-      param(x, `L${i}.affine`).subarray(4 * l.selector.chosen!, 4 * l.selector.chosen! + 4);
-    if (!sameArrays(affine(first, a), affine(m, b)))
-      return `layer ${i}: member ${k}'s activation affine differs from member 0's (train members with trainAffine false)`;
   }
   return null;
+}
+
+/** Layer i's chosen affine (a, b, c, d). */
+function chosenAffine(m: HybridModel, i: number): [number, number, number, number] {
+  const c = m.layers[i]!.selector.chosen!;
+  const t = param(m, `L${i}.affine`);
+  return [t[4 * c]!, t[4 * c + 1]!, t[4 * c + 2]!, t[4 * c + 3]!];
+}
+
+/** M [rows, cols] ← α·M, and bias[r] += β·Σ_c M[r, c] (with M before scaling). */
+function foldReader(M: Float64Array, bias: Float64Array, alpha: number, beta: number): void {
+  const rows = bias.length;
+  const cols = M.length / rows;
+  for (let r = 0; r < rows; r++) {
+    let sum = 0;
+    for (let c = 0; c < cols; c++) {
+      sum += M[r * cols + c]!;
+      M[r * cols + c] = M[r * cols + c]! * alpha;
+    }
+    bias[r] = bias[r]! + beta * sum;
+  }
+}
+
+/**
+ * `m` rewritten to compute the same outputs with `target`'s chosen affine in every layer; throws
+ * when a liquid layer's output shift cannot be matched (see the file comment).
+ */
+export function toAffineOf(m: HybridModel, target: HybridModel, k = 1): HybridModel {
+  const params = new Map<string, Float64Array>();
+  for (const [name, t] of m.params) params.set(name, t.slice());
+  // what the previous layer's output is in terms of the rewritten one: h = α·h' + β
+  let alpha = 1;
+  let beta = 0;
+  m.layers.forEach((layer, i) => {
+    const p = `L${i}`;
+    const [a, b, c, d] = chosenAffine(m, i);
+    const [a0, b0, c0, d0] = chosenAffine(target, i);
+    if (a0 === 0 || c0 === 0)
+      throw new InputError(`cannot merge the ensemble: layer ${i}'s affine has a or c = 0`);
+    const In = params.get(layer.kind === 'dense' ? `${p}.W` : `${p}.U`)!;
+    const bias = params.get(`${p}.b`)!;
+    foldReader(In, bias, alpha, beta);
+    const outScale = c / c0;
+    const outShift = d - outScale * d0;
+    if (layer.kind === 'liquid') {
+      if (Math.abs(outShift) > 1e-9 * Math.max(1, Math.abs(d)))
+        throw new InputError(
+          `cannot merge the ensemble: layer ${i} (liquid): member ${k}'s output shift d/c = ${d / c} differs from member 0's ${d0 / c0}; train the members after the first with freezeAffine 'liquid-output' from the first's affine`,
+        );
+      // the state is outScale times the rewritten one: its own recurrent weights read it so
+      const Wrec = params.get(`${p}.W`)!;
+      for (let j = 0; j < Wrec.length; j++) Wrec[j] = Wrec[j]! * outScale;
+    }
+    // a·u + b = a0·u' + b0 with u' = (a/a0)·u + (b − b0)/a0: scale the pre-activation's terms
+    const s = a / a0;
+    for (let j = 0; j < In.length; j++) In[j] = In[j]! * s;
+    for (let j = 0; j < bias.length; j++) bias[j] = bias[j]! * s + (b - b0) / a0;
+    if (layer.kind === 'liquid') {
+      const Wrec = params.get(`${p}.W`)!;
+      for (let j = 0; j < Wrec.length; j++) Wrec[j] = Wrec[j]! * s;
+    }
+    params.set(`${p}.affine`, param(target, `${p}.affine`).slice());
+    alpha = outScale;
+    beta = layer.kind === 'liquid' ? 0 : outShift;
+  });
+  foldReader(params.get('readout.W')!, params.get('readout.b')!, alpha, beta);
+  return { ...m, params };
 }
 
 /**
@@ -91,7 +158,8 @@ function refold(
 }
 
 /** One model whose logits are the mean of the members' at every step. */
-export function mergeEnsemble(members: readonly HybridModel[]): HybridModel {
+export function mergeEnsemble(given: readonly HybridModel[]): HybridModel {
+  let members = given;
   if (members.length === 0) throw new InputError('an ensemble needs at least one member');
   const first = members[0]!;
   for (let k = 1; k < members.length; k++) {
@@ -100,6 +168,7 @@ export function mergeEnsemble(members: readonly HybridModel[]): HybridModel {
   }
   if (members.length === 1) return first;
   const K = members.length;
+  members = members.map((m, k) => (k === 0 ? m : toAffineOf(m, first, k)));
   const params = new Map<string, Float64Array>();
   const layers = first.layers.map((l) => ({ ...l, units: l.units * K }));
   let width = first.inputs;

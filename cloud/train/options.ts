@@ -10,11 +10,11 @@ export interface TrainOptions {
   /** Adam step size. @defaultValue 5e-3 */
   readonly lr: number;
   /**
-   * Train each layer's per-entry affine (a, b, c, d). false keeps every entry's natural affine,
-   * so that models trained apart share it and can be merged into one (cloud/train/ensemble.ts).
-   * @defaultValue true
+   * 'liquid-output' keeps the liquid layers' affine output scale and shift (c, d of every entry)
+   * where they start: an ensemble's members after the first start from the first's and must
+   * keep its d/c to be merged exactly (cloud/train/ensemble.ts). @defaultValue none
    */
-  readonly trainAffine?: boolean;
+  readonly freezeAffine?: 'liquid-output';
   /** Global gradient-norm clip. @defaultValue 1 */
   readonly clipNorm: number;
   /** Epochs without validation improvement before a run stops. @defaultValue 8 */

@@ -55,8 +55,13 @@ interface Optimizer {
  * Adam for the network, and a faster Adam for the selector logits: the mixture weights must
  * actually commit during the search, or hardening jumps from a near-uniform blend.
  */
-function makeOptimizer(vars: Map<string, Var>, o: TrainOptions): Optimizer {
-  const all = [...vars.entries()].filter(([k]) => o.trainAffine !== false || !k.endsWith('.affine'));
+function makeOptimizer(vars: Map<string, Var>, o: TrainOptions, model: HybridModel): Optimizer {
+  const all = [...vars.entries()];
+  // affine rows are (a, b, c, d) per entry: c and d sit at 2 and 3 of every 4
+  const frozenOutputs =
+    o.freezeAffine === 'liquid-output'
+      ? model.layers.flatMap((l, i) => (l.kind === 'liquid' ? [vars.get(`L${i}.affine`)!] : []))
+      : [];
   const logits = all.filter(([k]) => k.endsWith('.logits')).map(([, v]) => v);
   const rest = all.filter(([k]) => !k.endsWith('.logits')).map(([, v]) => v);
   const net = new Adam(rest, { lr: o.lr, clipNorm: o.clipNorm });
@@ -67,6 +72,13 @@ function makeOptimizer(vars: Map<string, Var>, o: TrainOptions): Optimizer {
       sel?.zeroGrad();
     },
     step() {
+      for (const v of frozenOutputs) {
+        if (!v.grad) continue;
+        for (let j = 2; j < v.grad.length; j += 4) {
+          v.grad[j] = 0;
+          v.grad[j + 1] = 0;
+        }
+      }
       sel?.step();
       return net.step();
     },
@@ -231,7 +243,7 @@ export class TrainingRun {
   ) {
     this.#model = cloneModel(start);
     this.#vars = paramVars(this.#model);
-    this.#opt = makeOptimizer(this.#vars, o);
+    this.#opt = makeOptimizer(this.#vars, o, this.#model);
     this.#rng = new Rng(o.seed);
     this.#best = { loss: Infinity, model: cloneModel(this.#model) };
     this.#contract = unboundedLiquidLayers(this.#model).length > 0;

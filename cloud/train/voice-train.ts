@@ -8,7 +8,7 @@
 import { InputError } from '../../shared/errors.js';
 import type { ActivationLibrary } from '../../shared/library/library.js';
 import { initModel } from '../../shared/model/init.js';
-import type { HybridModel } from '../../shared/model/model.js';
+import { type HybridModel, param } from '../../shared/model/model.js';
 import type { DetectorSetting } from '../../shared/types/manifest.js';
 import {
   OTHER_WORDS,
@@ -139,7 +139,7 @@ export function trainVoice(o: VoiceTrainOptions, onEpoch?: (r: EpochRecord) => v
   for (let k = 0; k < K; k++) {
     // the first member's seed is the run's, so a single model trains as it always did
     const seed = o.seed + 7919 * k;
-    members.push(trainMember(o, data, seed, K > 1, members[0]?.unmined.layers ?? null, withScaling, onEpoch));
+    members.push(trainMember(o, data, seed, K > 1, members[0]?.unmined ?? null, withScaling, onEpoch));
   }
   const first = members[0]!;
   const model = mergeEnsemble(members.map((m) => m.model));
@@ -173,6 +173,13 @@ export function trainVoice(o: VoiceTrainOptions, onEpoch?: (r: EpochRecord) => v
  * The detector setting with the lowest miss rate at ≤ 2 false accepts per hour on a validation
  * stream (voice-metrics.ts chooseDetector), scored as the device scores: a clip every 100 ms.
  */
+/** `m` with `from`'s affine tensors (the same layers and candidates). */
+function withAffinesOf(m: HybridModel, from: HybridModel): HybridModel {
+  const params = new Map(m.params);
+  m.layers.forEach((_, i) => params.set(`L${i}.affine`, param(from, `L${i}.affine`).slice()));
+  return { ...m, params };
+}
+
 export function calibrateDetector(
   model: HybridModel,
   data: VoiceData,
@@ -208,15 +215,15 @@ export function calibrateDetector(
 const CALIBRATION_HOP_MS = 100;
 
 /**
- * One model: trained, then mined. `layers` (an ensemble's first member's, hard) fixes the
- * activations of the members after it.
+ * One model: trained, then mined. `first` (an ensemble's first member, trained, before mining)
+ * fixes the activations of the members after it, and starts their affines.
  */
 function trainMember(
   o: VoiceTrainOptions,
   data: VoiceData,
   seed: number,
-  shareAffine: boolean,
-  layers: HybridModel['layers'] | null,
+  inEnsemble: boolean,
+  first: HybridModel | null,
   withScaling: (m: HybridModel) => HybridModel,
   onEpoch?: (r: EpochRecord) => void,
 ) {
@@ -228,10 +235,13 @@ function trainMember(
     seed,
     ...(o.activation ? { activation: o.activation } : {}),
   });
-  const initial = layers ? { ...init, layers } : init;
-  const train: Partial<TrainOptions> = { ...o.train, ...(shareAffine ? { trainAffine: false } : {}) };
+  // after the first member: its chosen activations and affines, the liquid layers' output kept
+  const initial = first ? withAffinesOf({ ...init, layers: first.layers }, first) : init;
+  const train: Partial<TrainOptions> = { ...o.train, ...(first ? { freezeAffine: 'liquid-output' } : {}) };
   const r = trainHybrid(initial, data, { ...VOICE_TRAIN_DEFAULTS, ...train, seed }, onEpoch);
-  const mined = mineAndRetrain({ ...o, seed, train }, data, r.model, withScaling, onEpoch);
+  // mining keeps the first member's liquid output too: the others were started from it
+  const mining: Partial<TrainOptions> = inEnsemble ? { ...train, freezeAffine: 'liquid-output' } : train;
+  const mined = mineAndRetrain({ ...o, seed, train: mining }, data, r.model, withScaling, onEpoch);
   return { r, unmined: r.model, model: mined.model, rounds: mined.rounds };
 }
 

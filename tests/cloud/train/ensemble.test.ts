@@ -9,7 +9,11 @@ import { Rng } from '../../../shared/numeric/rng.js';
 const INPUTS = 5;
 const OUTPUTS = 3;
 
-/** A hard tanh model with random weights everywhere (init leaves some tensors at zero) and its own input scaling. */
+/**
+ * A hard tanh model with random weights everywhere (init leaves some tensors at zero), its own
+ * input scaling, and its own chosen affine in every layer, but for the liquid layers' d/c, which
+ * members share (0.3).
+ */
 function member(seed: number, liquidLayers = 2): HybridModel {
   const m = initModel({
     library: classicLibrary(),
@@ -33,6 +37,16 @@ function member(seed: number, liquidLayers = 2): HybridModel {
     if (name.endsWith('.logits') || name.endsWith('.affine')) continue;
     for (let i = 0; i < t.length; i++) t[i] = rng.uniform(-0.8, 0.8);
   }
+  out.layers.forEach((l, i) => {
+    const row = param(out, `L${i}.affine`).subarray(4 * l.selector.chosen!, 4 * l.selector.chosen! + 4);
+    const c = rng.uniform(0.5, 1.5);
+    row.set([
+      rng.uniform(0.5, 1.5),
+      rng.uniform(-0.3, 0.3),
+      c,
+      l.kind === 'liquid' ? 0.3 * c : rng.uniform(-0.3, 0.3),
+    ]);
+  });
   return out;
 }
 
@@ -49,7 +63,7 @@ function run(m: HybridModel, x: Float64Array, steps: number): Float64Array {
 }
 
 describe('ensemble merge', () => {
-  it('computes the mean of its members at every step, through dense and stacked liquid layers', () => {
+  it('computes the mean of its members at every step, through dense and stacked liquid layers, each with its own affine', () => {
     const members = [member(1), member(2), member(3)];
     const merged = mergeEnsemble(members);
     expect(merged.layers.map((l) => l.units)).toEqual([12, 12, 12]);
@@ -76,7 +90,7 @@ describe('ensemble merge', () => {
     const b = member(2);
     param(b, 'L1.affine')[4 * b.layers[1]!.selector.chosen! + 3] = 0.1;
     expect(() => mergeEnsemble([a, b])).toThrow(
-      /layer 1: member 1's activation affine differs.*trainAffine false/,
+      /layer 1 \(liquid\): member 1's output shift d\/c = .* differs from member 0's 0.3.*freezeAffine 'liquid-output'/,
     );
     const soft = cloneModel(member(3), {
       layers: a.layers.map((l) => ({ ...l, selector: { ...l.selector, mode: 'soft' as const } })),
