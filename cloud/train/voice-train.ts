@@ -52,8 +52,9 @@ export interface VoiceTrainOptions {
   /**
    * Models trained from different seeds on the same data and merged into one that averages
    * their logits (ensemble.ts): K times the units and the step cost. Members after the first
-   * start hard on the first one's chosen entries, and every member keeps each entry's natural
-   * affine, so the merge is exact. @defaultValue 1
+   * start hard on the first one's chosen entries and affines, with the liquid layers' output
+   * scale and shift kept there (the one part of an affine a merge cannot fold away), and the
+   * first keeps its own through mining. @defaultValue 1
    */
   readonly ensemble?: number;
   /**
@@ -169,10 +170,6 @@ export function trainVoice(o: VoiceTrainOptions, onEpoch?: (r: EpochRecord) => v
   };
 }
 
-/**
- * The detector setting with the lowest miss rate at ≤ 2 false accepts per hour on a validation
- * stream (voice-metrics.ts chooseDetector), scored as the device scores: a clip every 100 ms.
- */
 /** `m` with `from`'s affine tensors (the same layers and candidates). */
 function withAffinesOf(m: HybridModel, from: HybridModel): HybridModel {
   const params = new Map(m.params);
@@ -180,6 +177,10 @@ function withAffinesOf(m: HybridModel, from: HybridModel): HybridModel {
   return { ...m, params };
 }
 
+/**
+ * The detector setting with the lowest miss rate at ≤ 2 false accepts per hour on a validation
+ * stream (voice-metrics.ts chooseDetector), scored as the device scores: a clip every 100 ms.
+ */
 export function calibrateDetector(
   model: HybridModel,
   data: VoiceData,
