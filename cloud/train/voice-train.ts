@@ -9,6 +9,7 @@ import { InputError } from '../../shared/errors.js';
 import type { ActivationLibrary } from '../../shared/library/library.js';
 import { initModel } from '../../shared/model/init.js';
 import { type HybridModel, param } from '../../shared/model/model.js';
+import { Rng } from '../../shared/numeric/rng.js';
 import type { DetectorSetting } from '../../shared/types/manifest.js';
 import {
   OTHER_WORDS,
@@ -32,7 +33,7 @@ import {
   mineHardNegatives,
   withRows,
 } from './voice-hard-negatives.js';
-import type { WindowSet } from './windows.js';
+import { gather, type WindowSet } from './windows.js';
 
 export interface VoiceTrainOptions {
   readonly library: ActivationLibrary;
@@ -170,6 +171,13 @@ export function trainVoice(o: VoiceTrainOptions, onEpoch?: (r: EpochRecord) => v
   };
 }
 
+/** n rows of `set` drawn with replacement. */
+function bootstrap(set: WindowSet, rng: Rng): WindowSet {
+  const idx = Array.from({ length: set.n }, () => rng.int(set.n));
+  const { x, y } = gather(set, idx);
+  return { ...set, x, y, last: new Float64Array(set.n) };
+}
+
 /** `m` with `from`'s affine tensors (the same layers and candidates). */
 function withAffinesOf(m: HybridModel, from: HybridModel): HybridModel {
   const params = new Map(m.params);
@@ -239,10 +247,13 @@ function trainMember(
   // after the first member: its chosen activations and affines, the liquid layers' output kept
   const initial = first ? withAffinesOf({ ...init, layers: first.layers }, first) : init;
   const train: Partial<TrainOptions> = { ...o.train, ...(first ? { freezeAffine: 'liquid-output' } : {}) };
-  const r = trainHybrid(initial, data, { ...VOICE_TRAIN_DEFAULTS, ...train, seed }, onEpoch);
+  // later members learn from a bootstrap draw of the training rows (bagging): the same rows
+  // taught alike made members that agree on their mistakes
+  const own = first ? { ...data, train: bootstrap(data.train, new Rng(seed)) } : data;
+  const r = trainHybrid(initial, own, { ...VOICE_TRAIN_DEFAULTS, ...train, seed }, onEpoch);
   // mining keeps the first member's liquid output too: the others were started from it
   const mining: Partial<TrainOptions> = inEnsemble ? { ...train, freezeAffine: 'liquid-output' } : train;
-  const mined = mineAndRetrain({ ...o, seed, train: mining }, data, r.model, withScaling, onEpoch);
+  const mined = mineAndRetrain({ ...o, seed, train: mining }, own, r.model, withScaling, onEpoch);
   return { r, unmined: r.model, model: mined.model, rounds: mined.rounds };
 }
 
