@@ -51,8 +51,9 @@ export interface VoiceTrainOptions {
    */
   readonly hardNegatives?: Partial<HardNegativeOptions>;
   /**
-   * Models trained from different seeds on the same data and merged into one that averages
-   * their logits (ensemble.ts): K times the units and the step cost. Members after the first
+   * Models trained from different seeds (the later ones on bootstrap draws of the training
+   * rows) and merged into one that averages their logits (ensemble.ts): K times the units and
+   * the step cost. Members after the first
    * start hard on the first one's chosen entries and affines, with the liquid layers' output
    * scale and shift kept there (the one part of an affine a merge cannot fold away), and the
    * first keeps its own through mining. @defaultValue 1
