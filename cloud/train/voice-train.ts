@@ -9,7 +9,6 @@ import { InputError } from '../../shared/errors.js';
 import type { ActivationLibrary } from '../../shared/library/library.js';
 import { initModel } from '../../shared/model/init.js';
 import { type HybridModel, param } from '../../shared/model/model.js';
-import { Rng } from '../../shared/numeric/rng.js';
 import type { DetectorSetting } from '../../shared/types/manifest.js';
 import {
   OTHER_WORDS,
@@ -33,7 +32,7 @@ import {
   mineHardNegatives,
   withRows,
 } from './voice-hard-negatives.js';
-import { gather, type WindowSet } from './windows.js';
+import type { WindowSet } from './windows.js';
 
 export interface VoiceTrainOptions {
   readonly library: ActivationLibrary;
@@ -51,9 +50,9 @@ export interface VoiceTrainOptions {
    */
   readonly hardNegatives?: Partial<HardNegativeOptions>;
   /**
-   * Models trained from different seeds (the later ones on bootstrap draws of the training
-   * rows) and merged into one that averages their logits (ensemble.ts): K times the units and
-   * the step cost. Members after the first
+   * Models trained from different seeds on the same data and merged into one that averages
+   * their logits (ensemble.ts): K times the units and the step cost (bootstrap draws of the
+   * training rows made weaker members: 41.9 % stream misses against 28.1 % for 4 × 300). Members after the first
    * start hard on the first one's chosen entries and affines, with the liquid layers' output
    * scale and shift kept there (the one part of an affine a merge cannot fold away), and the
    * first keeps its own through mining. @defaultValue 1
@@ -172,13 +171,6 @@ export function trainVoice(o: VoiceTrainOptions, onEpoch?: (r: EpochRecord) => v
   };
 }
 
-/** n rows of `set` drawn with replacement. */
-function bootstrap(set: WindowSet, rng: Rng): WindowSet {
-  const idx = Array.from({ length: set.n }, () => rng.int(set.n));
-  const { x, y } = gather(set, idx);
-  return { ...set, x, y, last: new Float64Array(set.n) };
-}
-
 /** `m` with `from`'s affine tensors (the same layers and candidates). */
 function withAffinesOf(m: HybridModel, from: HybridModel): HybridModel {
   const params = new Map(m.params);
@@ -248,13 +240,10 @@ function trainMember(
   // after the first member: its chosen activations and affines, the liquid layers' output kept
   const initial = first ? withAffinesOf({ ...init, layers: first.layers }, first) : init;
   const train: Partial<TrainOptions> = { ...o.train, ...(first ? { freezeAffine: 'liquid-output' } : {}) };
-  // later members learn from a bootstrap draw of the training rows (bagging): the same rows
-  // taught alike made members that agree on their mistakes
-  const own = first ? { ...data, train: bootstrap(data.train, new Rng(seed)) } : data;
-  const r = trainHybrid(initial, own, { ...VOICE_TRAIN_DEFAULTS, ...train, seed }, onEpoch);
+  const r = trainHybrid(initial, data, { ...VOICE_TRAIN_DEFAULTS, ...train, seed }, onEpoch);
   // mining keeps the first member's liquid output too: the others were started from it
   const mining: Partial<TrainOptions> = inEnsemble ? { ...train, freezeAffine: 'liquid-output' } : train;
-  const mined = mineAndRetrain({ ...o, seed, train: mining }, own, r.model, withScaling, onEpoch);
+  const mined = mineAndRetrain({ ...o, seed, train: mining }, data, r.model, withScaling, onEpoch);
   return { r, unmined: r.model, model: mined.model, rounds: mined.rounds };
 }
 
