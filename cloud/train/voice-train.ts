@@ -174,7 +174,7 @@ export function trainVoice(o: VoiceTrainOptions, onEpoch?: (r: EpochRecord) => v
 /** `m` with `from`'s affine tensors (the same layers and candidates). */
 function withAffinesOf(m: HybridModel, from: HybridModel): HybridModel {
   const params = new Map(m.params);
-  m.layers.forEach((_, i) => params.set(`L${i}.affine`, param(from, `L${i}.affine`).slice()));
+  for (let i = 0; i < m.layers.length; i++) params.set(`L${i}.affine`, param(from, `L${i}.affine`).slice());
   return { ...m, params };
 }
 
