@@ -24,7 +24,7 @@ describe('voice keyword spotting', () => {
     const r = trainHybrid(model, data, {
       seed: 3,
       loss: 'cross-entropy',
-      epochs: 20,
+      epochs: 30,
       batchSize: 16,
       lr: 1e-2,
       patience: 10,
@@ -39,7 +39,7 @@ describe('voice keyword spotting', () => {
       unseen: accuracy(r.model, data.testUnseen),
     };
     console.log(`voice: data ${t1 - t0} ms, training ${t2 - t1} ms, accuracy`, acc);
-    // chance is 1/3; measured 0.96 seen, 0.92 unseen, 0.975 train (espeak-ng 1.51)
+    // chance is 1/3; measured 0.875 seen, 0.833 unseen, 0.95 train (espeak-ng 1.51, 253 other words)
     expect(acc.seen).toBeGreaterThanOrEqual(0.8);
     expect(acc.unseen).toBeGreaterThanOrEqual(0.75);
     expect(acc.train).toBeGreaterThan(0.85);
