@@ -25,6 +25,7 @@
  * one model, ensemble.ts), LK_BENCH_VOICE_SEED (0: training and data seed), and
  * LK_BENCH_VOICE_MINING_KEYWORD_SHARE (0: mining streams hold no keyword; voice-hard-negatives.ts).
  */
+
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +58,7 @@ import {
 } from '../cloud/train/training-record.js';
 import { calibrateDetector, trainVoice } from '../cloud/train/voice-train.js';
 import { runDevice } from '../device/runtime/run.js';
+import { DEVICE_CLIP_HOP_MS } from '../shared/audio/clip-stream.js';
 import { DETECTOR_DEFAULTS, type Detection } from '../shared/audio/detection.js';
 import { exportModel, writeBundle } from '../shared/export/export.js';
 import { writeWav } from '../shared/io/wav.js';
@@ -75,7 +77,7 @@ const ACTIVATION = process.env['LK_BENCH_VOICE_ACTIVATION'] || undefined;
 const STREAM_S = Number(process.env['LK_BENCH_VOICE_STREAM_S'] ?? 600);
 const HIDDEN = Number(process.env['LK_BENCH_VOICE_HIDDEN'] ?? 32);
 const EPOCHS = Number(process.env['LK_BENCH_VOICE_EPOCHS'] ?? 30);
-const HOP_MS = 100;
+const HOP_MS = DEVICE_CLIP_HOP_MS;
 const SEED = Number(process.env['LK_BENCH_VOICE_SEED'] ?? 0);
 /** Streams: validation and test seeds differ from each other and from the mining streams'. */
 const TEST_STREAM_SEED = 12;

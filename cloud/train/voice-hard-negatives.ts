@@ -17,6 +17,7 @@
  * Each round mines a new stream with the model the last round left, and keeps every clip
  * mined before. Seeded throughout: the same seed mines the same clips.
  */
+import { DEVICE_CLIP_HOP_MS } from '../../shared/audio/clip-stream.js';
 import type { HybridModel } from '../../shared/model/model.js';
 import { concatSets, standardize } from '../tasks/voice.js';
 import { clipTrack } from '../tasks/voice-metrics.js';
@@ -55,7 +56,7 @@ export const HARD_NEGATIVE_DEFAULTS: Readonly<HardNegativeOptions> = Object.free
   maxClips: 300,
   epochs: 10,
   lr: 3e-3,
-  hopMs: 100,
+  hopMs: DEVICE_CLIP_HOP_MS,
   keywordShare: 0,
   positiveBelow: 0.9,
 });

@@ -5,6 +5,7 @@
  * feeds it what its WAV adapter computes. Test error is the error rate on held-out utterances,
  * also reported per test set: training speakers in silence, and speakers training never heard.
  */
+import { DEVICE_CLIP_HOP_MS } from '../../shared/audio/clip-stream.js';
 import { InputError } from '../../shared/errors.js';
 import type { ActivationLibrary } from '../../shared/library/library.js';
 import { initModel } from '../../shared/model/init.js';
@@ -145,7 +146,6 @@ export function trainVoice(o: VoiceTrainOptions, onEpoch?: (r: EpochRecord) => v
   }
   const first = members[0]!;
   const model = mergeEnsemble(members.map((m) => m.model));
-  const unmined = mergeEnsemble(members.map((m) => m.unmined));
   const trained = withScaling(model);
   const testAccuracy = accuracy(model, data.test);
   const detector = calibrateDetector(trained, data, o);
@@ -165,7 +165,9 @@ export function trainVoice(o: VoiceTrainOptions, onEpoch?: (r: EpochRecord) => v
     softModel: first.r.softModel,
     data,
     mining: members.flatMap((m) => m.rounds),
-    unminedModel: first.rounds.length ? recordUsage(withScaling(unmined), 'voice') : null,
+    unminedModel: first.rounds.length
+      ? recordUsage(withScaling(mergeEnsemble(members.map((m) => m.unmined))), 'voice')
+      : null,
     members: K,
     detector,
   };
@@ -199,7 +201,7 @@ export function calibrateDetector(
     sampleRate: data.features.sampleRate,
     ...(task.cacheDir ? { cacheDir: task.cacheDir } : {}),
   });
-  const track = clipTrack(model, stream.samples, CALIBRATION_HOP_MS);
+  const track = clipTrack(model, stream.samples, DEVICE_CLIP_HOP_MS);
   const c = chooseDetector(track, data.classes, stream.events, stream.durationS);
   return {
     threshold: c.threshold,
@@ -212,9 +214,6 @@ export function calibrateDetector(
     },
   };
 }
-
-/** The device's default clip hop (cli/commands/device.ts --clip-hop-ms). */
-const CALIBRATION_HOP_MS = 100;
 
 /**
  * One model: trained, then mined. `first` (an ensemble's first member, trained, before mining)

@@ -6,8 +6,10 @@
  * The three steps are exported on their own (startModel, openInput, runStarted) for the fleet
  * sync agent, which keeps one input open across model switches.
  */
+
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { DEVICE_CLIP_HOP_MS } from '../../shared/audio/clip-stream.js';
 import type { Detection, DetectorOptions } from '../../shared/audio/detection.js';
 import { InputError } from '../../shared/errors.js';
 import type { DetectorSetting } from '../../shared/types/manifest.js';
@@ -165,7 +167,7 @@ export async function openInput(o: DeviceRunOptions, loaded: LoadedModel): Promi
     const adapter = wavAdapter(source, {
       stream: o.input === '-',
       log: o.log,
-      hopMs: o.clipHopMs ?? 100,
+      hopMs: o.clipHopMs ?? DEVICE_CLIP_HOP_MS,
       counters,
     });
     if (adapter.dim !== m.inputs) {

@@ -12,6 +12,12 @@ import { frameSizes } from './frames.js';
 import { StreamingFeatureExtractor } from './streaming.js';
 
 /** One window of audio features for a clip classifier; `features` is reused between clips. */
+/**
+ * Time between the clips a device scores (`liquidkan device --clip-hop-ms`). Detector settings
+ * (smoothing counts clips) are chosen in the cloud at this hop, and mining listens at it too.
+ */
+export const DEVICE_CLIP_HOP_MS = 100;
+
 export interface Clip {
   /** 0, 1, 2, … */
   readonly index: number;
