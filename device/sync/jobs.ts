@@ -134,10 +134,15 @@ export class JobRunner {
     this.start(job);
   }
 
-  /** Resend the last final update if its PUBACK never arrived (call on every connect). */
-  resendFinal(): void {
+  /**
+   * Resend the last final update if its PUBACK never arrived (call on every connect), or, with
+   * `asked`, whenever the cloud notifies that job again: the broker's PUBACK does not say a cloud
+   * process stored it (one killed in between loses it), and a new leader republishes every
+   * device's latest job for just that reason (cloud/fleet/releases/rollouts.ts).
+   */
+  resendFinal(asked = false): void {
     const last = this.o.state.lastJob;
-    if (!last || last.acked || this.finalInFlight === last.update.jobId) return;
+    if (!last || (last.acked && !asked) || this.finalInFlight === last.update.jobId) return;
     this.sendFinal(last.update);
   }
 
@@ -161,7 +166,7 @@ export class JobRunner {
     }
     if (cur?.jobId === n.jobId || this.queued?.jobId === n.jobId) return;
     if (last?.update.jobId === n.jobId) {
-      this.resendFinal();
+      this.resendFinal(true);
       return;
     }
     if (cur) {

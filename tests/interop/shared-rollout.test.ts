@@ -63,10 +63,7 @@ function autoRespond(d: SimDevice, workMs: number, jobIds: Set<string>, log: str
         await d.update(n.jobId, 'accepted', { rolloutId: n.rolloutId });
         let frame: Buffer | null = null;
         while (!frame && !stopped) {
-          frame = await Promise.race([
-            d.request(n.streamId, { chunk: 0 }),
-            new Promise<null>((r) => setTimeout(() => r(null), 2000)),
-          ]);
+          frame = await d.requestWithin(n.streamId, { chunk: 0 }, 2000);
         }
         if (!frame) return;
         const chunk = decodeChunkFrame(frame);
@@ -207,8 +204,21 @@ describe.skipIf(skip !== null)(
 
       await until('the survivor leads', async () => (await leader()) === survivor, 10_000);
       const takeoverMs = Date.now() - killedAtMs;
-      // one clean-clone CI run under load took over 60 s here (cause not found); 110 s leaves room
-      await until('the rollout completed', async () => (await rollout()).state === 'completed', 110_000);
+      // a loaded machine stretches this; 60 s leaves room. A timeout says where each job stood.
+      await until('the rollout completed', async () => (await rollout()).state === 'completed', 60_000).catch(
+        async (err: Error) => {
+          const states = (
+            await db.query<{ device: string; state: string }>(
+              'SELECT device, state FROM jobs WHERE rollout = $1 ORDER BY device',
+              [rolloutId],
+            )
+          ).rows.map((j) => `${j.device} ${j.state}`);
+          const logs = [...clouds].map(([k, c]) => `${k}${k === victim ? ' (killed)' : ''}: ${c.stderr()}`);
+          throw new Error(
+            `${err.message}; rollout ${JSON.stringify(await rollout())}, jobs: ${states.join(', ')}; ${logs.join('\n')}`,
+          );
+        },
+      );
 
       const jobs = (
         await db.query<{ device: string; job_id: string; state: string; issued_ms: number }>(

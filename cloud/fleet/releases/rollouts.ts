@@ -13,9 +13,10 @@
  * broker has the message leaves a job nobody was told of; a new leader republishes every
  * device's latest job and `desired` when it is elected (republish), so each committed job
  * reaches its device at least once, and a device acts on a job id once (device/sync/jobs.ts
- * ignores a notify for a job it holds or has finished). A leader that dies before the commit
- * wrote nothing: the next one plans the same stage again. Not covered: `cmd/rollback` of an
- * abort is not retained, so one lost that way is not sent again.
+ * ignores a notify for a job it holds, and answers one for a job it has finished with its final
+ * update again, which a killed leader may have taken with it). A leader that dies before the
+ * commit wrote nothing: the next one plans the same stage again. Not covered: `cmd/rollback` of
+ * an abort is not retained, so one lost that way is not sent again.
  */
 import { randomBytes } from 'node:crypto';
 import type { FleetEvents } from '../events.js';

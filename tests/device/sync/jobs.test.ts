@@ -167,14 +167,18 @@ describe('release jobs', () => {
     await waitFor('the final update acknowledged', () => d.state.lastJob?.acked === true);
     expect(existsSync(join(d.dataDir, 'job.json'))).toBe(false);
 
-    // the same retained notify again (a reconnect) changes nothing; a new job of it is done at once
+    // the same notify again (a reconnect, or a new leader asking) installs nothing and gets the
+    // final update again (a cloud process killed after the PUBACK lost it); a new job of the same
+    // release is done at once
     const before = fleet.server.updates.length;
     await fleet.server.notify(FLEET, 'j-full', { jobId: 'job-full', envelope: release.envelope });
+    await waitFor('the final update again', () => fleet.server.updates.length === before + 1);
+    expect(fleet.server.updates.at(-1)!.update).toMatchObject({ jobId: 'job-full', state: 'succeeded' });
     await fleet.server.notify(FLEET, 'j-full', { jobId: 'job-again', envelope: release.envelope });
     const again = await fleet.server.waitForFinal('job-again');
     expect(again.state).toBe('succeeded');
     expect(again.reason).toMatch(/already installed/);
-    expect(fleet.server.updates.length).toBe(before + 1);
+    expect(fleet.server.updates.length).toBe(before + 2);
     await d.stop();
   });
 

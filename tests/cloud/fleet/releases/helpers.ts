@@ -86,6 +86,30 @@ export class SimDevice {
     return answer;
   }
 
+  /**
+   * request() that gives up after `ms`: null, and its place in the answer queue is withdrawn,
+   * so the answer to a later try is not handed to this abandoned one (a device's ChunkFetcher
+   * drops a timed-out try the same way).
+   */
+  requestWithin(sid: string, body: string | object, ms: number): Promise<Buffer | null> {
+    return new Promise<Buffer | null>((resolve) => {
+      const list = this.#waiting.get(sid) ?? [];
+      const answer = (payload: Buffer) => {
+        clearTimeout(timer);
+        resolve(payload);
+      };
+      const timer = setTimeout(() => {
+        const at = list.indexOf(answer);
+        if (at >= 0) list.splice(at, 1);
+        resolve(null);
+      }, ms);
+      list.push(answer);
+      this.#waiting.set(sid, list);
+      const text = typeof body === 'string' ? body : JSON.stringify(body);
+      this.client.publish(this.topic(`stream/${sid}/get`), text, { qos: 1 });
+    });
+  }
+
   close(): Promise<void> {
     return this.client.endAsync(true);
   }
