@@ -37,6 +37,13 @@ export interface Command {
   readonly run?: (ctx: CommandContext) => Promise<void> | void;
 }
 
+/** A command known by name and summary until it runs (its module is imported then). */
+export interface LazyCommand {
+  readonly name: string;
+  readonly summary: string;
+  readonly load: () => Promise<Command>;
+}
+
 export const JSON_FLAG: FlagSpec = { type: 'boolean', description: 'print machine-readable JSON on stdout' };
 
 export function helpText(cmd: Command, prefix: string): string {

@@ -4,11 +4,20 @@
  * board's (device-main.ts) are two lists over this one router.
  */
 import { LiquidkanError } from '../shared/errors.js';
-import { type Command, type CommandContext, exitCodeFor, helpText, parseFlags } from './command.js';
+import {
+  type Command,
+  type CommandContext,
+  exitCodeFor,
+  helpText,
+  type LazyCommand,
+  parseFlags,
+} from './command.js';
 
 const PROGRAM = 'liquidkan';
 
-function topHelp(commands: readonly Command[]): string {
+type Listed = Command | LazyCommand;
+
+function topHelp(commands: readonly Listed[]): string {
   const lines = [
     `${PROGRAM} — adaptive liquid networks that grow their own activation functions`,
     '',
@@ -21,7 +30,7 @@ function topHelp(commands: readonly Command[]): string {
 }
 
 export async function runCommands(
-  commands: readonly Command[],
+  commands: readonly Listed[],
   argv: readonly string[],
   io = { out: process.stdout, err: process.stderr },
 ): Promise<number> {
@@ -30,13 +39,14 @@ export async function runCommands(
     write(topHelp(commands));
     return argv.length === 0 ? 2 : 0;
   }
-  let cmd: Command | undefined = commands.find((c) => c.name === argv[0]);
+  const listed = commands.find((c) => c.name === argv[0]);
   let prefix = PROGRAM;
   let rest = argv.slice(1);
-  if (!cmd) {
+  if (!listed) {
     io.err.write(`${PROGRAM}: unknown command '${argv[0]}'\n\n${topHelp(commands)}\n`);
     return 2;
   }
+  let cmd: Command = 'load' in listed ? await listed.load() : listed;
   while (cmd.subcommands?.length) {
     const sub: Command | undefined = cmd.subcommands.find((s) => s.name === rest[0]);
     // a command with both (`worker --store …`, `worker add …`) runs itself when given flags

@@ -8,10 +8,11 @@ import {
   portFlag,
   stringFlag,
 } from '../command.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 export const cloudCommand: Command = {
   name: 'cloud',
-  summary: 'run the fleet cloud: MQTT broker, telemetry store, releases, HTTP API and dashboard',
+  summary: COMMAND_SUMMARIES.cloud,
   usage:
     'cloud --data DIR [--store sqlite|postgres://USER:PASS@HOST:PORT/DB [--instance NAME] [--ingest-connections N]] [--broker embedded|mqtt://HOST:PORT] [--mqtt-port P] [--http-port H] [--host ADDR] [--trust PUBFILE]... [--key FILE [--no-close-loop]] [--json]',
   flags: {

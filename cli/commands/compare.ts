@@ -5,10 +5,11 @@ import { readNumericCsv, selectColumns } from '../../shared/io/csv.js';
 import { loadLibrary } from '../../shared/library/library.js';
 import { type Command, intFlag, JSON_FLAG, stringFlag } from '../command.js';
 import { progressBar } from '../progress.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 export const compareCommand: Command = {
   name: 'compare',
-  summary: 'train MLP, liquid-tanh and hybrid flavours on one parameter budget and compare them',
+  summary: COMMAND_SUMMARIES.compare,
   usage:
     'compare --data FILE.csv --target COL --window W --horizon H --library classic|DIR [--seed S] --json',
   flags: {

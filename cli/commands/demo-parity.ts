@@ -18,6 +18,7 @@ import { saveModelDir } from '../../shared/model/store.js';
 import { Rng } from '../../shared/numeric/rng.js';
 import { listProfiles, loadProfile } from '../../shared/profiles.js';
 import { type Command, intFlag, JSON_FLAG, optionalString } from '../command.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 interface DemoRow {
   profile: string;
@@ -37,7 +38,7 @@ function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 export const parityCommand: Command = {
   name: 'parity',
-  summary: 'export one model for every profile and precision and check both engines against the reference',
+  summary: COMMAND_SUMMARIES.parity,
   usage: 'parity [--seed S] [--steps T] [--out DIR] [--json]',
   flags: {
     seed: { type: 'string', value: 'S', description: 'random seed', default: '1' },

@@ -19,10 +19,11 @@ import {
   stringFlag,
 } from '../command.js';
 import type { FleetDemoSummary } from '../demo/fleet.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'the whole loop: cloud, dashboard, device processes, drift, hunger, discovery, rollout',
+  summary: COMMAND_SUMMARIES.demo,
   usage:
     'demo [--devices N] [--duration S] [--http-port H] [--keep] [--no-voice] [--out DIR] [--seed S] [--json] | demo --local [--seed S] [--out DIR] [--json]',
   flags: {

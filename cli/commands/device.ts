@@ -12,13 +12,14 @@ import {
   optionalString,
   stringFlag,
 } from '../command.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 /** Flags that turn on fleet sync; --credentials, --trust and --data are needed together. */
 const SYNC_FLAGS = ['broker', 'fleet', 'id', 'credentials', 'trust', 'data'] as const;
 
 export const deviceCommand: Command = {
   name: 'device',
-  summary: 'run a model on this board: stream inputs, adapt τ, select, watch drift',
+  summary: COMMAND_SUMMARIES.device,
   usage:
     'device [--model DIR] --profile NAME --input FILE|- [--format csv|jsonl|wav|auto] [--target COL] [--rate HZ] [--engine js|native|wasm|auto] [--adapt-tau|--no-adapt-tau] [--select [--select-after N]] [--threshold P] [--smooth-clips N] [--refractory-ms MS] [--clip-lines] [--quiet] [--broker URL --fleet F --id ID --credentials FILE --trust PUBFILE --data DIR [--telemetry-interval-ms N]] --json',
   flags: {

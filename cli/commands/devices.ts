@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from '../../shared/errors.js';
 import { type Command, JSON_FLAG, optionalString, portFlag, stringFlag } from '../command.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 const DATA_FLAG = {
   type: 'string',
@@ -173,7 +174,7 @@ export const devicesMosquittoCommand: Command = {
 
 export const devicesCommand: Command = {
   name: 'devices',
-  summary: 'provision fleet devices, list the registry, export accounts for Mosquitto',
+  summary: COMMAND_SUMMARIES.devices,
   usage: 'devices <add|list|mosquitto> ...',
   flags: {},
   subcommands: [devicesAddCommand, devicesListCommand, devicesMosquittoCommand],

@@ -21,6 +21,7 @@ import {
   stringFlag,
 } from '../command.js';
 import { progressBar } from '../progress.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 function widthFlag(raw: string | undefined): number[] | undefined {
   if (raw === undefined) return undefined;
@@ -53,7 +54,7 @@ function lambdaFlag(f: FlagValues): number {
 
 export const discoverCommand: Command = {
   name: 'discover',
-  summary: 'train KANs on a task family, data or a hunger job and grow the activation library',
+  summary: COMMAND_SUMMARIES.discover,
   usage:
     'discover (--data FILE.csv --target COL | --family NAME | --task FAMILY/NAME | --job FILE) [--width 2,5,1] [--grid 5] [--steps N] [--lambda L] [--test-fraction F] [--train-rows N] [--test-rows N] [--seed S] [--library DIR] [--plot FILE.svg] --out DIR --json',
   flags: {

@@ -5,6 +5,7 @@ import { loadModelDir } from '../../shared/model/store.js';
 import { loadProfile } from '../../shared/profiles.js';
 import { QUANTIZATIONS } from '../../shared/types/profile.js';
 import { type Command, choiceFlag, JSON_FLAG, stringFlag } from '../command.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 /**
  * How the manifest measures test error (on the windows or clips the model never trained on),
@@ -28,7 +29,7 @@ async function heldOutOf(record: TrainingRecord | null): Promise<HeldOut | Recor
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'export a model to ONNX (step and sequence graphs) for a firmware profile',
+  summary: COMMAND_SUMMARIES.export,
   usage: 'export --model DIR --profile NAME --quant fp32|fp16|int8 --out DIR',
   flags: {
     model: { type: 'string', value: 'DIR', description: 'model directory', required: true },

@@ -3,10 +3,11 @@ import { initModel } from '../../shared/model/init.js';
 import { parameterCount } from '../../shared/model/layout.js';
 import { saveModelDir } from '../../shared/model/store.js';
 import { type Command, intFlag, JSON_FLAG, numberFlag, optionalString, stringFlag } from '../command.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 export const initCommand: Command = {
   name: 'init',
-  summary: 'create an untrained liquid hybrid model directory',
+  summary: COMMAND_SUMMARIES.init,
   usage: 'init --library classic|DIR --inputs N --hidden H --outputs M --seed S --out DIR',
   flags: {
     library: {

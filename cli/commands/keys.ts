@@ -5,6 +5,7 @@
  */
 import { generateKeys, keyId, writeKeyPair } from '../../shared/release/keys.js';
 import { type Command, JSON_FLAG, stringFlag } from '../command.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 export const keysGenerateCommand: Command = {
   name: 'generate',
@@ -36,7 +37,7 @@ export const keysGenerateCommand: Command = {
 
 export const keysCommand: Command = {
   name: 'keys',
-  summary: 'manage release signing keys',
+  summary: COMMAND_SUMMARIES.keys,
   usage: 'keys generate --out DIR',
   flags: {},
   subcommands: [keysGenerateCommand],

@@ -5,10 +5,11 @@ import { libraryEvalCommand } from './library-eval.js';
 import { libraryMergeCommand } from './library-merge.js';
 import { libraryPlotCommand } from './library-plot.js';
 import { libraryShowCommand } from './library-show.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 export const libraryCommand: Command = {
   name: 'library',
-  summary: 'inspect, merge, compact, plot and evaluate activation libraries',
+  summary: COMMAND_SUMMARIES.library,
   usage: 'library <show|merge|compact|plot|eval> ...',
   flags: {},
   subcommands: [

@@ -3,10 +3,11 @@ import { readNumericCsv } from '../../shared/io/csv.js';
 import { loadModelDir } from '../../shared/model/store.js';
 import { QUANTIZATIONS } from '../../shared/types/profile.js';
 import { type Command, choiceFlag, JSON_FLAG, stringFlag } from '../command.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 export const predictCommand: Command = {
   name: 'predict',
-  summary: 'run a model over a CSV, read as one sequence',
+  summary: COMMAND_SUMMARIES.predict,
   usage: 'predict --model DIR --input FILE.csv [--engine ts|onnx] [--quant fp32|fp16|int8] --json',
   flags: {
     model: {

@@ -14,6 +14,7 @@ import { readPrivateKey } from '../../shared/release/keys.js';
 import { decodeReleaseFile, writeReleaseFile } from '../../shared/release/release-file.js';
 import type { CommandContext, FlagSpec } from '../command.js';
 import { type Command, intFlag, JSON_FLAG, numberFlag, optionalString, stringFlag } from '../command.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 export const releaseCreateCommand: Command = {
   name: 'create',
@@ -251,7 +252,7 @@ export const releaseAbortCommand = endRolloutCommand('abort');
 
 export const releaseCommand: Command = {
   name: 'release',
-  summary: 'build signed releases and roll them out to the fleet',
+  summary: COMMAND_SUMMARIES.release,
   usage: 'release <create|publish|status|cancel|abort> ...',
   flags: {},
   subcommands: [

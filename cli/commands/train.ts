@@ -19,10 +19,11 @@ import {
   stringFlag,
 } from '../command.js';
 import { progressBar } from '../progress.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'train a liquid hybrid (CSV forecast or voice keywords), selecting activations from a library',
+  summary: COMMAND_SUMMARIES.train,
   usage:
     'train [--task forecast] --data FILE.csv --target COL --window W --horizon H --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json\n       train --task voice [--keywords yes,no,up,down] [--per-class N] [--hard-negatives R] [--ensemble K] [--calibrate-s S] --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json',
   flags: {

@@ -16,6 +16,7 @@ import {
   optionalString,
   stringFlag,
 } from '../command.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 const STORE_FLAG = {
   type: 'string',
@@ -117,7 +118,7 @@ export const workerListCommand: Command = {
 
 export const workerCommand: Command = {
   name: 'worker',
-  summary: 'run queued discovery jobs from the shared PostgreSQL store (any machine, any number)',
+  summary: COMMAND_SUMMARIES.worker,
   usage: 'worker --store URL [--kind discovery] [--id NAME] [--lease S] [--max-jobs N] | worker add|list …',
   flags: {
     store: STORE_FLAG,

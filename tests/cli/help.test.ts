@@ -9,15 +9,17 @@ import { buildCliOnce, ROOT, runCli } from './cli-harness.js';
 
 beforeAll(buildCliOnce);
 
-function find(path: readonly string[]): Command {
-  let list: readonly Command[] = commands;
-  let cmd: Command | undefined;
-  for (const name of path) {
-    cmd = list.find((c) => c.name === name);
-    if (!cmd) throw new Error(`no command ${path.join(' ')}`);
-    list = cmd.subcommands ?? [];
+async function find(path: readonly string[]): Promise<Command> {
+  const top = commands.find((c) => c.name === path[0]);
+  if (!top) throw new Error(`no command ${path[0]}`);
+  let cmd = await top.load();
+  expect(cmd.summary).toBe(top.summary);
+  for (const name of path.slice(1)) {
+    const sub = cmd.subcommands?.find((c) => c.name === name);
+    if (!sub) throw new Error(`no command ${path.join(' ')}`);
+    cmd = sub;
   }
-  return cmd!;
+  return cmd;
 }
 
 /** The flags the documented command forms use, checked independently of the declarations. */
@@ -37,7 +39,7 @@ describe.concurrent('liquidkan <command> --help', () => {
       expect(r.stderr).toBe('');
       expect(r.stdout).toContain(`usage: liquidkan ${path.join(' ')}`);
       expect(r.stdout).toContain('--help');
-      const declared = Object.keys(find(path).flags);
+      const declared = Object.keys((await find(path)).flags);
       expect(declared).toEqual(expect.arrayContaining(flags));
       for (const f of declared) expect(r.stdout).toMatch(new RegExp(`^  --${f}\\b`, 'm'));
     });
@@ -56,6 +58,15 @@ describe.concurrent('liquidkan <command> --help', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^subcommands:$/m);
     expect(r.stdout).toMatch(/^ {2}show +list the entries/m);
+  });
+
+  it('each listed command loads its own module, under its own name and summary', async () => {
+    for (const c of commands) {
+      const loaded = await c.load();
+      expect(loaded.name).toBe(c.name);
+      expect(loaded.summary).toBe(c.summary);
+      expect(loaded.run ?? loaded.subcommands).toBeDefined();
+    }
   });
 
   it('the top-level --help lists every command and exits 0', async () => {
