@@ -22,7 +22,8 @@
  * (30), LK_BENCH_VOICE_MINING_ROUNDS (2), LK_BENCH_VOICE_ACTIVATION (unset: the selector's search
  * and race as `train` runs them; an entry name such as tanh trains that fixed activation, about
  * a third of the time), LK_BENCH_VOICE_STREAM_S (600), LK_BENCH_VOICE_ENSEMBLE (1: members merged into
- * one model, ensemble.ts), LK_BENCH_VOICE_SEED (0: training and data seed), and
+ * one model, ensemble.ts), LK_BENCH_VOICE_ENSEMBLE_DATA (shared, or fresh: each member after the
+ * first its own utterances), LK_BENCH_VOICE_SEED (0: training and data seed), and
  * LK_BENCH_VOICE_MINING_KEYWORD_SHARE (0: mining streams hold no keyword; voice-hard-negatives.ts).
  */
 
@@ -72,6 +73,7 @@ const PER_CLASS = Number(process.env['LK_BENCH_VOICE_PER_CLASS'] ?? 300);
 const OTHER_MULTIPLE = Number(process.env['LK_BENCH_VOICE_OTHER_MULTIPLE'] ?? 4);
 const MINING_ROUNDS = Number(process.env['LK_BENCH_VOICE_MINING_ROUNDS'] ?? 2);
 const ENSEMBLE = Number(process.env['LK_BENCH_VOICE_ENSEMBLE'] ?? 1);
+const ENSEMBLE_DATA = process.env['LK_BENCH_VOICE_ENSEMBLE_DATA'] === 'fresh' ? 'fresh' : 'shared';
 const MINING_KEYWORD_SHARE = Number(process.env['LK_BENCH_VOICE_MINING_KEYWORD_SHARE'] ?? 0);
 const ACTIVATION = process.env['LK_BENCH_VOICE_ACTIVATION'] || undefined;
 const STREAM_S = Number(process.env['LK_BENCH_VOICE_STREAM_S'] ?? 600);
@@ -125,6 +127,7 @@ function trainedModel(dir: string) {
     train: { epochs: EPOCHS },
     hardNegatives: { rounds: MINING_ROUNDS, keywordShare: MINING_KEYWORD_SHARE },
     ensemble: ENSEMBLE,
+    ensembleData: ENSEMBLE_DATA,
     ...(ACTIVATION ? { activation: ACTIVATION } : {}),
   });
   const trainSeconds = (performance.now() - t0) / 1000;
@@ -301,6 +304,7 @@ export async function benchVoice(): Promise<Record<string, unknown>> {
       other_multiple: OTHER_MULTIPLE,
       hidden: HIDDEN,
       ensemble_members: ENSEMBLE,
+      ensemble_data: ENSEMBLE_DATA,
       epochs: EPOCHS,
       activation: ACTIVATION ?? 'search and race',
       mining_rounds: mining,

@@ -308,8 +308,15 @@ function checkOptions(o: VoiceTaskOptions): void {
   }
 }
 
-/** Build the data set; renders (or reuses) every utterance of every split. */
-export function voiceDataset(options: Partial<VoiceTaskOptions> & { seed: number }): VoiceData {
+/**
+ * Build the data set; renders (or reuses) every utterance of every split. Features are
+ * standardised with the training split's own mean and deviation, or with `scaling` (an ensemble
+ * member drawing new utterances must see its inputs as the merged model will).
+ */
+export function voiceDataset(
+  options: Partial<VoiceTaskOptions> & { seed: number },
+  scaling?: Standardizer,
+): VoiceData {
   const keywords = options.keywords ?? VOICE_DEFAULTS.keywords;
   const o: VoiceTaskOptions = {
     ...VOICE_DEFAULTS,
@@ -358,7 +365,7 @@ export function voiceDataset(options: Partial<VoiceTaskOptions> & { seed: number
     return { x, y, last: new Float64Array(n), n, window: steps, inputs: dim, outputs: C } as WindowSet;
   });
   const [train, val, testSeen, testUnseen] = sets as [WindowSet, WindowSet, WindowSet, WindowSet];
-  const inputScaling = featureScaling(train, dim);
+  const inputScaling = scaling ?? featureScaling(train, dim);
   for (const s of sets) standardize(s.x as Float64Array, inputScaling);
   return {
     train,

@@ -60,6 +60,12 @@ export interface VoiceTrainOptions {
    */
   readonly ensemble?: number;
   /**
+   * What an ensemble's members after the first train on: 'fresh', new utterances of the same
+   * training speakers (a data seed of their own, the first member's feature scaling), or
+   * 'shared', the first member's data. @defaultValue 'shared'
+   */
+  readonly ensembleData?: 'fresh' | 'shared';
+  /**
    * Seconds of validation stream (voices neither training nor the test uses, words training
    * never heard) on which the detector's smoothing and threshold are chosen, stored with the
    * model for the device; 0 skips it. @defaultValue 600
@@ -139,10 +145,15 @@ export function trainVoice(o: VoiceTrainOptions, onEpoch?: (r: EpochRecord) => v
     },
   });
   const members: ReturnType<typeof trainMember>[] = [];
+  const dataSeed = o.task?.seed ?? o.seed;
   for (let k = 0; k < K; k++) {
     // the first member's seed is the run's, so a single model trains as it always did
     const seed = o.seed + 7919 * k;
-    members.push(trainMember(o, data, seed, K > 1, members[0]?.unmined ?? null, withScaling, onEpoch));
+    const own =
+      k > 0 && o.ensembleData === 'fresh'
+        ? voiceDataset({ ...o.task, seed: dataSeed + 7919 * k }, data.inputScaling)
+        : data;
+    members.push(trainMember(o, own, seed, K > 1, members[0]?.unmined ?? null, withScaling, onEpoch));
   }
   const first = members[0]!;
   const model = mergeEnsemble(members.map((m) => m.model));
