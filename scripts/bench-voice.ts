@@ -35,7 +35,6 @@ import {
   type ClipTrack,
   chooseDetector,
   clipTrack,
-  DETECTOR_SEARCH,
   detectionsOf,
   type KwsScore,
   scoreDetections,
@@ -270,13 +269,7 @@ export async function benchVoice(): Promise<Record<string, unknown>> {
           validation: row({ ...chosen.score, threshold: chosen.threshold }),
         },
         test_at_chosen: row(atChosen),
-        test_tradeoff: sweep(
-          testTrack,
-          o,
-          test.stream.events,
-          test.stream.durationS,
-          DETECTOR_SEARCH.thresholds,
-        ).map(row),
+        test_tradeoff: sweep(testTrack, o, test.stream.events, test.stream.durationS).map(row),
         atChosen,
       };
     };

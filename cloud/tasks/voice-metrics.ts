@@ -146,7 +146,7 @@ export function sweep(
   o: Omit<DetectorOptions, 'threshold'>,
   events: readonly StreamEvent[],
   durationS: number,
-  thresholds: readonly number[] = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98],
+  thresholds: readonly number[] = DETECTOR_SEARCH.thresholds,
 ): SweepRow[] {
   return thresholds.map((threshold) => ({
     threshold,

@@ -30,7 +30,7 @@ export interface Clip {
 export interface ClipStreamOptions {
   /** @defaultValue VOICE_CLIP */
   readonly clip?: ClipConfig;
-  /** Time between clip starts. @defaultValue 250 */
+  /** Time between clip starts. @defaultValue DEVICE_CLIP_HOP_MS */
   readonly hopMs?: number;
 }
 
@@ -63,7 +63,7 @@ export class ClipAssembler {
       this.clip.features.windowMs,
       this.clip.features.hopMs,
     ).hop;
-    this.hopFrames = Math.max(1, Math.round((o.hopMs ?? 250) / this.clip.features.hopMs));
+    this.hopFrames = Math.max(1, Math.round((o.hopMs ?? DEVICE_CLIP_HOP_MS) / this.clip.features.hopMs));
     this.extractor = new StreamingFeatureExtractor(this.clip.features);
     this.ring = new Float64Array(this.clipFrames * this.dim);
     this.mean = new Float64Array(this.dim);

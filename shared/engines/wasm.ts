@@ -9,7 +9,7 @@
  * threads and SharedArrayBuffer) and without the proxy worker, which is browser-only. env.wasm is
  * read once, when the first session is created, so it is set before anything else runs.
  *
- * A device bundle (scripts/build-device.mjs) ships the .wasm brotli-compressed, 2.3 MB instead
+ * A device bundle (scripts/build-device.mjs) ships the .wasm brotli-compressed, 2.4 MB instead
  * of 14 MB: where only that form sits beside the Node build, it is decompressed in memory and
  * handed over as env.wasm.wasmBinary, so nothing is written on the board.
  */
