@@ -79,7 +79,12 @@ export const deviceCommand: Command = {
       default: '1000',
     },
     'no-latency-check': { type: 'boolean', description: "skip the profile's step latency budget check" },
-    'clip-hop-ms': { type: 'string', value: 'MS', description: 'time between voice clips', default: '100' },
+    'clip-hop-ms': {
+      type: 'string',
+      value: 'MS',
+      description:
+        "time between voice clips (default: the hop the model's detector setting was chosen at, else 100)",
+    },
     threshold: {
       type: 'string',
       value: 'P',
@@ -163,7 +168,7 @@ export const deviceCommand: Command = {
         f['select'] === true ? (optionalString(f, 'select-after') ? intFlag(f, 'select-after', 1) : 0) : null,
       selectBudgetMs: numberFlag(f, 'select-budget-ms'),
       latencyCheck: f['no-latency-check'] !== true,
-      clipHopMs: numberFlag(f, 'clip-hop-ms'),
+      ...(optionalString(f, 'clip-hop-ms') ? { clipHopMs: numberFlag(f, 'clip-hop-ms') } : {}),
       detector: {
         ...(optionalString(f, 'threshold') ? { threshold: numberFlag(f, 'threshold') } : {}),
         ...(optionalString(f, 'smooth-clips') ? { smoothClips: intFlag(f, 'smooth-clips', 1) } : {}),

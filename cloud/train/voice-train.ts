@@ -217,6 +217,7 @@ export function calibrateDetector(
   return {
     threshold: c.threshold,
     smoothClips: c.smoothClips,
+    hopMs: DEVICE_CLIP_HOP_MS,
     validation: {
       seconds: stream.durationS,
       keywords: c.score.keywords,

@@ -25,6 +25,8 @@ export interface ClipLoopOptions {
   readonly classes?: readonly string[] | null;
   /** Threshold, smoothing and refractory time of the detector. @defaultValue DETECTOR_DEFAULTS */
   readonly detector?: Omit<DetectorOptions, 'classes'>;
+  /** Milliseconds between clips (the summary reports it with the detector's setting). */
+  readonly clipHopMs: number;
   /** Where `detector` came from, for the summary. @defaultValue 'defaults' */
   readonly detectorFrom?: 'model' | 'flags' | 'defaults';
   /** A line per clip besides the detections. @defaultValue false */
@@ -108,6 +110,7 @@ export async function runClipLoop(adapter: ClipAdapter, o: ClipLoopOptions): Pro
               threshold: detector.threshold,
               smooth_clips: detector.smoothClips,
               refractory_s: detector.refractoryS,
+              hop_ms: o.clipHopMs,
               from: o.detectorFrom ?? 'defaults',
             },
           },

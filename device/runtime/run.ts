@@ -66,7 +66,10 @@ export interface DeviceRunOptions {
    * a quiet calibration); a plain miss is reported, never refused. @defaultValue true
    */
   readonly latencyCheck?: boolean;
-  /** Milliseconds between voice clips. @defaultValue 100 */
+  /**
+   * Milliseconds between voice clips. @defaultValue the hop the model's detector setting was
+   * chosen at, else DEVICE_CLIP_HOP_MS
+   */
   readonly clipHopMs?: number;
   readonly classes?: readonly string[] | null;
   /** Voice models: the keyword detector's threshold, smoothing and refractory time. */
@@ -167,7 +170,7 @@ export async function openInput(o: DeviceRunOptions, loaded: LoadedModel): Promi
     const adapter = wavAdapter(source, {
       stream: o.input === '-',
       log: o.log,
-      hopMs: o.clipHopMs ?? DEVICE_CLIP_HOP_MS,
+      hopMs: clipHopMs(o, loaded),
       counters,
     });
     if (adapter.dim !== m.inputs) {
@@ -254,6 +257,7 @@ export async function runStarted(
       emit: o.emit,
       classes: o.classes ?? loaded.meta.classes,
       ...detectorSetting(loaded.meta.detector, o.detector),
+      clipHopMs: clipHopMs(o, loaded),
       ...(o.clipLines ? { clipLines: true } : {}),
       ...(o.onDetection ? { onDetection: o.onDetection } : {}),
     });
@@ -322,6 +326,11 @@ export async function runDevice(o: DeviceRunOptions): Promise<DeviceSummary> {
   } finally {
     await started.session.release();
   }
+}
+
+/** The flag's hop, else the one the bundle's detector setting was chosen at, else the device's. */
+function clipHopMs(o: Pick<DeviceRunOptions, 'clipHopMs'>, loaded: LoadedModel): number {
+  return o.clipHopMs ?? loaded.meta.detector?.hopMs ?? DEVICE_CLIP_HOP_MS;
 }
 
 /**

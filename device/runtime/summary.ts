@@ -55,6 +55,8 @@ export interface DeviceSummary {
       readonly threshold: number;
       readonly smooth_clips: number;
       readonly refractory_s: number;
+      /** Milliseconds between clips: smoothing over smooth_clips spans this many times as long. */
+      readonly hop_ms: number;
       readonly from: 'model' | 'flags' | 'defaults';
     };
   };

@@ -38,6 +38,11 @@ export const TEST_ERROR_UNITS = ['target_squared', 'fraction'] as const;
 export const DetectorSettingSchema = z.strictObject({
   threshold: z.number().check(z.gt(0), z.lte(1)),
   smoothClips: positiveInt(),
+  /**
+   * Milliseconds between the clips it was chosen on (smoothing counts clips, so it holds at this
+   * hop); absent in bundles from before it was recorded, which were chosen at 100.
+   */
+  hopMs: z.optional(z.number().check(z.positive())),
   /** What it scored on the validation stream. */
   validation: z.strictObject({
     seconds: z.number().check(z.positive()),

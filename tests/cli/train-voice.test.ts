@@ -77,7 +77,7 @@ describe('liquidkan train --task voice', () => {
       task: 'classify',
       classes: ['yes', 'no', 'other'],
       testError: { metric: 'test_error_rate', units: 'fraction', evaluation: 'clips' },
-      detector: { ...setting, validation: { seconds: 60 } },
+      detector: { ...setting, hopMs: 100, validation: { seconds: 60 } },
     });
     expect(existsSync(join(bundle, 'training.json'))).toBe(false);
 
@@ -142,24 +142,28 @@ describe('liquidkan train --task voice', () => {
         threshold: setting.threshold,
         smooth_clips: setting.smoothClips,
         refractory_s: 1,
+        hop_ms: 100,
         from: 'model',
       },
     });
-    // a flag overrides the model's setting field by field
+    // a flag overrides the model's setting field by field, the hop too
     const short = join(work, 'short.wav');
     writeWav(short, new Float32Array(3 * 16000), 16000);
     const f = await runCli(
       [
         ...['device', '--model', bundle, '--profile', 'pi4', '--input', short],
-        ...['--threshold', '0.97', '--no-latency-check', '--threads', '1', '--json'],
+        ...['--threshold', '0.97', '--clip-hop-ms', '250', '--no-latency-check', '--threads', '1', '--json'],
       ],
       ROOT,
     );
     expect(f.code, f.stderr).toBe(0);
-    expect(JSON.parse(f.stdout.trim().split('\n').at(-1)!).detections.setting).toEqual({
+    const flagged = JSON.parse(f.stdout.trim().split('\n').at(-1)!);
+    expect(flagged.clips).toBe(9); // 1 s clips every 250 ms over 3 s
+    expect(flagged.detections.setting).toEqual({
       threshold: 0.97,
       smooth_clips: setting.smoothClips,
       refractory_s: 1,
+      hop_ms: 250,
       from: 'flags',
     });
   }, 400_000);
