@@ -177,6 +177,16 @@ describe.skipIf(skip !== null)('two cloud processes sharing PostgreSQL and mosqu
         return ((await r.json()) as { rollout: { state: string } }).rollout.state === 'completed';
       });
       expect(device.notifies).toHaveLength(1);
+      // both dashboards' galleries show the library the release carries, unpacked from the store
+      for (const c of clouds) {
+        await until(`${c.instance}'s gallery on library 3`, async () => {
+          const r = await fetch(`${c.httpUrl}/api/library`, {
+            headers: { authorization: `Bearer ${token}` },
+          });
+          const g = (await r.json()) as { source: string; version: number };
+          return g.source === 'library' && g.version === 3;
+        });
+      }
     } finally {
       await device.close();
     }

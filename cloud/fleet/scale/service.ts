@@ -17,6 +17,7 @@
  * retains and carries each running rollout on from its stored stage and jobs.
  */
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { InputError } from '../../../shared/errors.js';
 import { type KeyInput, readPublicKey } from '../../../shared/release/keys.js';
 import { createDashboard, type DashboardOptions } from '../../dashboard/index.js';
@@ -35,6 +36,7 @@ import { openPostgresStore, type PostgresStore } from '../store/postgres/index.j
 import { competeForLeadership, type Leadership } from '../store/postgres/leader.js';
 import { pgLoopStores } from '../store/postgres/loop.js';
 import { startTelemetryIngest, type TelemetryIngest } from '../telemetry/ingest.js';
+import { LatestReleases } from './latest-releases.js';
 import { queuedDiscovery } from './queued-discovery.js';
 
 export interface SharedCloudOptions {
@@ -277,6 +279,20 @@ export async function startSharedCloud(options: SharedCloudOptions): Promise<Sha
     });
     closers.push(unsubscribe);
 
+    // the dashboard's gallery and model view: the newest releases of the shared store, unpacked
+    const latest = new LatestReleases({
+      latestRelease: (kind) => store.releases.latestRelease(kind),
+      payload: (sha256) => store.payloads.payload(sha256),
+      dir: join(o.dataDir, 'shared-releases'),
+      log: (line) => log(`dashboard: ${line}`),
+    });
+    await latest.refresh();
+    closers.push(
+      events.subscribe((e) => {
+        if (e.type === 'rollout' || e.type === 'library') void latest.refresh();
+      }),
+    );
+
     const { token, path: tokenFile } = loadOrCreateToken(o.dataDir);
     const viewer = loadOrCreateToken(o.dataDir, VIEWER_TOKEN_FILE);
     const auth = new OperatorSessions(token, { viewerToken: viewer.token });
@@ -287,8 +303,8 @@ export async function startSharedCloud(options: SharedCloudOptions): Promise<Sha
         store: store.telemetry,
         events,
         auth,
-        libraryDir: () => null,
-        modelBundleDir: () => null,
+        libraryDir: () => latest.dir('library'),
+        modelBundleDir: () => latest.dir('model'),
       },
       { ...o.dashboard, log: (line) => log(`dashboard: ${line}`) },
     );

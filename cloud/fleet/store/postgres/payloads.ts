@@ -10,8 +10,8 @@
  * `chunkBytes`. Payloads are small (libraries and models: KBs to a few MB), so the table stays
  * small next to the telemetry. Frames are kept in memory for the few most recent releases, as
  * the file store does (releases/payloads.ts), so a fleet fetching one release reads each chunk
- * from the database once per process. Unpacked files (the embedded dashboard's library view)
- * are not kept here.
+ * from the database once per process. Unpacked files are not kept here: a shared cloud unpacks
+ * the newest library and model for its dashboard itself (scale/latest-releases.ts).
  */
 import type pg from 'pg';
 import { chunkAt, encodeChunkFrame, sha256Hex } from '../../../../shared/release/chunks.js';
@@ -48,6 +48,16 @@ export class PgPayloadStore implements PayloadStoreApi {
         );
       }
     });
+  }
+
+  /** The whole payload, its chunks in order, or undefined when it is not stored. */
+  async payload(sha256: string): Promise<Uint8Array | undefined> {
+    const r = await this.#pool.query<{ data: Buffer }>(
+      'SELECT data FROM release_chunks WHERE release = $1 ORDER BY idx',
+      [sha256],
+    );
+    if (r.rows.length === 0) return undefined;
+    return new Uint8Array(Buffer.concat(r.rows.map((row) => row.data)));
   }
 
   async frame(sha256: string, index: number, _chunkBytes: number): Promise<Uint8Array | undefined> {
