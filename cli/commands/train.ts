@@ -25,7 +25,7 @@ export const trainCommand: Command = {
   name: 'train',
   summary: COMMAND_SUMMARIES.train,
   usage:
-    'train [--task forecast] --data FILE.csv --target COL --window W --horizon H --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json\n       train --task voice [--keywords yes,no,up,down] [--per-class N] [--hard-negatives R] [--ensemble K] [--calibrate-s S] --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json',
+    'train [--task forecast] --data FILE.csv --target COL --window W --horizon H --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json\n       train --task voice [--keywords yes,no,up,down] [--per-class N] [--hard-negatives R] [--ensemble K [--ensemble-data fresh|shared]] [--calibrate-s S] --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json',
   flags: {
     task: {
       type: 'string',
@@ -72,6 +72,13 @@ export const trainCommand: Command = {
       description:
         'voice: train K models from different seeds and merge them into one that averages their logits (K times the units; steadier on voices none of them heard)',
       default: '1',
+    },
+    'ensemble-data': {
+      type: 'string',
+      value: 'fresh|shared',
+      description:
+        "voice: what ensemble members after the first train on: new utterances of the training voices (fresh) or the first member's data (shared)",
+      default: 'fresh',
     },
     'calibrate-s': {
       type: 'string',
@@ -250,9 +257,17 @@ function trainVoiceRun(
   const perClass = intFlag(flags, 'per-class', 5);
   const rounds = intFlag(flags, 'hard-negatives', 0);
   const ensemble = intFlag(flags, 'ensemble', 1);
+  const ensembleData = choiceFlag(flags, 'ensemble-data', ['fresh', 'shared'] as const);
   const calibrationS = intFlag(flags, 'calibrate-s', 0);
   const r = trainVoice(
-    { ...common, task: { keywords, perClass }, hardNegatives: { rounds }, ensemble, calibrationS },
+    {
+      ...common,
+      task: { keywords, perClass },
+      hardNegatives: { rounds },
+      ensemble,
+      ensembleData,
+      calibrationS,
+    },
     onEpoch,
   );
   return {

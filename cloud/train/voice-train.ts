@@ -62,7 +62,7 @@ export interface VoiceTrainOptions {
   /**
    * What an ensemble's members after the first train on: 'fresh', new utterances of the same
    * training speakers (a data seed of their own, the first member's feature scaling), or
-   * 'shared', the first member's data. @defaultValue 'shared'
+   * 'shared', the first member's data. @defaultValue 'fresh'
    */
   readonly ensembleData?: 'fresh' | 'shared';
   /**
@@ -150,7 +150,7 @@ export function trainVoice(o: VoiceTrainOptions, onEpoch?: (r: EpochRecord) => v
     // the first member's seed is the run's, so a single model trains as it always did
     const seed = o.seed + 7919 * k;
     const own =
-      k > 0 && o.ensembleData === 'fresh'
+      k > 0 && (o.ensembleData ?? 'fresh') === 'fresh'
         ? voiceDataset({ ...o.task, seed: dataSeed + 7919 * k }, data.inputScaling)
         : data;
     members.push(trainMember(o, own, seed, K > 1, members[0]?.unmined ?? null, withScaling, onEpoch));
