@@ -22,8 +22,8 @@
  * (30), LK_BENCH_VOICE_MINING_ROUNDS (2), LK_BENCH_VOICE_ACTIVATION (unset: the selector's search
  * and race as `train` runs them; an entry name such as tanh trains that fixed activation, about
  * a third of the time), LK_BENCH_VOICE_STREAM_S (600), LK_BENCH_VOICE_ENSEMBLE (1: members merged into
- * one model, ensemble.ts), LK_BENCH_VOICE_ENSEMBLE_DATA (shared, or fresh: each member after the
- * first its own utterances), LK_BENCH_VOICE_SEED (0: training and data seed), and
+ * one model, ensemble.ts), LK_BENCH_VOICE_ENSEMBLE_DATA (fresh: each member after the first
+ * its own utterances, as `train` does; or shared), LK_BENCH_VOICE_SEED (0: training and data seed), and
  * LK_BENCH_VOICE_MINING_KEYWORD_SHARE (0: mining streams hold no keyword; voice-hard-negatives.ts).
  */
 
@@ -72,7 +72,7 @@ const PER_CLASS = Number(process.env['LK_BENCH_VOICE_PER_CLASS'] ?? 300);
 const OTHER_MULTIPLE = Number(process.env['LK_BENCH_VOICE_OTHER_MULTIPLE'] ?? 4);
 const MINING_ROUNDS = Number(process.env['LK_BENCH_VOICE_MINING_ROUNDS'] ?? 2);
 const ENSEMBLE = Number(process.env['LK_BENCH_VOICE_ENSEMBLE'] ?? 1);
-const ENSEMBLE_DATA = process.env['LK_BENCH_VOICE_ENSEMBLE_DATA'] === 'fresh' ? 'fresh' : 'shared';
+const ENSEMBLE_DATA = process.env['LK_BENCH_VOICE_ENSEMBLE_DATA'] === 'shared' ? 'shared' : 'fresh';
 const MINING_KEYWORD_SHARE = Number(process.env['LK_BENCH_VOICE_MINING_KEYWORD_SHARE'] ?? 0);
 const ACTIVATION = process.env['LK_BENCH_VOICE_ACTIVATION'] || undefined;
 const STREAM_S = Number(process.env['LK_BENCH_VOICE_STREAM_S'] ?? 600);
