@@ -51,7 +51,7 @@ export interface VoiceTrainOptions {
    */
   readonly hardNegatives?: Partial<HardNegativeOptions>;
   /**
-   * Models trained from different seeds on the same data and merged into one that averages
+   * Models trained from different seeds (on data as ensembleData says) and merged into one that averages
    * their logits (ensemble.ts): K times the units and the step cost (bootstrap draws of the
    * training rows made weaker members: 41.9 % stream misses against 28.1 % for 4 × 300). Members after the first
    * start hard on the first one's chosen entries and affines, with the liquid layers' output
