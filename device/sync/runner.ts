@@ -95,14 +95,17 @@ export class ModelRunner {
   } | null = null;
   private abort: AbortController | null = null;
   private stopped = false;
+  /** A restart() that came while a model was starting: it read the candidates before the change. */
+  private restartPending = false;
 
   constructor(private readonly o: ModelRunnerOptions) {}
 
   /** End the current run at the next sample and start again on the current model directory. */
   restart(why: string): void {
-    if (!this.abort || this.stopped) return;
+    if (this.stopped) return;
     this.o.log(`restarting the model run: ${why}`);
-    this.abort.abort();
+    if (this.current) this.abort?.abort();
+    else this.restartPending = true;
   }
 
   /** End the run for good (the input stays unread). */
@@ -183,15 +186,23 @@ export class ModelRunner {
   async run(): Promise<DeviceSummary> {
     const parts: DeviceSummary[] = [];
     do {
-      const { dir, started } = await this.startNext();
+      this.restartPending = false;
+      let next = await this.startNext();
       if (!this.input) {
         try {
-          await this.open(started, dir);
+          await this.open(next.started, next.dir);
         } catch (err) {
-          await started.session.release();
+          await next.started.session.release();
           throw err;
         }
       }
+      // an install finished while the model was loading: load the new one before any sample
+      while (this.restartPending && !this.stopped) {
+        this.restartPending = false;
+        await next.started.session.release();
+        next = await this.startNext();
+      }
+      const { dir, started } = next;
       this.abort = new AbortController();
       if (this.stopped) this.abort.abort();
       this.current = { dir, started };

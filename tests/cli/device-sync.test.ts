@@ -49,6 +49,24 @@ function credentials(id: string): string {
   return file;
 }
 
+/** `liquidkan device ARGS` with its stdin open for the test to write samples into. */
+function spawnDevice(args: readonly string[]) {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'liquidkan.js'), 'device', ...args], {
+    cwd: work,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, stdout: () => stdout, stderr: () => stderr };
+}
+
 const COMMON = ['--profile', 'pi4', '--no-latency-check', '--threads', '1', '--quiet', '--json'];
 
 describe('liquidkan device with fleet sync', () => {
@@ -65,27 +83,32 @@ describe('liquidkan device with fleet sync', () => {
       '--telemetry-interval-ms',
       '200',
     ];
-    const r = await runCli(
-      [
-        'device',
-        '--model',
-        'bundle',
-        '--input',
-        'data.csv',
-        '--target',
-        'y0,y1',
-        '--rate',
-        // 6 s of input: the install, its health check and the restart all happen inside the run
-        '50',
-        ...sync,
-        ...COMMON,
-      ],
-      work,
-    );
+    // the input stays open until the release is installed and the run restarted, however busy
+    // the machine: a file of fixed length raced the install on a loaded CI runner
+    const device = spawnDevice(['--model', 'bundle', '--input', '-', ...sync, ...COMMON]);
+    for (let t = 0; t < 100; t++) device.child.stdin.write(line(t));
+    await waitFor(
+      'the restart on the installed release',
+      () => /restarting the model run/.test(device.stderr()),
+      45_000,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; the device printed:\n${device.stderr()}`);
+    });
+    // samples keep coming, 10 every 100 ms, until the device has sent a few perf batches (every
+    // 200 ms while steps run) and 300 samples in all
+    const perf = () => fleet.server.telemetry.filter((t) => t.device === 'cli-1' && t.kind === 'tel/perf');
+    let written = 100;
+    while (written < 300 || perf().length <= 2) {
+      if (written > 3000) throw new Error(`${perf().length} tel/perf batches after ${written} samples`);
+      for (const end = written + 10; written < end; written++) device.child.stdin.write(line(written));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    device.child.stdin.end();
+    const r = { code: await device.exited, stdout: device.stdout(), stderr: device.stderr() };
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.code).toBe(0);
     const s = lastJson(r);
-    expect(s['steps']).toBe(300);
+    expect(s['steps']).toBe(written);
     expect(fleet.server.final('cli-job')?.state).toBe('succeeded');
     expect(r.stderr).toMatch(/restarting the model run: model release m2 installed/);
     expect(fleet.server.status.get('cli-1')).toBe('offline');
@@ -95,9 +118,7 @@ describe('liquidkan device with fleet sync', () => {
       // auto: the faster of the compiled engine and onnxruntime-node at startup
       runtime: { engine: expect.stringMatching(/^(js|native)$/) },
     });
-    expect(
-      fleet.server.telemetry.filter((t) => t.device === 'cli-1' && t.kind === 'tel/perf').length,
-    ).toBeGreaterThan(2);
+    expect(perf().length).toBeGreaterThan(2);
 
     // no --model: the installed release runs
     const again = await runCli(
@@ -112,40 +133,30 @@ describe('liquidkan device with fleet sync', () => {
 
   it("publishes 'offline' and exits 0 with the summary on SIGTERM", async () => {
     const creds = credentials('cli-2');
-    const child = spawn(
-      process.execPath,
-      [
-        join(ROOT, 'bin', 'liquidkan.js'),
-        'device',
-        '--model',
-        'bundle',
-        '--input',
-        '-',
-        ...['--credentials', creds, '--trust', 'release.pub', '--data', 'data2'],
-        ...COMMON.filter((f) => f !== '--quiet'),
-      ],
-      { cwd: work, stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
+    const device = spawnDevice([
+      '--model',
+      'bundle',
+      '--input',
+      '-',
+      ...['--credentials', creds, '--trust', 'release.pub', '--data', 'data2'],
+      ...COMMON.filter((f) => f !== '--quiet'),
+    ]);
+    const { child } = device;
     for (let t = 0; t < 50; t++) child.stdin.write(line(t));
     await waitFor('online', () => fleet.server.status.get('cli-2') === 'online', 20_000);
     await waitFor(
       '50 step lines',
-      () => stdout.split('\n').filter((l) => l.startsWith('{"step"')).length === 50,
+      () =>
+        device
+          .stdout()
+          .split('\n')
+          .filter((l) => l.startsWith('{"step"')).length === 50,
     );
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
-    const code = await exited;
-    expect(stderr).toMatch(/SIGTERM: stopping/);
+    const code = await device.exited;
+    expect(device.stderr()).toMatch(/SIGTERM: stopping/);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toMatchObject({ steps: 50 });
+    expect(JSON.parse(device.stdout().trim().split('\n').at(-1)!)).toMatchObject({ steps: 50 });
     await waitFor('offline', () => fleet.server.status.get('cli-2') === 'offline');
   });
 
