@@ -104,7 +104,7 @@ describe('liquidkan device with fleet sync', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     device.child.stdin.end();
-    const r = { code: await device.exited, stdout: device.stdout(), stderr: device.stderr() };
+    const r = { code: (await device.exited) ?? -1, stdout: device.stdout(), stderr: device.stderr() };
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.code).toBe(0);
     const s = lastJson(r);
