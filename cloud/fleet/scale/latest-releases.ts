@@ -33,6 +33,8 @@ const KINDS = ['library', 'model'] as const satisfies readonly ReleaseKind[];
 export class LatestReleases {
   readonly #o: LatestReleasesOptions;
   readonly #dirs: Record<(typeof KINDS)[number], string | null> = { library: null, model: null };
+  /** The last failure logged per kind: a release that cannot be unpacked is logged once, not on every look. */
+  readonly #failed: Record<(typeof KINDS)[number], string | null> = { library: null, model: null };
   #checkedMs = Number.NEGATIVE_INFINITY;
   #running: Promise<void> | null = null;
 
@@ -69,8 +71,11 @@ export class LatestReleases {
           writeDirAtomic(dir, unpackRelease(payload));
         }
         this.#dirs[kind] = dir;
+        this.#failed[kind] = null;
       } catch (err) {
-        this.#o.log(`the newest ${kind} release could not be unpacked: ${(err as Error).message}`);
+        const why = `the newest ${kind} release could not be unpacked: ${(err as Error).message}`;
+        if (why !== this.#failed[kind]) this.#o.log(why);
+        this.#failed[kind] = why;
       }
     }
   }
