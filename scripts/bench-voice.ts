@@ -24,13 +24,15 @@
  * a third of the time), LK_BENCH_VOICE_STREAM_S (600), LK_BENCH_VOICE_ENSEMBLE (1: members merged into
  * one model, ensemble.ts), LK_BENCH_VOICE_ENSEMBLE_DATA (fresh: each member after the first
  * its own utterances, as `train` does; or shared), LK_BENCH_VOICE_SEED (0: training and data seed), and
- * LK_BENCH_VOICE_MINING_KEYWORD_SHARE (0: mining streams hold no keyword; voice-hard-negatives.ts).
+ * LK_BENCH_VOICE_MINING_KEYWORD_SHARE (0: mining streams hold no keyword; voice-hard-negatives.ts),
+ * LK_BENCH_VOICE_ACCENT_SHARE (unset: the task's default; keyword utterances said with another
+ * accent's vowel, voice-pronunciations.ts).
  */
 
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { voiceDataset } from '../cloud/tasks/voice.js';
+import { VOICE_DEFAULTS, voiceDataset } from '../cloud/tasks/voice.js';
 import {
   type ClipTrack,
   chooseDetector,
@@ -75,6 +77,7 @@ const ENSEMBLE = Number(process.env['LK_BENCH_VOICE_ENSEMBLE'] ?? 1);
 const ENSEMBLE_DATA = process.env['LK_BENCH_VOICE_ENSEMBLE_DATA'] === 'shared' ? 'shared' : 'fresh';
 const MINING_KEYWORD_SHARE = Number(process.env['LK_BENCH_VOICE_MINING_KEYWORD_SHARE'] ?? 0);
 const ACTIVATION = process.env['LK_BENCH_VOICE_ACTIVATION'] || undefined;
+const ACCENT_SHARE = process.env['LK_BENCH_VOICE_ACCENT_SHARE'];
 const STREAM_S = Number(process.env['LK_BENCH_VOICE_STREAM_S'] ?? 600);
 const HIDDEN = Number(process.env['LK_BENCH_VOICE_HIDDEN'] ?? 32);
 const EPOCHS = Number(process.env['LK_BENCH_VOICE_EPOCHS'] ?? 30);
@@ -97,6 +100,7 @@ function trainedModel(dir: string) {
     perClass: PER_CLASS,
     otherMultiple: OTHER_MULTIPLE,
     keepTestAudio: true,
+    ...(ACCENT_SHARE !== undefined && ACCENT_SHARE !== '' ? { accentShare: Number(ACCENT_SHARE) } : {}),
   };
   if (existsSync(join(dir, 'model.json'))) {
     const data = voiceDataset({ ...task, seed: SEED });
@@ -295,6 +299,8 @@ export async function benchVoice(): Promise<Record<string, unknown>> {
       keywords: KEYWORDS,
       per_class: PER_CLASS,
       other_multiple: OTHER_MULTIPLE,
+      accent_share:
+        ACCENT_SHARE !== undefined && ACCENT_SHARE !== '' ? Number(ACCENT_SHARE) : VOICE_DEFAULTS.accentShare,
       hidden: HIDDEN,
       ensemble_members: ENSEMBLE,
       ensemble_data: ENSEMBLE_DATA,

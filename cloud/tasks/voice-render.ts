@@ -25,6 +25,11 @@ export interface SpeechParams {
   readonly speedWpm: number;
   /** 0–99 (espeak-ng -p; its default is 50). */
   readonly pitch: number;
+  /**
+   * How to say the word, as espeak-ng phoneme mnemonics (e.g. "d'EUn"), instead of the voice's
+   * own pronunciation (voice-pronunciations.ts). The voice's phoneme table still realises them.
+   */
+  readonly phonemes?: string;
 }
 
 /** Where rendered words are kept unless a directory is given: <os tmpdir>/liquidkan-voice-cache. */
@@ -43,11 +48,22 @@ function checkParams(p: SpeechParams): void {
   if (!(p.speedWpm >= 80 && p.speedWpm <= 450))
     throw new InputError(`speedWpm must be in 80–450, got ${p.speedWpm}`);
   if (!(p.pitch >= 0 && p.pitch <= 99)) throw new InputError(`pitch must be in 0–99, got ${p.pitch}`);
+  // mnemonics only: no brackets, spaces or markup that would end the phoneme input early
+  if (p.phonemes !== undefined && !/^[A-Za-z0-9'@:#,_-]{1,40}$/.test(p.phonemes))
+    throw new InputError(`phonemes ${JSON.stringify(p.phonemes)} are not espeak-ng phoneme mnemonics`);
 }
 
 /** The cache file that holds (or will hold) this rendering by `synth`. */
 export function speechCachePath(p: SpeechParams, cacheDir: string, synth = speechSynth()): string {
-  const key = JSON.stringify([synth.id, p.word, p.voice, Math.round(p.speedWpm), Math.round(p.pitch)]);
+  // a rendering without phonemes keeps the key (and the cached file) it always had
+  const key = JSON.stringify([
+    synth.id,
+    p.word,
+    p.voice,
+    Math.round(p.speedWpm),
+    Math.round(p.pitch),
+    ...(p.phonemes !== undefined ? [p.phonemes] : []),
+  ]);
   const hash = createHash('sha256').update(key).digest('hex').slice(0, 16);
   return join(cacheDir, `${p.word.replace(/[^a-z]/gi, '_')}-${hash}.wav`);
 }
@@ -65,7 +81,7 @@ export function renderSpeech(
   const tmp = `${file}.${process.pid}.tmp`;
   const args = ['-v', p.voice, '-s', String(Math.round(p.speedWpm)), '-p', String(Math.round(p.pitch))];
   try {
-    synth.render(args, p.word, tmp);
+    synth.render(args, p.phonemes !== undefined ? `[[${p.phonemes}]]` : p.word, tmp);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;

@@ -11,6 +11,8 @@
  *   - seen:   training speakers, new utterances, in digital silence at a random gain;
  *   - unseen: speakers training never heard (other base voices, other variants), light noise.
  * `test` is both together (the export's test error), and each is reported on its own.
+ * A share of training and validation keyword utterances is said with another accent's vowel
+ * (voice-pronunciations.ts); the test sets keep each voice's own pronunciation.
  *
  * Everything random is drawn from a seeded Rng forked per split, class and utterance, so a seed
  * reproduces the data set exactly. Rendered words are cached on disk (voice-render.ts).
@@ -33,6 +35,7 @@ import {
   drawChannel,
 } from './voice-augment.js';
 import { mixWord, partialWord } from './voice-mix.js';
+import { accentPronunciations } from './voice-pronunciations.js';
 import { defaultVoiceCacheDir, type SpeechParams, speechAudio, speechCachePath } from './voice-render.js';
 import { OTHER_WORDS } from './voice-words.js';
 
@@ -60,6 +63,12 @@ export interface VoiceTaskOptions {
    * keyword's first syllable. @defaultValue 0.3
    */
   readonly partialShare: number;
+  /**
+   * Share of training and validation utterances of a word in ACCENT_PRONUNCIATIONS (whole or cut)
+   * said with one of its accent variants instead of the voice's own pronunciation; test splits
+   * always use the voice's own. 0 gives the data of earlier versions. @defaultValue 0.4
+   */
+  readonly accentShare: number;
   /** Training speakers: espeak-ng base voices. @defaultValue en, en-us, en-gb-scotland, en-029, en-gb-x-rp, en-us-nyc */
   readonly voices: readonly string[];
   /** Training speakers: variants appended as voice+variant; '' is the plain voice. @defaultValue TRAINING_VARIANTS */
@@ -107,6 +116,7 @@ export const VOICE_DEFAULTS: Readonly<Omit<VoiceTaskOptions, 'seed'>> = Object.f
   otherMultiple: 3,
   noiseShare: 0.2,
   partialShare: 0.3,
+  accentShare: 0.4,
   voices: ['en', 'en-us', 'en-gb-scotland', 'en-029', 'en-gb-x-rp', 'en-us-nyc'],
   variants: TRAINING_VARIANTS,
   unseenVoices: ['en-gb-x-gbclan', 'en-gb-x-gbcwmd'],
@@ -235,6 +245,7 @@ function makeClip(o: VoiceTaskOptions, plan: SplitPlan, content: OtherContent, r
     voice: plan.speaker(rng),
     speedWpm: Math.round(rng.uniform(o.speedWpm[0], o.speedWpm[1])),
     pitch: Math.round(rng.uniform(o.pitch[0], o.pitch[1])),
+    ...accentVariant(o, plan, word, rng),
   };
   if (content.kind === 'partial') {
     const cut = partialWord(bank.get(p), clipSamples, rng.uniform(0.15, 0.5), rng.next() < 0.5, 0.1);
@@ -251,6 +262,14 @@ function makeClip(o: VoiceTaskOptions, plan: SplitPlan, content: OtherContent, r
     rng,
   );
   return { speaker: p.voice, samples: applyChannel(placed, channel, rate, rng) };
+}
+
+/** Phonemes for an accent variant of `word`, or nothing (the voice's own); draws only where one may come. */
+function accentVariant(o: VoiceTaskOptions, plan: SplitPlan, word: string, rng: Rng): { phonemes?: string } {
+  const variants = accentPronunciations(word);
+  if (o.accentShare <= 0 || variants.length === 0 || (plan.name !== 'train' && plan.name !== 'val'))
+    return {};
+  return rng.next() < o.accentShare ? { phonemes: pick(variants, rng) } : {};
 }
 
 /** A keyword clip's word, or what an 'other' clip holds (keyword === null). */
@@ -323,6 +342,8 @@ export function voiceDataset(
     otherWords: VOICE_DEFAULTS.otherWords.filter((w) => !keywords.includes(w)),
     ...options,
   };
+  if (!(o.accentShare >= 0 && o.accentShare <= 1))
+    throw new InputError(`voice accentShare must be in 0–1, got ${o.accentShare}`);
   if (!(Number.isInteger(o.otherMultiple) && o.otherMultiple >= 1))
     throw new InputError(`voice otherMultiple must be a whole number ≥ 1, got ${o.otherMultiple}`);
   checkOptions(o);
