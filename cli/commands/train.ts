@@ -15,6 +15,7 @@ import {
   type FlagValues,
   intFlag,
   JSON_FLAG,
+  numberFlag,
   optionalString,
   stringFlag,
 } from '../command.js';
@@ -25,7 +26,7 @@ export const trainCommand: Command = {
   name: 'train',
   summary: COMMAND_SUMMARIES.train,
   usage:
-    'train [--task forecast] --data FILE.csv --target COL --window W --horizon H --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json\n       train --task voice [--keywords yes,no,up,down] [--per-class N] [--hard-negatives R] [--ensemble K [--ensemble-data fresh|shared]] [--calibrate-s S] --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json',
+    'train [--task forecast] --data FILE.csv --target COL --window W --horizon H --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json\n       train --task voice [--keywords yes,no,up,down] [--per-class N] [--hard-negatives R] [--ensemble K [--ensemble-data fresh|shared]] [--accent-share P] [--calibrate-s S] --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json',
   flags: {
     task: {
       type: 'string',
@@ -79,6 +80,13 @@ export const trainCommand: Command = {
       description:
         "voice: what ensemble members after the first train on: new utterances of the training voices (fresh) or the first member's data (shared)",
       default: 'fresh',
+    },
+    'accent-share': {
+      type: 'string',
+      value: 'P',
+      description:
+        "voice: share (0-1) of training keyword utterances said with another English accent's vowel (the test keeps each voice's own)",
+      default: '0.4',
     },
     'calibrate-s': {
       type: 'string',
@@ -259,10 +267,13 @@ function trainVoiceRun(
   const ensemble = intFlag(flags, 'ensemble', 1);
   const ensembleData = choiceFlag(flags, 'ensemble-data', ['fresh', 'shared'] as const);
   const calibrationS = intFlag(flags, 'calibrate-s', 0);
+  const accentShare = numberFlag(flags, 'accent-share');
+  if (!(accentShare >= 0 && accentShare <= 1))
+    throw new InputError(`--accent-share must be from 0 to 1, got ${stringFlag(flags, 'accent-share')}`);
   const r = trainVoice(
     {
       ...common,
-      task: { keywords, perClass },
+      task: { keywords, perClass, accentShare },
       hardNegatives: { rounds },
       ensemble,
       ensembleData,

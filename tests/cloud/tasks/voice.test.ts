@@ -10,6 +10,7 @@ import {
   voiceDataset,
 } from '../../../cloud/tasks/voice.js';
 import { activeRange, mixWord, partialWord } from '../../../cloud/tasks/voice-mix.js';
+import { accentPronunciations } from '../../../cloud/tasks/voice-pronunciations.js';
 import { renderSpeech, speechAudio } from '../../../cloud/tasks/voice-render.js';
 import { clipShape } from '../../../shared/audio/clip.js';
 import { Rng } from '../../../shared/numeric/rng.js';
@@ -37,6 +38,24 @@ describe('espeak-ng rendering', () => {
       /-v xx-nosuch.*could not render "yes"/,
     );
     expect(() => renderSpeech({ ...YES, word: 'rm -rf; ls' }, dir)).toThrow(/must be letters/);
+  });
+
+  it('says a word with given phonemes in the voice, cached apart from its own pronunciation', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'voice-'));
+    const DOWN = { word: 'down', voice: 'en-us', speedWpm: 170, pitch: 50 };
+    const own = renderSpeech(DOWN, dir);
+    const midlands = renderSpeech({ ...DOWN, phonemes: "d'EUn" }, dir);
+    expect(midlands).not.toBe(own);
+    expect(Array.from(speechAudio({ ...DOWN, phonemes: "d'EUn" }, dir).samples)).not.toEqual(
+      Array.from(speechAudio(DOWN, dir).samples),
+    );
+    // the phonemes are what is said: the word's own mnemonics give its own pronunciation
+    expect(Array.from(speechAudio({ ...DOWN, phonemes: "d'aUn" }, dir).samples)).toEqual(
+      Array.from(speechAudio(DOWN, dir).samples),
+    );
+    expect(() => renderSpeech({ ...DOWN, phonemes: "d'aUn]] rm" }, dir)).toThrow(
+      /not espeak-ng phoneme mnemonics/,
+    );
   });
 
   it('turns one word into [32, 20] features, the same every time', () => {
@@ -131,6 +150,16 @@ describe('voice data set', () => {
       ).toBe(true);
     }
     expect(() => voiceDataset({ ...opts, unseenVariants: ['f2'] })).toThrow(/must not be training speakers/);
+  });
+
+  it('says a share of training keywords with accent variants and leaves the test splits as the voices say them', () => {
+    const plain = voiceDataset({ ...opts, accentShare: 0 });
+    const accented = voiceDataset({ ...opts, accentShare: 1 }, plain.inputScaling);
+    expect(Array.from(accented.test.x)).toEqual(Array.from(plain.test.x));
+    expect(Array.from(accented.train.x)).not.toEqual(Array.from(plain.train.x));
+    expect(accentPronunciations('down')).toContain("d'EUn");
+    expect(accentPronunciations('toString')).toEqual([]);
+    expect(() => voiceDataset({ ...opts, accentShare: 1.5 })).toThrow(/accentShare must be in 0–1, got 1.5/);
   });
 
   it('reproduces from its seed and changes with it', () => {
