@@ -169,41 +169,17 @@ describe('liquidkan train --task voice', () => {
   }, 400_000);
 
   it('refuses hard-negative rounds that are not a whole number and an accent share outside 0-1, by name, before any training', async () => {
-    const r = await runCli(
-      [
-        'train',
-        '--task',
-        'voice',
-        '--hard-negatives',
-        'two',
-        '--library',
-        'classic',
-        '--out',
-        join(work, 'no'),
-      ],
-      ROOT,
-      30_000,
-    );
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--hard-negatives must be an integer ≥ 0, got 'two'/);
-    expect(existsSync(join(work, 'no'))).toBe(false);
-    const share = await runCli(
-      [
-        'train',
-        '--task',
-        'voice',
-        '--accent-share',
-        '1.5',
-        '--library',
-        'classic',
-        '--out',
-        join(work, 'no'),
-      ],
-      ROOT,
-      30_000,
-    );
-    expect(share.code).toBe(2);
-    expect(share.stderr).toMatch(/--accent-share must be from 0 to 1, got 1\.5/);
+    const refused = async (flag: string, value: string, why: RegExp) => {
+      const r = await runCli(
+        ['train', '--task', 'voice', flag, value, '--library', 'classic', '--out', join(work, 'no')],
+        ROOT,
+        30_000,
+      );
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(why);
+    };
+    await refused('--hard-negatives', 'two', /--hard-negatives must be an integer ≥ 0, got 'two'/);
+    await refused('--accent-share', '1.5', /--accent-share must be from 0 to 1, got 1\.5/);
     expect(existsSync(join(work, 'no'))).toBe(false);
   });
 });
