@@ -77,7 +77,8 @@ const ENSEMBLE = Number(process.env['LK_BENCH_VOICE_ENSEMBLE'] ?? 1);
 const ENSEMBLE_DATA = process.env['LK_BENCH_VOICE_ENSEMBLE_DATA'] === 'shared' ? 'shared' : 'fresh';
 const MINING_KEYWORD_SHARE = Number(process.env['LK_BENCH_VOICE_MINING_KEYWORD_SHARE'] ?? 0);
 const ACTIVATION = process.env['LK_BENCH_VOICE_ACTIVATION'] || undefined;
-const ACCENT_SHARE = process.env['LK_BENCH_VOICE_ACCENT_SHARE'];
+const ACCENT_SHARE_ENV = process.env['LK_BENCH_VOICE_ACCENT_SHARE'];
+const ACCENT_SHARE = ACCENT_SHARE_ENV ? Number(ACCENT_SHARE_ENV) : VOICE_DEFAULTS.accentShare;
 const STREAM_S = Number(process.env['LK_BENCH_VOICE_STREAM_S'] ?? 600);
 const HIDDEN = Number(process.env['LK_BENCH_VOICE_HIDDEN'] ?? 32);
 const EPOCHS = Number(process.env['LK_BENCH_VOICE_EPOCHS'] ?? 30);
@@ -100,13 +101,18 @@ function trainedModel(dir: string) {
     perClass: PER_CLASS,
     otherMultiple: OTHER_MULTIPLE,
     keepTestAudio: true,
-    ...(ACCENT_SHARE !== undefined && ACCENT_SHARE !== '' ? { accentShare: Number(ACCENT_SHARE) } : {}),
+    accentShare: ACCENT_SHARE,
   };
   if (existsSync(join(dir, 'model.json'))) {
-    const data = voiceDataset({ ...task, seed: SEED });
+    const kept = readTrainingRecord(dir);
+    // a kept model's data as it was trained on (no accent share recorded: none was used)
+    const data = voiceDataset({
+      ...task,
+      seed: SEED,
+      accentShare: kept?.task === 'classify' ? (kept.accentShare ?? 0) : ACCENT_SHARE,
+    });
     const unmined = join(dir, UNMINED);
     const model = loadModelDir(dir);
-    const kept = readTrainingRecord(dir);
     // a model kept from before detectors were calibrated gets its setting now, as `train` chooses it
     const record =
       kept?.task === 'classify' && !kept.detector
@@ -140,6 +146,8 @@ function trainedModel(dir: string) {
     classes: [...r.classes],
     keywords: KEYWORDS,
     perClass: PER_CLASS,
+    otherMultiple: OTHER_MULTIPLE,
+    accentShare: ACCENT_SHARE,
     seed: SEED,
     testAccuracy: r.testAccuracy,
     ...withDetector(r.detector),
@@ -299,8 +307,7 @@ export async function benchVoice(): Promise<Record<string, unknown>> {
       keywords: KEYWORDS,
       per_class: PER_CLASS,
       other_multiple: OTHER_MULTIPLE,
-      accent_share:
-        ACCENT_SHARE !== undefined && ACCENT_SHARE !== '' ? Number(ACCENT_SHARE) : VOICE_DEFAULTS.accentShare,
+      accent_share: record?.task === 'classify' ? (record.accentShare ?? 0) : ACCENT_SHARE,
       hidden: HIDDEN,
       ensemble_members: ENSEMBLE,
       ensemble_data: ENSEMBLE_DATA,

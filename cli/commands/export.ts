@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { HeldOut } from '../../cloud/train/held-out.js';
 import type { TrainingRecord } from '../../cloud/train/training-record.js';
+import type { HybridModel } from '../../shared/model/model.js';
 import { loadModelDir } from '../../shared/model/store.js';
 import { loadProfile } from '../../shared/profiles.js';
 import { QUANTIZATIONS } from '../../shared/types/profile.js';
@@ -11,17 +12,31 @@ import { COMMAND_SUMMARIES } from './summaries.js';
  * How the manifest measures test error (on the windows or clips the model never trained on),
  * and the validation loss an int8 export's mixed precision is chosen on.
  */
-async function heldOutOf(record: TrainingRecord | null): Promise<HeldOut | Record<string, never>> {
+async function heldOutOf(
+  record: TrainingRecord | null,
+  model: HybridModel,
+): Promise<HeldOut | Record<string, never>> {
   // imported here: the board's bundle (cli/device-main.ts) loads them only when it exports
   const { forecastHeldOut, voiceHeldOut } = await import('../../cloud/train/held-out.js');
   const { rebuildForecastData } = await import('../../cloud/train/training-record.js');
   if (record?.task === 'forecast' && existsSync(record.data))
     return forecastHeldOut(rebuildForecastData(record));
   if (record?.task === 'classify') {
-    // re-rendering is cheap: espeak-ng output is cached by its parameters
+    // re-rendering is cheap: espeak-ng output is cached by its parameters. The clips are
+    // standardised with the model's own input scaling, the statistics it was trained with.
     const { voiceDataset } = await import('../../cloud/tasks/voice.js');
+    const s = model.scaling;
     return voiceHeldOut(
-      voiceDataset({ seed: record.seed, keywords: record.keywords, perClass: record.perClass }),
+      voiceDataset(
+        {
+          seed: record.seed,
+          keywords: record.keywords,
+          perClass: record.perClass,
+          ...(record.otherMultiple !== undefined ? { otherMultiple: record.otherMultiple } : {}),
+          accentShare: record.accentShare ?? 0,
+        },
+        s ? { mean: s.inputMean, std: s.inputStd } : undefined,
+      ),
     );
   }
   return {};
@@ -56,7 +71,7 @@ export const exportCommand: Command = {
       profile,
       quant,
       createdBy: 'liquidkan export',
-      ...(await heldOutOf(record)),
+      ...(await heldOutOf(record, model)),
       // the device reads columns, target, horizon and the drift scale from the bundle alone
       ...(record ? { training: manifestTraining(record) } : {}),
     });

@@ -291,6 +291,7 @@ function trainVoiceRun(
       classes: [...r.classes],
       keywords,
       perClass,
+      accentShare,
       seed: common.seed,
       testAccuracy: r.testAccuracy,
       ...(r.detector ? { detector: r.detector } : {}),

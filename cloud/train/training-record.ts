@@ -34,6 +34,10 @@ export const ClassifyRecordSchema = z.strictObject({
   classes: z.array(z.string()).check(z.minLength(2)),
   keywords: z.array(z.string()).check(z.minLength(1)),
   perClass: z.int().check(z.positive()),
+  /** 'other' clips per keyword clip in training (absent: 3, the task default when it was not recorded). */
+  otherMultiple: z.optional(z.int().check(z.positive())),
+  /** Share of keyword utterances said with accent variants (absent: 0, as before it existed). */
+  accentShare: z.optional(z.number().check(z.gte(0), z.lte(1))),
   seed: z.int(),
   testAccuracy: z.number().check(z.gte(0), z.lte(1)),
   /** The detector setting chosen on a validation stream (train --calibrate-s). */
