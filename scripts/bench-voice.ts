@@ -21,7 +21,8 @@
  * (300), LK_BENCH_VOICE_OTHER_MULTIPLE (4), LK_BENCH_VOICE_HIDDEN (32), LK_BENCH_VOICE_EPOCHS
  * (30), LK_BENCH_VOICE_MINING_ROUNDS (2), LK_BENCH_VOICE_ACTIVATION (unset: the selector's search
  * and race as `train` runs them; an entry name such as tanh trains that fixed activation, about
- * a third of the time), LK_BENCH_VOICE_STREAM_S (600), LK_BENCH_VOICE_ENSEMBLE (1: members merged into
+ * a third of the time), LK_BENCH_VOICE_STREAM_S (600), LK_BENCH_VOICE_VALIDATION_S (the stream's
+ * length), LK_BENCH_VOICE_ENSEMBLE (1: members merged into
  * one model, ensemble.ts), LK_BENCH_VOICE_ENSEMBLE_DATA (fresh: each member after the first
  * its own utterances, as `train` does; or shared), LK_BENCH_VOICE_SEED (0: training and data seed), and
  * LK_BENCH_VOICE_MINING_KEYWORD_SHARE (0: mining streams hold no keyword; voice-hard-negatives.ts),
@@ -80,6 +81,8 @@ const ACTIVATION = process.env['LK_BENCH_VOICE_ACTIVATION'] || undefined;
 const ACCENT_SHARE_ENV = process.env['LK_BENCH_VOICE_ACCENT_SHARE'];
 const ACCENT_SHARE = ACCENT_SHARE_ENV ? Number(ACCENT_SHARE_ENV) : VOICE_DEFAULTS.accentShare;
 const STREAM_S = Number(process.env['LK_BENCH_VOICE_STREAM_S'] ?? 600);
+/** A longer validation stream tells false-accept rates apart more finely (10 minutes: 0 or ≥ 6/h). */
+const VALIDATION_S = Number(process.env['LK_BENCH_VOICE_VALIDATION_S'] || STREAM_S);
 const HIDDEN = Number(process.env['LK_BENCH_VOICE_HIDDEN'] ?? 32);
 const EPOCHS = Number(process.env['LK_BENCH_VOICE_EPOCHS'] ?? 30);
 const HOP_MS = DEVICE_CLIP_HOP_MS;
@@ -239,11 +242,11 @@ export async function benchVoice(): Promise<Record<string, unknown>> {
     clipAccuracy['device_int8'] = deviceAcc;
 
     const detector = { classes: data.classes };
-    const listen = async (seed: number, group: SpeakerGroup) => {
+    const listen = async (seed: number, group: SpeakerGroup, durationS: number) => {
       const stream = keywordStream({
         seed,
         keywords: KEYWORDS,
-        durationS: STREAM_S,
+        durationS,
         speakers: streamSpeakers(group),
       });
       const wav = join(work, `stream-${seed}.wav`);
@@ -251,8 +254,8 @@ export async function benchVoice(): Promise<Record<string, unknown>> {
       const device = await deviceRun(bundleDir, wav, HOP_MS);
       return { stream, reference: clipTrack(model, stream.samples, HOP_MS), device };
     };
-    const val = await listen(VALIDATION_STREAM_SEED, 'validation');
-    const test = await listen(TEST_STREAM_SEED, 'test');
+    const val = await listen(VALIDATION_STREAM_SEED, 'validation', VALIDATION_S);
+    const test = await listen(TEST_STREAM_SEED, 'test', STREAM_S);
     const row = (r: KwsScore & { threshold?: number }) => ({
       ...(r.threshold !== undefined ? { threshold: r.threshold } : {}),
       miss_rate: r3(r.missRate),
