@@ -21,8 +21,8 @@
  * (300), LK_BENCH_VOICE_OTHER_MULTIPLE (4), LK_BENCH_VOICE_HIDDEN (32), LK_BENCH_VOICE_EPOCHS
  * (30), LK_BENCH_VOICE_MINING_ROUNDS (2), LK_BENCH_VOICE_ACTIVATION (unset: the selector's search
  * and race as `train` runs them; an entry name such as tanh trains that fixed activation, about
- * a third of the time), LK_BENCH_VOICE_STREAM_S (600), LK_BENCH_VOICE_VALIDATION_S (the stream's
- * length), LK_BENCH_VOICE_ENSEMBLE (1: members merged into
+ * a third of the time), LK_BENCH_VOICE_STREAM_S (600: the test stream), LK_BENCH_VOICE_VALIDATION_S
+ * (1800: the validation stream, as `train --calibrate-s` defaults), LK_BENCH_VOICE_ENSEMBLE (1: members merged into
  * one model, ensemble.ts), LK_BENCH_VOICE_ENSEMBLE_DATA (fresh: each member after the first
  * its own utterances, as `train` does; or shared), LK_BENCH_VOICE_SEED (0: training and data seed), and
  * LK_BENCH_VOICE_MINING_KEYWORD_SHARE (0: mining streams hold no keyword; voice-hard-negatives.ts),
@@ -82,7 +82,7 @@ const ACCENT_SHARE_ENV = process.env['LK_BENCH_VOICE_ACCENT_SHARE'];
 const ACCENT_SHARE = ACCENT_SHARE_ENV ? Number(ACCENT_SHARE_ENV) : VOICE_DEFAULTS.accentShare;
 const STREAM_S = Number(process.env['LK_BENCH_VOICE_STREAM_S'] ?? 600);
 /** A longer validation stream tells false-accept rates apart more finely (10 minutes: 0 or ≥ 6/h). */
-const VALIDATION_S = Number(process.env['LK_BENCH_VOICE_VALIDATION_S'] || STREAM_S);
+const VALIDATION_S = Number(process.env['LK_BENCH_VOICE_VALIDATION_S'] || 1800);
 const HIDDEN = Number(process.env['LK_BENCH_VOICE_HIDDEN'] ?? 32);
 const EPOCHS = Number(process.env['LK_BENCH_VOICE_EPOCHS'] ?? 30);
 const HOP_MS = DEVICE_CLIP_HOP_MS;
@@ -116,10 +116,11 @@ function trainedModel(dir: string) {
     });
     const unmined = join(dir, UNMINED);
     const model = loadModelDir(dir);
-    // a model kept from before detectors were calibrated gets its setting now, as `train` chooses it
+    // a model kept without a setting chosen on this validation length gets one now, as `train`
+    // chooses it
     const record =
-      kept?.task === 'classify' && !kept.detector
-        ? { ...kept, ...withDetector(calibrateDetector(model, data, { task })) }
+      kept?.task === 'classify' && kept.detector?.validation.seconds !== VALIDATION_S
+        ? { ...kept, ...withDetector(calibrateDetector(model, data, { task, calibrationS: VALIDATION_S })) }
         : kept;
     return {
       model,
@@ -140,6 +141,7 @@ function trainedModel(dir: string) {
     hardNegatives: { rounds: MINING_ROUNDS, keywordShare: MINING_KEYWORD_SHARE },
     ensemble: ENSEMBLE,
     ensembleData: ENSEMBLE_DATA,
+    calibrationS: VALIDATION_S,
     ...(ACTIVATION ? { activation: ACTIVATION } : {}),
   });
   const trainSeconds = (performance.now() - t0) / 1000;

@@ -68,7 +68,9 @@ export interface VoiceTrainOptions {
   /**
    * Seconds of validation stream (voices neither training nor the test uses, words training
    * never heard) on which the detector's smoothing and threshold are chosen, stored with the
-   * model for the device; 0 skips it. @defaultValue 600
+   * model for the device; 0 skips it. Half an hour: in 10 minutes one false accept is already
+   * 6 per hour, so a 10-minute stream cannot tell a threshold that meets 2 per hour from one that
+   * does not. @defaultValue 1800
    */
   readonly calibrationS?: number;
 }
@@ -200,7 +202,7 @@ export function calibrateDetector(
   data: VoiceData,
   o: Pick<VoiceTrainOptions, 'calibrationS' | 'task'>,
 ): DetectorSetting | null {
-  const seconds = o.calibrationS ?? 600;
+  const seconds = o.calibrationS ?? 1800;
   if (!(seconds >= 0)) throw new InputError(`calibration seconds must be ≥ 0, got ${seconds}`);
   if (seconds === 0) return null;
   const task = { ...VOICE_DEFAULTS, ...o.task };
