@@ -307,6 +307,7 @@ export async function benchVoice(): Promise<Record<string, unknown>> {
     });
     const { atChosen: refAt, ...referenceOut } = reference;
     const { atChosen: devAt, ...deviceOut } = device;
+    const atModelSetting = scoreDetections(test.device.detections, test.stream.events, test.stream.durationS);
     const meets = (k: KwsScore) => k.missRate <= 0.1 && k.falseAcceptsPerHour <= MAX_FA_PER_HOUR;
     return {
       keywords: KEYWORDS,
@@ -340,14 +341,16 @@ export async function benchVoice(): Promise<Record<string, unknown>> {
         // what a user gets out of the box: the device's own detections at the bundle's setting
         device_int8_test_at_model_setting: {
           ...test.device.summary.detections?.setting,
-          ...row(scoreDetections(test.device.detections, test.stream.events, test.stream.durationS)),
+          ...row(atModelSetting),
         },
       },
       targets: {
         seen_voices_silence_ge_0_9: (deviceAcc['seen_voices_digital_silence'] ?? 0) >= 0.9,
         unseen_voices_light_noise_ge_0_9: (deviceAcc['unseen_voices_light_noise'] ?? 0) >= 0.9,
         test_stream_miss_le_10pct_at_le_2_fa_per_hour_fp32: meets(refAt),
+        // int8 at its own validation choice, and at the setting `train` stored in the bundle
         test_stream_miss_le_10pct_at_le_2_fa_per_hour_int8: meets(devAt),
+        test_stream_miss_le_10pct_at_le_2_fa_per_hour_int8_at_model_setting: meets(atModelSetting),
       },
     };
   } finally {
