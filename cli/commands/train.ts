@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { VOICE_DEFAULTS } from '../../cloud/tasks/voice.js';
 import { type ForecastResult, trainForecast } from '../../cloud/train/forecast.js';
 import { JOB_FORMAT, preActivationSamples, writeDiscoveryJob } from '../../cloud/train/hunger.js';
 import type { EpochRecord } from '../../cloud/train/trainer.js';
@@ -26,7 +27,7 @@ export const trainCommand: Command = {
   name: 'train',
   summary: COMMAND_SUMMARIES.train,
   usage:
-    'train [--task forecast] --data FILE.csv --target COL --window W --horizon H --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json\n       train --task voice [--keywords yes,no,up,down] [--per-class N] [--hard-negatives R] [--ensemble K [--ensemble-data fresh|shared]] [--accent-share P] [--calibrate-s S] --library classic|DIR [--hidden N] [--epochs E] [--seed S] --out DIR --json',
+    'train [--task forecast] --data FILE.csv --target COL --window W --horizon H --library classic|DIR [--activation NAME] [--hidden N] [--epochs E] [--seed S] --out DIR --json\n       train --task voice [--keywords yes,no,up,down] [--per-class N] [--other-multiple K] [--hard-negatives R] [--ensemble K [--ensemble-data fresh|shared]] [--accent-share P] [--calibrate-s S] --library classic|DIR [--activation NAME] [--hidden N] [--epochs E] [--seed S] --out DIR --json',
   flags: {
     task: {
       type: 'string',
@@ -57,8 +58,14 @@ export const trainCommand: Command = {
     'per-class': {
       type: 'string',
       value: 'N',
-      description: "utterances per class (voice; 'other' gets 3× in training)",
+      description: "utterances per class (voice; 'other' gets --other-multiple times as many in training)",
       default: '200',
+    },
+    'other-multiple': {
+      type: 'string',
+      value: 'K',
+      description: "voice: 'other' utterances in training and validation, as a multiple of --per-class",
+      default: String(VOICE_DEFAULTS.otherMultiple),
     },
     'hard-negatives': {
       type: 'string',
@@ -96,6 +103,12 @@ export const trainCommand: Command = {
       default: '1800',
     },
     library: { type: 'string', value: 'classic|DIR', description: 'activation library', required: true },
+    activation: {
+      type: 'string',
+      value: 'NAME',
+      description:
+        "train every layer with this library entry (e.g. tanh) instead of the selector's search and race: a fixed-activation baseline, about a third of the time",
+    },
     hidden: { type: 'string', value: 'N', description: 'units per layer (default: 16; voice: 32)' },
     epochs: { type: 'string', value: 'E', description: 'training epochs', default: '40' },
     seed: { type: 'string', value: 'S', description: 'random seed', default: '1' },
@@ -116,6 +129,7 @@ export const trainCommand: Command = {
           : 16,
       seed: intFlag(ctx.flags, 'seed', 0),
       train: { epochs },
+      ...optionalActivation(ctx.flags),
     };
     const out = stringFlag(ctx.flags, 'out');
     const trained =
@@ -197,6 +211,12 @@ interface CommonTrain {
   readonly hidden: number;
   readonly seed: number;
   readonly train: { epochs: number };
+  readonly activation?: string;
+}
+
+function optionalActivation(flags: FlagValues): { activation?: string } {
+  const name = optionalString(flags, 'activation');
+  return name === undefined ? {} : { activation: name };
 }
 
 /** What either task hands back to the shared part of the command. */
@@ -263,6 +283,7 @@ function trainVoiceRun(
     .map((s) => s.trim())
     .filter((s) => s !== '');
   const perClass = intFlag(flags, 'per-class', 5);
+  const otherMultiple = intFlag(flags, 'other-multiple', 1);
   const rounds = intFlag(flags, 'hard-negatives', 0);
   const ensemble = intFlag(flags, 'ensemble', 1);
   const ensembleData = choiceFlag(flags, 'ensemble-data', ['fresh', 'shared'] as const);
@@ -273,7 +294,7 @@ function trainVoiceRun(
   const r = trainVoice(
     {
       ...common,
-      task: { keywords, perClass, accentShare },
+      task: { keywords, perClass, otherMultiple, accentShare },
       hardNegatives: { rounds },
       ensemble,
       ensembleData,
@@ -291,6 +312,7 @@ function trainVoiceRun(
       classes: [...r.classes],
       keywords,
       perClass,
+      otherMultiple,
       accentShare,
       seed: common.seed,
       testAccuracy: r.testAccuracy,
