@@ -7,6 +7,7 @@ import { TRAINING_FILE, type TrainingRecord, trainingRecordJson } from '../../cl
 import { trainVoice, type VoiceTrainResult } from '../../cloud/train/voice-train.js';
 import { InputError } from '../../shared/errors.js';
 import { type ActivationLibrary, loadLibrary } from '../../shared/library/library.js';
+import { libraryEntryIndex } from '../../shared/model/init.js';
 import { mixtureCurve } from '../../shared/model/mixture.js';
 import type { HybridModel } from '../../shared/model/model.js';
 import { saveModelDir } from '../../shared/model/store.js';
@@ -129,11 +130,16 @@ export const trainCommand: Command = {
           : 16,
       seed: intFlag(ctx.flags, 'seed', 0),
       train: { epochs },
-      ...optionalActivation(ctx.flags),
     };
+    const activation = optionalString(ctx.flags, 'activation');
+    // refused here, before minutes of data rendering, rather than when the first model is built
+    if (activation !== undefined) libraryEntryIndex(common.library, activation);
     const out = stringFlag(ctx.flags, 'out');
+    const options = activation === undefined ? common : { ...common, activation };
     const trained =
-      task === 'voice' ? trainVoiceRun(ctx.flags, common, onEpoch) : trainCsvRun(ctx.flags, common, onEpoch);
+      task === 'voice'
+        ? trainVoiceRun(ctx.flags, options, onEpoch)
+        : trainCsvRun(ctx.flags, options, onEpoch);
     bar.done();
     saveModelDir(out, trained.model, 'liquidkan train', {
       [TRAINING_FILE]: trainingRecordJson(trained.record),
@@ -212,11 +218,6 @@ interface CommonTrain {
   readonly seed: number;
   readonly train: { epochs: number };
   readonly activation?: string;
-}
-
-function optionalActivation(flags: FlagValues): { activation?: string } {
-  const name = optionalString(flags, 'activation');
-  return name === undefined ? {} : { activation: name };
 }
 
 /** What either task hands back to the shared part of the command. */

@@ -42,13 +42,18 @@ function selectorFor(
 ): SelectorSpec {
   const candidates = library.entries.map((e) => e.id);
   if (activation === undefined) return { candidates, mode: 'soft', temperature, chosen: 0 };
-  const chosen = library.entries.findIndex((e) => e.id === activation || e.name === activation);
-  if (chosen < 0) {
+  return { candidates, mode: 'hard', temperature, chosen: libraryEntryIndex(library, activation) };
+}
+
+/** Where an entry named by id or name sits in the library; refused by name when it is not there. */
+export function libraryEntryIndex(library: ActivationLibrary, activation: string): number {
+  const at = library.entries.findIndex((e) => e.id === activation || e.name === activation);
+  if (at < 0) {
     throw new InputError(
       `activation '${activation}' is not in the library (entries: ${library.entries.map((e) => e.name).join(', ')})`,
     );
   }
-  return { candidates, mode: 'hard', temperature, chosen };
+  return at;
 }
 
 export function initModel(opts: InitOptions): HybridModel {

@@ -28,7 +28,7 @@ describe('liquidkan train --task voice', () => {
     // and a detector setting chosen on a minute of validation stream, which the device then uses
     const args = [
       ...['train', '--task', 'voice', '--keywords', 'yes,no', '--per-class', '30'],
-      ...['--ensemble', '2', '--calibrate-s', '60'],
+      ...['--ensemble', '2', '--calibrate-s', '60', '--other-multiple', '2'],
     ];
     const r = await runCli(
       [...args, '--hidden', '8', '--epochs', '20', '--library', 'classic', '--out', model, '--json'],
@@ -60,7 +60,12 @@ describe('liquidkan train --task voice', () => {
       12,
     );
     const record = JSON.parse(readFileSync(join(model, 'training.json'), 'utf8'));
-    expect(record).toMatchObject({ task: 'classify', data: 'voice', classes: ['yes', 'no', 'other'] });
+    expect(record).toMatchObject({
+      task: 'classify',
+      data: 'voice',
+      classes: ['yes', 'no', 'other'],
+      otherMultiple: 2, // recorded, so export rebuilds the data as it was trained
+    });
 
     const bundle = join(work, 'voice-int8');
     const e = await runCli(
@@ -168,7 +173,7 @@ describe('liquidkan train --task voice', () => {
     });
   }, 400_000);
 
-  it('refuses hard-negative rounds that are not a whole number and an accent share outside 0-1, by name, before any training', async () => {
+  it('refuses hard-negative rounds that are not a whole number, an accent share outside 0-1 and no other words, by name, before any training', async () => {
     const refused = async (flag: string, value: string, why: RegExp) => {
       const r = await runCli(
         ['train', '--task', 'voice', flag, value, '--library', 'classic', '--out', join(work, 'no')],
@@ -180,6 +185,7 @@ describe('liquidkan train --task voice', () => {
     };
     await refused('--hard-negatives', 'two', /--hard-negatives must be an integer ≥ 0, got 'two'/);
     await refused('--accent-share', '1.5', /--accent-share must be from 0 to 1, got 1\.5/);
+    await refused('--other-multiple', '0', /--other-multiple must be an integer ≥ 1, got '0'/);
     expect(existsSync(join(work, 'no'))).toBe(false);
   });
 });
