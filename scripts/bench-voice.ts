@@ -20,8 +20,8 @@
  * Environment: LK_BENCH_VOICE_DIR (keep and reuse the trained model), LK_BENCH_VOICE_PER_CLASS
  * (300), LK_BENCH_VOICE_OTHER_MULTIPLE (4), LK_BENCH_VOICE_HIDDEN (32), LK_BENCH_VOICE_EPOCHS
  * (30), LK_BENCH_VOICE_MINING_ROUNDS (2), LK_BENCH_VOICE_ACTIVATION (unset: the selector's search
- * and race as `train` runs them; an entry name such as tanh trains that fixed activation, about
- * a third of the time), LK_BENCH_VOICE_STREAM_S (600: the test stream), LK_BENCH_VOICE_VALIDATION_S
+ * and race as `train` runs them; an entry name such as tanh trains that fixed activation, one training run instead of
+ * the race's several), LK_BENCH_VOICE_STREAM_S (600: the test stream), LK_BENCH_VOICE_VALIDATION_S
  * (1800: the validation stream, as `train --calibrate-s` defaults), LK_BENCH_VOICE_ENSEMBLE (1: members merged into
  * one model, ensemble.ts), LK_BENCH_VOICE_ENSEMBLE_DATA (fresh: each member after the first
  * its own utterances, as `train` does; or shared), LK_BENCH_VOICE_SEED (0: training and data seed), and

@@ -108,7 +108,7 @@ export const trainCommand: Command = {
       type: 'string',
       value: 'NAME',
       description:
-        "train every layer with this library entry (e.g. tanh) instead of the selector's search and race: a fixed-activation baseline that trains in about a third of the time",
+        "train every layer with this library entry (e.g. tanh) instead of the selector's search and race: a fixed-activation baseline, one training run instead of several",
     },
     hidden: { type: 'string', value: 'N', description: 'units per layer (default: 16; voice: 32)' },
     epochs: { type: 'string', value: 'E', description: 'training epochs', default: '40' },
